@@ -1,0 +1,102 @@
+package dev.superquic.client;
+
+import dev.superquic.protocol.Protocol;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Client settings.
+ *
+ * @param server where to connect
+ * @param alpn ALPN id (must match the server's)
+ * @param trust how to trust the server certificate
+ * @param tokenStore where the resume token is kept between processes
+ * @param reconnect automatic reconnect policy
+ * @param connectTimeout bound of one connection attempt, handshake and hello included
+ * @param streamOpenTimeout bound of {@link ClientSession#openStream}, waiting for a connection
+ *     or for stream credit included
+ * @param idleTimeout QUIC idle timeout
+ * @param maxFrameSize largest frame accepted from the server
+ * @param streamBufferBytes bound of each stream's inbound buffer
+ */
+public record ClientConfig(InetSocketAddress server, String alpn, TrustConfig trust, TokenStore tokenStore,
+                           ReconnectPolicy reconnect, Duration connectTimeout, Duration streamOpenTimeout,
+                           Duration idleTimeout, int maxFrameSize, int streamBufferBytes) {
+    /** Validates the fields. */
+    public ClientConfig {
+        Objects.requireNonNull(server, "server");
+        Objects.requireNonNull(alpn, "alpn");
+        Objects.requireNonNull(trust, "trust (choose a CA file, a pinned fingerprint or insecure mode)");
+        Objects.requireNonNull(tokenStore, "tokenStore");
+        Objects.requireNonNull(reconnect, "reconnect");
+        if (connectTimeout.isNegative() || connectTimeout.isZero() || streamOpenTimeout.isNegative()
+                || idleTimeout.isNegative() || idleTimeout.isZero()) {
+            throw new IllegalArgumentException("timeouts must be positive");
+        }
+        if (maxFrameSize < 1024 || streamBufferBytes < 1024) {
+            throw new IllegalArgumentException("maxFrameSize and streamBufferBytes must be at least 1024");
+        }
+    }
+
+    /** A builder with defaults: ALPN super-quic, no token store, default reconnect policy. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builder of {@link ClientConfig}. */
+    public static final class Builder {
+        private InetSocketAddress server;
+        private String alpn = Protocol.DEFAULT_ALPN;
+        private TrustConfig trust;
+        private TokenStore tokenStore = TokenStore.none();
+        private ReconnectPolicy reconnect = ReconnectPolicy.defaults();
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private Duration streamOpenTimeout = Duration.ofSeconds(30);
+        private Duration idleTimeout = Duration.ofSeconds(30);
+        private int maxFrameSize = Protocol.DEFAULT_MAX_FRAME;
+        private int streamBufferBytes = 256 * 1024;
+
+        private Builder() {
+        }
+
+        /** Server address. */
+        public Builder server(InetSocketAddress v) { server = v; return this; }
+
+        /** Server host and port. */
+        public Builder server(String host, int port) { server = new InetSocketAddress(host, port); return this; }
+
+        /** ALPN id. */
+        public Builder alpn(String v) { alpn = v; return this; }
+
+        /** Certificate trust. */
+        public Builder trust(TrustConfig v) { trust = v; return this; }
+
+        /** Token persistence. */
+        public Builder tokenStore(TokenStore v) { tokenStore = v; return this; }
+
+        /** Reconnect policy. */
+        public Builder reconnect(ReconnectPolicy v) { reconnect = v; return this; }
+
+        /** Bound of one connection attempt. */
+        public Builder connectTimeout(Duration v) { connectTimeout = v; return this; }
+
+        /** Bound of opening a stream. */
+        public Builder streamOpenTimeout(Duration v) { streamOpenTimeout = v; return this; }
+
+        /** QUIC idle timeout. */
+        public Builder idleTimeout(Duration v) { idleTimeout = v; return this; }
+
+        /** Largest accepted frame. */
+        public Builder maxFrameSize(int v) { maxFrameSize = v; return this; }
+
+        /** Inbound buffer bound per stream. */
+        public Builder streamBufferBytes(int v) { streamBufferBytes = v; return this; }
+
+        /** Validates and builds. */
+        public ClientConfig build() {
+            return new ClientConfig(server, alpn, trust, tokenStore, reconnect, connectTimeout, streamOpenTimeout,
+                    idleTimeout, maxFrameSize, streamBufferBytes);
+        }
+    }
+}

@@ -1,0 +1,305 @@
+package dev.superquic.client;
+
+import dev.superquic.client.internal.Link;
+import dev.superquic.client.internal.Link.ConnectionLost;
+import dev.superquic.protocol.ErrorCode;
+import dev.superquic.protocol.Messages;
+import dev.superquic.protocol.Messages.Hello;
+import dev.superquic.protocol.Messages.SessionGranted;
+import dev.superquic.protocol.ProtocolException;
+import dev.superquic.stream.DuplexStream;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A logical session with a superquic server that outlives connections. When the connection drops
+ * it reconnects by itself (per the {@link ReconnectPolicy}), resumes the session with its token
+ * and tells {@link SessionListener}s whether the old session came back. Streams open at the time
+ * of a drop fail with an {@link IOException}; new ones go over the new connection.
+ *
+ * <p>Thread-safe; {@link #openStream} blocks and suits virtual threads.
+ */
+public final class ClientSession implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
+
+    private final SuperQuicClient client;
+    private final ClientConfig config;
+    private final List<SessionListener> listeners = new CopyOnWriteArrayList<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition linkChanged = lock.newCondition();
+    private Link link;
+    private Throwable closedCause;
+    private boolean closed;
+    private volatile SessionEvent lastEvent;
+    private volatile String token;
+
+    ClientSession(SuperQuicClient client, ClientConfig config) {
+        this.client = client;
+        this.config = config;
+    }
+
+    /** Connects for the first time: resumes the stored token's session if there is one. */
+    void start(List<SessionListener> initialListeners) throws IOException {
+        listeners.addAll(initialListeners);
+        token = config.tokenStore().load().orElse(null);
+        Link first = establish(false);
+        install(first);
+    }
+
+    /** The current session id. */
+    public String id() {
+        SessionEvent e = lastEvent;
+        return e == null ? null : e.sessionId();
+    }
+
+    /** The outcome of the latest connect or reconnect. */
+    public SessionEvent lastEvent() {
+        return lastEvent;
+    }
+
+    /** Whether a connection is up right now. */
+    public boolean isConnected() {
+        lock.lock();
+        try {
+            return link != null && link.isOpen();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether the session ended for good, and why. */
+    public Optional<Throwable> closedCause() {
+        lock.lock();
+        try {
+            return closed ? Optional.ofNullable(closedCause) : Optional.empty();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Adds a listener. */
+    public void addListener(SessionListener listener) {
+        listeners.add(listener);
+    }
+
+    /**
+     * Opens a stream to a service. Waits (within the stream open timeout) for a connection while
+     * reconnecting, and for stream credit at the server's stream limit.
+     *
+     * @throws ProtocolException with UNKNOWN_SERVICE (or another code) when the server refuses
+     * @throws IOException when no connection or credit came in time, or the session is closed
+     */
+    public DuplexStream openStream(String service) throws IOException {
+        long deadline = System.nanoTime() + config.streamOpenTimeout().toNanos();
+        Link l = awaitLink(deadline);
+        return l.openService(service, java.time.Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+    }
+
+    /** Sends a ping on the control stream (keeps NAT bindings warm). */
+    public void ping() throws IOException {
+        awaitLink(System.nanoTime() + config.streamOpenTimeout().toNanos()).control()
+                .writeFrame(Messages.encodeTree(Messages.mapper().createObjectNode().put("type", "ping")));
+    }
+
+    private Link awaitLink(long deadline) throws IOException {
+        lock.lock();
+        try {
+            while (true) {
+                if (closed) {
+                    throw new IOException("session is closed" + (closedCause == null ? "" : ": " + closedCause.getMessage()),
+                            closedCause);
+                }
+                if (link != null && link.isOpen()) {
+                    return link;
+                }
+                long remaining = deadline - System.nanoTime();
+                if (remaining <= 0) {
+                    throw new java.net.SocketTimeoutException("no connection to " + config.server()
+                            + " within the stream open timeout");
+                }
+                linkChanged.awaitNanos(remaining);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for a connection", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Closes the connection and ends the session on this side (the server keeps it for its TTL). */
+    @Override
+    public void close() {
+        Link l;
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            l = link;
+            link = null;
+            linkChanged.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        if (l != null) {
+            l.close(ErrorCode.NO_ERROR, "client closed");
+            l.closed().orTimeout(2, TimeUnit.SECONDS).exceptionally(t -> null).join();
+        }
+        client.sessionClosed(this);
+        fire(listener -> listener.onClosed(null));
+    }
+
+    private Link establish(boolean reconnect) throws IOException {
+        String t = token;
+        Hello hello = t == null ? Hello.newSession() : Hello.resume(t);
+        Link l = Link.open(config, client.group(), client.transport(), client.sslContext(), hello);
+        SessionGranted g = l.granted();
+        token = g.token();
+        try {
+            config.tokenStore().save(g.token());
+        } catch (IOException e) {
+            log.warn("could not save the session token: {}", e.getMessage());
+        }
+        SessionEvent event = new SessionEvent(g.sessionId(), g.resumed(), g.reason(), reconnect);
+        lastEvent = event;
+        return l;
+    }
+
+    private void install(Link l) {
+        lock.lock();
+        try {
+            if (closed) {
+                l.close(ErrorCode.NO_ERROR, "client closed");
+                return;
+            }
+            link = l;
+            linkChanged.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        SessionEvent event = lastEvent;
+        fire(listener -> listener.onConnected(event));
+        Thread.ofVirtual().name("superquic-control-reader").start(() -> readControl(l));
+        l.closed().thenAccept(lost -> onLinkLost(l, lost));
+    }
+
+    /** Drains the control stream (pongs) until it ends. */
+    private static void readControl(Link l) {
+        try {
+            while (l.control().readFrame() != null) {
+                // Version 1 servers only send pongs here after the hello.
+            }
+        } catch (IOException ignored) {
+            // The connection's close event drives reconnection.
+        }
+    }
+
+    private void onLinkLost(Link l, ConnectionLost lost) {
+        lock.lock();
+        try {
+            if (closed || link != l) {
+                return;
+            }
+            link = null;
+        } finally {
+            lock.unlock();
+        }
+        IOException cause = lost.code() != null ? new ProtocolException(lost.code(), lost.message())
+                : new IOException(lost.message());
+        log.info("session {}: {}", id(), lost.message());
+        fire(listener -> listener.onDisconnected(cause));
+        if (lost.code() == ErrorCode.SESSION_TAKEN_OVER) {
+            finish(cause);
+        } else if (!config.reconnect().enabled()) {
+            finish(cause);
+        } else {
+            Thread.ofVirtual().name("superquic-reconnect").start(this::reconnectLoop);
+        }
+    }
+
+    private void reconnectLoop() {
+        ReconnectPolicy policy = config.reconnect();
+        for (int attempt = 1; policy.maxAttempts() == 0 || attempt <= policy.maxAttempts(); attempt++) {
+            if (!sleepBeforeAttempt(policy, attempt)) {
+                return;
+            }
+            try {
+                Link l = establish(true);
+                SessionEvent e = lastEvent;
+                log.info("reconnected: session {} {}", e.sessionId(),
+                        e.resumed() ? "resumed" : "is new (" + e.reason().wireName() + ")");
+                install(l);
+                return;
+            } catch (IOException e) {
+                int n = attempt;
+                log.debug("reconnect attempt {} failed: {}", n, e.toString());
+                fire(listener -> listener.onReconnectFailed(n, e));
+            }
+        }
+        finish(new IOException("gave up reconnecting to " + config.server() + " after "
+                + policy.maxAttempts() + " attempts"));
+    }
+
+    /** Waits for the back-off delay unless the session is closed meanwhile; returns false if closed. */
+    private boolean sleepBeforeAttempt(ReconnectPolicy policy, int attempt) {
+        long remaining = policy.delay(attempt).toNanos();
+        lock.lock();
+        try {
+            while (!closed && remaining > 0) {
+                remaining = linkChanged.awaitNanos(remaining);
+            }
+            return !closed;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void finish(Throwable cause) {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            closedCause = cause;
+            linkChanged.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        client.sessionClosed(this);
+        fire(listener -> listener.onClosed(cause));
+    }
+
+    private void fire(java.util.function.Consumer<SessionListener> call) {
+        for (SessionListener l : listeners) {
+            try {
+                call.accept(l);
+            } catch (RuntimeException e) {
+                log.warn("session listener failed", e);
+            }
+        }
+    }
+
+    /** For tests: a future that completes when the current connection ends. */
+    CompletableFuture<?> currentConnectionClosed() {
+        lock.lock();
+        try {
+            return link == null ? CompletableFuture.completedFuture(null) : link.closed();
+        } finally {
+            lock.unlock();
+        }
+    }
+}

@@ -1,0 +1,340 @@
+package dev.superquic.client.internal;
+
+import dev.superquic.client.ClientConfig;
+import dev.superquic.protocol.ErrorCode;
+import dev.superquic.protocol.Messages;
+import dev.superquic.protocol.Messages.Hello;
+import dev.superquic.protocol.Messages.SessionGranted;
+import dev.superquic.protocol.Messages.StreamHeader;
+import dev.superquic.protocol.Protocol;
+import dev.superquic.protocol.ProtocolException;
+import dev.superquic.stream.internal.BackpressureListener;
+import dev.superquic.stream.internal.ChannelStream;
+import dev.superquic.transport.Transport;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicClientCodecBuilder;
+import io.netty.handler.codec.quic.QuicConnectionCloseEvent;
+import io.netty.handler.codec.quic.QuicSslContext;
+import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.handler.codec.quic.QuicStreamLimitChangedEvent;
+import io.netty.handler.codec.quic.QuicStreamType;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import javax.net.ssl.SSLException;
+
+/**
+ * One QUIC connection of a client session: its UDP socket, the QUIC channel and the control
+ * stream. Replaced by a new link on every reconnect.
+ */
+public final class Link {
+    private final ClientConfig config;
+    private final Channel udp;
+    private final QuicChannel quic;
+    private final LinkHandler handler;
+    private ChannelStream control;
+    private SessionGranted granted;
+
+    private Link(ClientConfig config, Channel udp, QuicChannel quic, LinkHandler handler) {
+        this.config = config;
+        this.udp = udp;
+        this.quic = quic;
+        this.handler = handler;
+    }
+
+    /**
+     * Connects, opens the control stream and carries out {@code hello}, all within the connect
+     * timeout.
+     */
+    public static Link open(ClientConfig config, EventLoopGroup group, Transport transport, QuicSslContext ssl,
+                            Hello hello) throws IOException {
+        ChannelHandler codec = new QuicClientCodecBuilder()
+                .sslEngineProvider(q -> ssl.newEngine(q.alloc(), config.server().getHostString(),
+                        config.server().getPort()))
+                .maxIdleTimeout(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .initialMaxData(16L * 1024 * 1024)
+                .initialMaxStreamDataBidirectionalLocal(1024 * 1024)
+                .initialMaxStreamDataBidirectionalRemote(1024 * 1024)
+                .build();
+        Channel udp;
+        try {
+            udp = new Bootstrap().group(group).channel(transport.datagramChannel())
+                    .option(ChannelOption.SO_RCVBUF, 4 * 1024 * 1024)
+                    .handler(codec).bind(0).sync().channel();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while binding a UDP socket", e);
+        }
+        LinkHandler handler = new LinkHandler();
+        long deadline = System.nanoTime() + config.connectTimeout().toNanos();
+        QuicChannel quic;
+        try {
+            quic = await(QuicChannel.newBootstrap(udp)
+                    .handler(handler)
+                    .streamHandler(new RejectServerStreams())
+                    .remoteAddress(config.server())
+                    .connect(), deadline, config);
+        } catch (IOException e) {
+            udp.close();
+            throw e;
+        }
+        quic.closeFuture().addListener(f -> udp.close());
+        Link link = new Link(config, udp, quic, handler);
+        // Bound the hello exchange too: if the server never answers, closing unblocks the read.
+        var timeout = quic.eventLoop().schedule(() -> {
+            if (link.granted == null) {
+                link.close(ErrorCode.HELLO_TIMEOUT, "no answer to the hello");
+            }
+        }, Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        try {
+            link.control = link.newStream(deadline, Protocol.MAX_CONTROL_FRAME);
+            link.control.writeFrame(Messages.encode(hello));
+            byte[] reply = link.control.readFrame(Protocol.MAX_CONTROL_FRAME);
+            if (reply == null) {
+                throw new ProtocolException(ErrorCode.PROTOCOL_VIOLATION, "server closed the control stream");
+            }
+            link.granted = Messages.decodeSessionGranted(reply);
+            return link;
+        } catch (IOException e) {
+            link.close(e instanceof ProtocolException p ? p.code() : ErrorCode.NO_ERROR, "hello failed");
+            if (link.granted == null && timeout.isDone()) {
+                throw new SocketTimeoutException("server " + config.server() + " did not answer the hello within "
+                        + config.connectTimeout().toMillis() + " ms");
+            }
+            throw e;
+        } finally {
+            timeout.cancel(false);
+        }
+    }
+
+    /** The server's answer to the hello. */
+    public SessionGranted granted() {
+        return granted;
+    }
+
+    /** The control stream (for the session's control reader). */
+    public ChannelStream control() {
+        return control;
+    }
+
+    /** Completes with the cause when the connection ends. */
+    public CompletableFuture<ConnectionLost> closed() {
+        return handler.closed;
+    }
+
+    /** Whether the QUIC connection is still open. */
+    public boolean isOpen() {
+        return quic.isActive();
+    }
+
+    /**
+     * Opens a stream to {@code service}: waits for stream credit, sends the header and checks the
+     * server's answer.
+     */
+    public ChannelStream openService(String service, Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        ChannelStream stream = newStream(deadline, config.maxFrameSize());
+        try {
+            stream.writeFrame(Messages.encode(new StreamHeader(service)));
+            byte[] reply = stream.readFrame(Protocol.MAX_CONTROL_FRAME);
+            if (reply == null) {
+                throw new ProtocolException(ErrorCode.PROTOCOL_VIOLATION, "server finished the stream without a reply");
+            }
+            Messages.decodeStreamAccepted(reply);
+            return stream;
+        } catch (IOException | RuntimeException e) {
+            stream.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Creates a bidirectional stream once the peer grants credit. Checking credit and creating the
+     * stream happen in one event-loop task: creating a stream without credit burns a stream id.
+     */
+    private ChannelStream newStream(long deadline, int maxFrame) throws IOException {
+        while (true) {
+            CompletableFuture<ChannelStream> created = new CompletableFuture<>();
+            long observedEpoch = handler.creditEpoch();
+            quic.eventLoop().execute(() -> {
+                if (!quic.isActive()) {
+                    created.completeExceptionally(new IOException("connection closed"));
+                } else if (quic.peerAllowedStreams(QuicStreamType.BIDIRECTIONAL) <= 0) {
+                    created.complete(null);
+                } else {
+                    quic.newStreamBootstrap().type(QuicStreamType.BIDIRECTIONAL)
+                            .option(ChannelOption.AUTO_READ, false)
+                            .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                            .create().addListener((Future<QuicStreamChannel> f) -> {
+                                if (f.isSuccess()) {
+                                    created.complete(ChannelStream.attach(f.getNow(), config.streamBufferBytes(),
+                                            256 * 1024, maxFrame, BackpressureListener.NONE));
+                                } else {
+                                    created.completeExceptionally(f.cause());
+                                }
+                            });
+                }
+            });
+            ChannelStream stream = awaitFuture(created, deadline, "opening a stream");
+            if (stream != null) {
+                return stream;
+            }
+            if (!handler.awaitCredit(observedEpoch, deadline)) {
+                throw new SocketTimeoutException("no stream credit from the server (stream limit reached) within "
+                        + "the stream open timeout");
+            }
+        }
+    }
+
+    /** Closes the connection with an application code. */
+    public void close(ErrorCode code, String reason) {
+        quic.close(true, code.quicCode(), Unpooled.copiedBuffer(reason, StandardCharsets.UTF_8));
+    }
+
+    private static <T> T awaitFuture(CompletableFuture<T> future, long deadline, String what) throws IOException {
+        try {
+            return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new SocketTimeoutException("timed out " + what);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(what + " failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted " + what, e);
+        }
+    }
+
+    private static QuicChannel await(Future<QuicChannel> future, long deadline, ClientConfig config)
+            throws IOException {
+        try {
+            if (!future.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                future.cancel(false);
+                throw new ConnectException("no QUIC answer from " + config.server() + " within "
+                        + config.connectTimeout().toMillis() + " ms (server down, wrong port, or packets blocked)");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while connecting", e);
+        }
+        if (!future.isSuccess()) {
+            Throwable cause = future.cause();
+            if (cause instanceof SSLException || String.valueOf(cause.getMessage()).contains("TLS")) {
+                throw new SSLException("TLS handshake with " + config.server() + " failed: " + cause.getMessage()
+                        + " (certificate not trusted, or ALPN '" + config.alpn() + "' not offered by the server)",
+                        cause);
+            }
+            throw new ConnectException("cannot connect to " + config.server() + ": " + cause);
+        }
+        return future.getNow();
+    }
+
+    /**
+     * Why a connection ended.
+     *
+     * @param code the peer's application close code, if it sent one
+     * @param message a description
+     */
+    public record ConnectionLost(ErrorCode code, String message) {
+    }
+
+    /** Event-loop side of the connection: close cause and stream-credit updates. */
+    private static final class LinkHandler extends ChannelInboundHandlerAdapter {
+        final CompletableFuture<ConnectionLost> closed = new CompletableFuture<>();
+        private final ReentrantLock lock = new ReentrantLock();
+        private final Condition creditChanged = lock.newCondition();
+        private long creditEpoch;
+        private volatile ConnectionLost peerClose;
+
+        long creditEpoch() {
+            lock.lock();
+            try {
+                return creditEpoch;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        boolean awaitCredit(long seenEpoch, long deadline) throws IOException {
+            lock.lock();
+            try {
+                while (creditEpoch == seenEpoch) {
+                    long remaining = deadline - System.nanoTime();
+                    if (remaining <= 0 || closed.isDone()) {
+                        return creditEpoch != seenEpoch;
+                    }
+                    creditChanged.awaitNanos(remaining);
+                }
+                return true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for stream credit", e);
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private void signalCredit() {
+            lock.lock();
+            try {
+                creditEpoch++;
+                creditChanged.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof QuicStreamLimitChangedEvent) {
+                signalCredit();
+            } else if (evt instanceof QuicConnectionCloseEvent close) {
+                ErrorCode code = close.isApplicationClose() ? ErrorCode.fromQuicCode(close.error()).orElse(null) : null;
+                String reason = new String(close.reason(), StandardCharsets.UTF_8);
+                peerClose = new ConnectionLost(code, "server closed the connection ("
+                        + (code != null ? code.name() : (close.isApplicationClose() ? "application" : "transport")
+                        + " code " + close.error()) + (reason.isEmpty() ? "" : ": " + reason) + ")");
+            }
+            ReferenceCountUtil.release(evt);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // Connection errors surface as the close below.
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            ConnectionLost p = peerClose;
+            closed.complete(p != null ? p : new ConnectionLost(null, "connection lost (idle timeout or network)"));
+            signalCredit();
+            ctx.fireChannelInactive();
+        }
+    }
+
+    /** Protocol version 1 has no server-initiated streams. */
+    @ChannelHandler.Sharable
+    private static final class RejectServerStreams extends ChannelInboundHandlerAdapter {
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            ((QuicStreamChannel) ctx.channel()).shutdown(ErrorCode.PROTOCOL_VIOLATION.quicCode());
+        }
+    }
+}

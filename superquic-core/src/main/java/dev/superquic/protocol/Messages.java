@@ -1,0 +1,268 @@
+package dev.superquic.protocol;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The JSON messages of protocol version 1 and their strict encoding and decoding. Decoding never
+ * trusts the peer: anything that is not exactly the expected shape is a {@link ProtocolException}
+ * with code {@link ErrorCode#PROTOCOL_VIOLATION} and a message that says what was wrong.
+ */
+public final class Messages {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Why a resume did not give back the old session. */
+    public enum NotResumedReason {
+        /** The token names no session this server knows. */
+        UNKNOWN,
+        /** The session existed but its detach window passed and its state was freed. */
+        EXPIRED;
+
+        /** The lower-case wire name. */
+        public String wireName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /**
+     * The client's first control message.
+     *
+     * @param resume whether it asks to resume ({@code type: "resume"}) or for a new session
+     * @param versions protocol versions the client speaks
+     * @param token the resume token (only with {@code resume})
+     */
+    public record Hello(boolean resume, List<Integer> versions, String token) {
+        /** Validates the fields. */
+        public Hello {
+            versions = List.copyOf(versions);
+            if (resume) {
+                Objects.requireNonNull(token, "token");
+            }
+        }
+
+        /** A request for a new session. */
+        public static Hello newSession() {
+            return new Hello(false, Protocol.SUPPORTED_VERSIONS, null);
+        }
+
+        /** A request to resume the session that {@code token} names. */
+        public static Hello resume(String token) {
+            return new Hello(true, Protocol.SUPPORTED_VERSIONS, token);
+        }
+    }
+
+    /**
+     * The server's answer to {@link Hello}.
+     *
+     * @param version the protocol version chosen
+     * @param sessionId loggable session id
+     * @param token secret resume token; clients keep the latest one they received
+     * @param resumed whether the old session came back
+     * @param reason why not, when a resume was asked for and a new session was given; else null
+     * @param ttlSeconds how long a detached session is kept
+     */
+    public record SessionGranted(int version, String sessionId, String token, boolean resumed,
+                                 NotResumedReason reason, long ttlSeconds) {
+    }
+
+    /**
+     * An error frame.
+     *
+     * @param code the stable error code
+     * @param message human-readable detail
+     */
+    public record ErrorMessage(ErrorCode code, String message) {
+    }
+
+    /**
+     * The first frame of a service stream.
+     *
+     * @param service the service name
+     */
+    public record StreamHeader(String service) {
+    }
+
+    private Messages() {
+    }
+
+    /** Encodes the client's hello. */
+    public static byte[] encode(Hello hello) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("type", hello.resume() ? "resume" : "new");
+        ArrayNode versions = node.putArray("versions");
+        hello.versions().forEach(versions::add);
+        if (hello.resume()) {
+            node.put("token", hello.token());
+        }
+        return bytes(node);
+    }
+
+    /** Encodes the server's session answer. */
+    public static byte[] encode(SessionGranted granted) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("type", "session");
+        node.put("version", granted.version());
+        node.put("sessionId", granted.sessionId());
+        node.put("token", granted.token());
+        node.put("resumed", granted.resumed());
+        if (granted.reason() != null) {
+            node.put("reason", granted.reason().wireName());
+        }
+        node.put("ttlSeconds", granted.ttlSeconds());
+        return bytes(node);
+    }
+
+    /** Encodes an error frame. */
+    public static byte[] encode(ErrorMessage error) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("type", "error");
+        node.put("code", error.code().name());
+        node.put("message", error.message());
+        return bytes(node);
+    }
+
+    /** Encodes a stream header. */
+    public static byte[] encode(StreamHeader header) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("service", header.service());
+        return bytes(node);
+    }
+
+    /** The server's acceptance of a stream header. */
+    public static byte[] streamAccepted() {
+        return bytes(JSON.createObjectNode().put("type", "ok"));
+    }
+
+    /** Encodes an arbitrary JSON tree (used by services such as kv). */
+    public static byte[] encodeTree(JsonNode node) {
+        return bytes(node);
+    }
+
+    /** The shared mapper, for services that build their own JSON trees. */
+    public static ObjectMapper mapper() {
+        return JSON;
+    }
+
+    /** Parses a frame as a JSON object. */
+    public static ObjectNode parseObject(byte[] frame) throws ProtocolException {
+        JsonNode node;
+        try {
+            node = JSON.readTree(frame);
+        } catch (IOException e) {
+            throw violation("malformed JSON: " + firstLine(e.getMessage()));
+        }
+        if (node == null || !node.isObject()) {
+            throw violation("expected a JSON object");
+        }
+        return (ObjectNode) node;
+    }
+
+    /** Decodes the client's first control message. */
+    public static Hello decodeHello(byte[] frame) throws ProtocolException {
+        ObjectNode node = parseObject(frame);
+        String type = requiredText(node, "type");
+        boolean resume = switch (type) {
+            case "new" -> false;
+            case "resume" -> true;
+            default -> throw violation("first control message must be 'new' or 'resume', got '" + type + "'");
+        };
+        JsonNode versionsNode = node.get("versions");
+        if (versionsNode == null || !versionsNode.isArray() || versionsNode.isEmpty()) {
+            throw violation("'versions' must be a non-empty array of integers");
+        }
+        List<Integer> versions = new ArrayList<>();
+        for (JsonNode v : versionsNode) {
+            if (!v.canConvertToInt() || !v.isIntegralNumber()) {
+                throw violation("'versions' must be a non-empty array of integers");
+            }
+            versions.add(v.intValue());
+        }
+        String token = resume ? requiredText(node, "token") : null;
+        return new Hello(resume, versions, token);
+    }
+
+    /** Decodes the server's answer to the hello; an error frame becomes a {@link ProtocolException}. */
+    public static SessionGranted decodeSessionGranted(byte[] frame) throws ProtocolException {
+        ObjectNode node = parseObject(frame);
+        throwIfError(node);
+        String type = requiredText(node, "type");
+        if (!type.equals("session")) {
+            throw violation("expected a 'session' message, got '" + type + "'");
+        }
+        NotResumedReason reason = null;
+        JsonNode reasonNode = node.get("reason");
+        if (reasonNode != null && !reasonNode.isNull()) {
+            reason = switch (reasonNode.asText()) {
+                case "unknown" -> NotResumedReason.UNKNOWN;
+                case "expired" -> NotResumedReason.EXPIRED;
+                default -> throw violation("unknown reason '" + reasonNode.asText() + "'");
+            };
+        }
+        return new SessionGranted(node.path("version").asInt(), requiredText(node, "sessionId"),
+                requiredText(node, "token"), node.path("resumed").asBoolean(false), reason,
+                node.path("ttlSeconds").asLong());
+    }
+
+    /** Decodes a stream header. */
+    public static StreamHeader decodeStreamHeader(byte[] frame) throws ProtocolException {
+        ObjectNode node = parseObject(frame);
+        String service = requiredText(node, "service");
+        if (service.isBlank()) {
+            throw violation("'service' must not be blank");
+        }
+        return new StreamHeader(service);
+    }
+
+    /** Decodes the server's answer to a stream header; an error frame becomes a {@link ProtocolException}. */
+    public static void decodeStreamAccepted(byte[] frame) throws ProtocolException {
+        ObjectNode node = parseObject(frame);
+        throwIfError(node);
+        if (!"ok".equals(node.path("type").asText())) {
+            throw violation("expected an 'ok' or 'error' reply to the stream header");
+        }
+    }
+
+    /** If the object is an error frame, throws it as a {@link ProtocolException} with its code. */
+    public static void throwIfError(ObjectNode node) throws ProtocolException {
+        if ("error".equals(node.path("type").asText())) {
+            ErrorCode code = ErrorCode.fromName(node.path("code").asText()).orElse(ErrorCode.INTERNAL_ERROR);
+            throw new ProtocolException(code, node.path("message").asText(code.description()));
+        }
+    }
+
+    /** A required string field, or a violation naming it. */
+    public static String requiredText(ObjectNode node, String field) throws ProtocolException {
+        JsonNode value = node.get(field);
+        if (value == null || !value.isTextual()) {
+            throw violation("missing or non-string field '" + field + "'");
+        }
+        return value.textValue();
+    }
+
+    private static ProtocolException violation(String message) {
+        return new ProtocolException(ErrorCode.PROTOCOL_VIOLATION, message);
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    private static byte[] bytes(JsonNode node) {
+        try {
+            return JSON.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode JSON", e);
+        }
+    }
+}

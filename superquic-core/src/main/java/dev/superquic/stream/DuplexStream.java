@@ -1,0 +1,55 @@
+package dev.superquic.stream;
+
+import dev.superquic.protocol.ErrorCode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+
+/**
+ * One bidirectional QUIC stream seen as blocking Java I/O, meant to be used from one virtual
+ * thread. Reads block until data, end of stream or failure; writes block while the peer has not
+ * granted flow-control credit, so a slow reader slows its writer and nothing queues without bound.
+ *
+ * <p>Raw bytes ({@link #input()}, {@link #output()}) and length-prefixed frames
+ * ({@link #readFrame()}, {@link #writeFrame(byte[])}) may be mixed as long as frames are whole.
+ */
+public interface DuplexStream extends AutoCloseable {
+
+    /** The QUIC stream id. */
+    long id();
+
+    /** Blocking input; {@code read} returns -1 once the peer has finished (FIN) and all data was read. */
+    InputStream input();
+
+    /** Blocking output; unbuffered, each {@code write} is handed to QUIC. {@code close()} sends FIN. */
+    OutputStream output();
+
+    /**
+     * Reads one frame (4-byte big-endian length, then payload).
+     *
+     * @return the payload, or {@code null} when the peer finished the stream cleanly between frames
+     * @throws dev.superquic.protocol.ProtocolException FRAME_TOO_LARGE before allocating when the
+     *     length is above this stream's limit, PROTOCOL_VIOLATION when the stream ends inside a frame
+     * @throws IOException when the stream was reset or the connection closed
+     */
+    byte[] readFrame() throws IOException;
+
+    /** Writes one frame; blocks while flow control does not let it through. */
+    void writeFrame(byte[] payload) throws IOException;
+
+    /** Finishes the sending side (QUIC FIN) after everything written so far. Idempotent. */
+    void finishOutput() throws IOException;
+
+    /**
+     * Aborts the stream in both directions with an application error code
+     * (RESET_STREAM and STOP_SENDING). Unsent data is discarded.
+     */
+    void reset(ErrorCode code);
+
+    /**
+     * Releases the stream: finishes output if still open, stops reading input the caller did not
+     * consume, and frees buffered data. Idempotent.
+     */
+    @Override
+    void close();
+}

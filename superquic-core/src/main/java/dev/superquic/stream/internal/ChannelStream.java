@@ -1,0 +1,260 @@
+package dev.superquic.stream.internal;
+
+import dev.superquic.protocol.ErrorCode;
+import dev.superquic.protocol.Protocol;
+import dev.superquic.protocol.ProtocolException;
+import dev.superquic.stream.DuplexStream;
+import dev.superquic.stream.StreamResetException;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.quic.QuicStreamChannel;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * {@link DuplexStream} over a Netty QUIC stream channel. Created on the event loop (where the
+ * bridge handler is installed), then used from exactly one other thread.
+ */
+public final class ChannelStream implements DuplexStream {
+    /** Largest buffer handed to Netty in one write; keeps the in-flight bound meaningful. */
+    static final int WRITE_CHUNK = 32 * 1024;
+
+    private final QuicStreamChannel channel;
+    private final InboundPipe pipe;
+    private final OutboundGate gate;
+    private final int maxFrameSize;
+    private final AtomicBoolean outputFinished = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile boolean aborted;
+    private final InputStream input = new PipeInput();
+    private final OutputStream output = new GateOutput();
+    private volatile ChannelFuture finFuture;
+
+    /**
+     * Installs the bridge on {@code channel} and returns the stream. Call on the channel's event
+     * loop before it starts reading.
+     *
+     * @param inboundBufferBytes bound of the inbound pipe
+     * @param outboundInFlightBytes bound of bytes written but not yet accepted by QUIC
+     * @param maxFrameSize largest frame {@link #readFrame()} accepts
+     * @param listener backpressure notifications
+     */
+    public static ChannelStream attach(QuicStreamChannel channel, long inboundBufferBytes,
+                                       long outboundInFlightBytes, int maxFrameSize,
+                                       BackpressureListener listener) {
+        channel.config().setAutoRead(false);
+        channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        InboundPipe pipe = new InboundPipe(inboundBufferBytes, channel::read, listener);
+        OutboundGate gate = new OutboundGate(outboundInFlightBytes);
+        ChannelStream stream = new ChannelStream(channel, pipe, gate, maxFrameSize);
+        channel.pipeline().addLast(new StreamBridgeHandler(pipe, gate));
+        return stream;
+    }
+
+    private ChannelStream(QuicStreamChannel channel, InboundPipe pipe, OutboundGate gate, int maxFrameSize) {
+        this.channel = channel;
+        this.pipe = pipe;
+        this.gate = gate;
+        this.maxFrameSize = maxFrameSize;
+    }
+
+    /** The underlying Netty channel. */
+    public QuicStreamChannel channel() {
+        return channel;
+    }
+
+    /** Bytes received and not yet consumed (bounded by the inbound buffer size plus one read). */
+    public long bufferedInboundBytes() {
+        return pipe.bufferedBytes();
+    }
+
+    @Override
+    public long id() {
+        return channel.streamId();
+    }
+
+    @Override
+    public InputStream input() {
+        return input;
+    }
+
+    @Override
+    public OutputStream output() {
+        return output;
+    }
+
+    @Override
+    public byte[] readFrame() throws IOException {
+        return readFrame(maxFrameSize);
+    }
+
+    /** Reads one frame with a specific size limit (control frames use a smaller one). */
+    public byte[] readFrame(int limit) throws IOException {
+        byte[] prefix = new byte[Protocol.LENGTH_PREFIX_BYTES];
+        int first = pipe.read(prefix, 0, prefix.length, 0);
+        if (first < 0) {
+            return null;
+        }
+        readFully(prefix, first, prefix.length - first, "frame length");
+        long length = ((prefix[0] & 0xffL) << 24) | ((prefix[1] & 0xff) << 16)
+                | ((prefix[2] & 0xff) << 8) | (prefix[3] & 0xff);
+        if (length > limit) {
+            throw new ProtocolException(ErrorCode.FRAME_TOO_LARGE,
+                    "frame of " + length + " bytes exceeds the limit of " + limit);
+        }
+        byte[] payload = new byte[(int) length];
+        readFully(payload, 0, payload.length, "frame payload");
+        return payload;
+    }
+
+    private void readFully(byte[] dst, int off, int len, String what) throws IOException {
+        while (len > 0) {
+            int n = pipe.read(dst, off, len, 0);
+            if (n < 0) {
+                throw new ProtocolException(ErrorCode.PROTOCOL_VIOLATION, "stream ended inside a " + what);
+            }
+            off += n;
+            len -= n;
+        }
+    }
+
+    @Override
+    public void writeFrame(byte[] payload) throws IOException {
+        Objects.requireNonNull(payload, "payload");
+        if (payload.length > maxFrameSize) {
+            throw new ProtocolException(ErrorCode.FRAME_TOO_LARGE,
+                    "frame of " + payload.length + " bytes exceeds the limit of " + maxFrameSize);
+        }
+        int total = Protocol.LENGTH_PREFIX_BYTES + payload.length;
+        if (total <= WRITE_CHUNK) {
+            ByteBuf buf = channel.alloc().directBuffer(total);
+            buf.writeInt(payload.length).writeBytes(payload);
+            send(buf);
+        } else {
+            ByteBuf prefix = channel.alloc().directBuffer(Protocol.LENGTH_PREFIX_BYTES);
+            prefix.writeInt(payload.length);
+            send(prefix);
+            writeBytes(payload, 0, payload.length);
+        }
+    }
+
+    private void writeBytes(byte[] src, int off, int len) throws IOException {
+        Objects.checkFromIndexSize(off, len, src.length);
+        while (len > 0) {
+            int chunk = Math.min(len, WRITE_CHUNK);
+            ByteBuf buf = channel.alloc().directBuffer(chunk);
+            buf.writeBytes(src, off, chunk);
+            send(buf);
+            off += chunk;
+            len -= chunk;
+        }
+    }
+
+    private void send(ByteBuf buf) throws IOException {
+        if (outputFinished.get()) {
+            buf.release();
+            throw new IOException("stream output already finished");
+        }
+        int n = buf.readableBytes();
+        try {
+            gate.acquire(n);
+        } catch (IOException e) {
+            buf.release();
+            throw e;
+        }
+        channel.writeAndFlush(buf).addListener(f -> {
+            gate.release(n);
+            if (!f.isSuccess()) {
+                gate.fail(new StreamResetException("write failed: " + f.cause(), -1, f.cause()));
+            }
+        });
+    }
+
+    @Override
+    public void finishOutput() {
+        if (outputFinished.compareAndSet(false, true)) {
+            finFuture = channel.shutdownOutput();
+        }
+    }
+
+    /** Waits (bounded) until the FIN was handed to QUIC, i.e. all written data was accepted. */
+    public boolean awaitOutputFinished(long timeout, TimeUnit unit) throws InterruptedIOException {
+        ChannelFuture f = finFuture;
+        if (f == null) {
+            return false;
+        }
+        try {
+            return f.await(timeout, unit);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException();
+        }
+    }
+
+    @Override
+    public void reset(ErrorCode code) {
+        aborted = true;
+        outputFinished.set(true);
+        StreamResetException cause = new StreamResetException("stream reset locally with " + code,
+                code.quicCode(), null);
+        gate.fail(cause);
+        channel.shutdown(code.quicCode());
+        pipe.release();
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        if (!aborted && !pipe.isDrained() && channel.isActive()) {
+            // The owner stopped reading before the peer finished: tell the peer to stop sending.
+            channel.shutdownInput(ErrorCode.NO_ERROR.quicCode());
+        }
+        finishOutput();
+        pipe.release();
+    }
+
+    private final class PipeInput extends InputStream {
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = pipe.read(one, 0, 1, 0);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            return pipe.read(b, off, len, 0);
+        }
+
+        @Override
+        public int available() {
+            return (int) Math.min(Integer.MAX_VALUE, pipe.bufferedBytes());
+        }
+    }
+
+    private final class GateOutput extends OutputStream {
+        @Override
+        public void write(int b) throws IOException {
+            writeBytes(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            writeBytes(b, off, len);
+        }
+
+        @Override
+        public void close() {
+            finishOutput();
+        }
+    }
+}

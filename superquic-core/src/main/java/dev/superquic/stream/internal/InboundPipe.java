@@ -1,0 +1,216 @@
+package dev.superquic.stream.internal;
+
+import dev.superquic.stream.StreamResetException;
+import io.netty.buffer.ByteBuf;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.ArrayDeque;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The bounded buffer between the event loop (producer) and one consumer thread. The event loop
+ * offers buffers and keeps reading from QUIC only while the pipe is below its high-water mark;
+ * once it is above, QUIC stops granting credit and the sender slows down. The consumer's reads
+ * drain the pipe; when it falls to the low-water mark the resume action asks QUIC for more.
+ *
+ * <p>Locks are held only for a few field updates, never across I/O or callbacks, so the event
+ * loop never waits for the consumer.
+ */
+public final class InboundPipe {
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final ArrayDeque<ByteBuf> buffers = new ArrayDeque<>();
+    private final long highWater;
+    private final long lowWater;
+    private final Runnable resumeReading;
+    private final BackpressureListener listener;
+
+    private long buffered;
+    private boolean finished;
+    private boolean released;
+    private IOException failure;
+    private boolean paused;
+    private long pausedAt;
+
+    /**
+     * @param capacityBytes the high-water mark: reading from QUIC stops at or above it
+     * @param resumeReading run (on the consumer thread) when reading should start again; it must
+     *     hand the actual read request to the event loop
+     * @param listener told about pauses, for metrics
+     */
+    public InboundPipe(long capacityBytes, Runnable resumeReading, BackpressureListener listener) {
+        if (capacityBytes < 1) {
+            throw new IllegalArgumentException("capacity must be positive");
+        }
+        this.highWater = capacityBytes;
+        this.lowWater = capacityBytes / 2;
+        this.resumeReading = resumeReading;
+        this.listener = listener;
+    }
+
+    /**
+     * Event loop: adds data. Takes ownership of {@code buf}.
+     *
+     * @return true if the caller should keep reading from QUIC, false if it must pause
+     */
+    public boolean offer(ByteBuf buf) {
+        boolean pauseNow = false;
+        boolean keepReading;
+        lock.lock();
+        try {
+            if (released || finished || failure != null) {
+                buf.release();
+                return !released;
+            }
+            if (buf.isReadable()) {
+                buffers.add(buf);
+                buffered += buf.readableBytes();
+                changed.signalAll();
+            } else {
+                buf.release();
+            }
+            if (buffered >= highWater && !paused) {
+                paused = true;
+                pausedAt = System.nanoTime();
+                pauseNow = true;
+            }
+            keepReading = !paused;
+        } finally {
+            lock.unlock();
+        }
+        if (pauseNow) {
+            listener.paused();
+        }
+        return keepReading;
+    }
+
+    /** Event loop: the peer finished its side (FIN). Buffered data stays readable. */
+    public void finish() {
+        lock.lock();
+        try {
+            finished = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Event loop: the stream failed (reset, connection closed). Buffered data is dropped. */
+    public void fail(IOException cause) {
+        lock.lock();
+        try {
+            if (finished || failure != null) {
+                return;
+            }
+            failure = cause;
+            releaseBuffers();
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether the peer's FIN has been seen and every byte consumed. */
+    public boolean isDrained() {
+        lock.lock();
+        try {
+            return finished && buffered == 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Bytes buffered right now (for tests and metrics). */
+    public long bufferedBytes() {
+        lock.lock();
+        try {
+            return buffered;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Consumer: reads up to {@code len} bytes, blocking until at least one is available.
+     *
+     * @return bytes read, or -1 at end of stream
+     */
+    public int read(byte[] dst, int off, int len, long timeoutNanos) throws IOException {
+        if (len == 0) {
+            return 0;
+        }
+        boolean resume = false;
+        long resumedAfter = 0;
+        int n;
+        lock.lock();
+        try {
+            long remaining = timeoutNanos;
+            while (buffered == 0) {
+                if (failure != null) {
+                    throw failure;
+                }
+                if (released) {
+                    throw new StreamResetException("stream closed", -1, null);
+                }
+                if (finished) {
+                    return -1;
+                }
+                if (timeoutNanos <= 0) {
+                    changed.await();
+                } else {
+                    if (remaining <= 0) {
+                        throw new java.net.SocketTimeoutException("read timed out");
+                    }
+                    remaining = changed.awaitNanos(remaining);
+                }
+            }
+            n = 0;
+            while (n < len && !buffers.isEmpty()) {
+                ByteBuf head = buffers.peekFirst();
+                int chunk = Math.min(len - n, head.readableBytes());
+                head.readBytes(dst, off + n, chunk);
+                n += chunk;
+                if (!head.isReadable()) {
+                    buffers.pollFirst().release();
+                }
+            }
+            buffered -= n;
+            if (paused && buffered <= lowWater) {
+                paused = false;
+                resume = true;
+                resumedAfter = System.nanoTime() - pausedAt;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while reading");
+        } finally {
+            lock.unlock();
+        }
+        if (resume) {
+            listener.resumed(resumedAfter);
+            resumeReading.run();
+        }
+        return n;
+    }
+
+    /** Consumer or owner: frees all buffers; later offers are released at once. Idempotent. */
+    public void release() {
+        lock.lock();
+        try {
+            released = true;
+            releaseBuffers();
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void releaseBuffers() {
+        ByteBuf b;
+        while ((b = buffers.pollFirst()) != null) {
+            b.release();
+        }
+        buffered = 0;
+    }
+}

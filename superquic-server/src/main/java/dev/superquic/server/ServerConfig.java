@@ -1,0 +1,170 @@
+package dev.superquic.server;
+
+import dev.superquic.protocol.Protocol;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Transport and protocol settings of a server, fixed at start-up. Build with {@link #builder()};
+ * {@link Builder#build()} refuses invalid values with an {@link InvalidSettingException} naming
+ * the setting as the CLI spells it.
+ *
+ * @param host address to bind (default {@code 0.0.0.0})
+ * @param port UDP port (default 5555; 0 picks a free one)
+ * @param alpn ALPN protocol id (default {@code super-quic})
+ * @param maxBidiStreams concurrent bidirectional streams a client may open, control stream included
+ * @param maxUniStreams concurrent unidirectional streams a client may open (default 0: none)
+ * @param idleTimeout QUIC idle timeout
+ * @param maxData connection-level flow-control window (bytes)
+ * @param maxStreamData per-stream flow-control window (bytes)
+ * @param certificate TLS certificate source
+ * @param sessionTtl how long a detached session waits for a resume
+ * @param streamBufferBytes bound of each stream's inbound buffer; reading from QUIC pauses at it
+ * @param streamWriteBufferBytes bound of each stream's bytes written but not yet taken by QUIC
+ * @param maxFrameSize largest frame accepted on service streams
+ * @param helloTimeout time a new connection has to complete the control exchange
+ */
+public record ServerConfig(String host, int port, String alpn, long maxBidiStreams, long maxUniStreams,
+                           Duration idleTimeout, long maxData, long maxStreamData,
+                           CertificateSource certificate, Duration sessionTtl, int streamBufferBytes,
+                           int streamWriteBufferBytes, int maxFrameSize, Duration helloTimeout) {
+
+    /** Validates every field; see {@link Builder#build()}. */
+    public ServerConfig {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(alpn, "alpn");
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(certificate, "certificate");
+        Objects.requireNonNull(sessionTtl, "sessionTtl");
+        Objects.requireNonNull(helloTimeout, "helloTimeout");
+        check(!host.isBlank(), "host", "must not be empty", host);
+        check(port >= 0 && port <= 65535, "port", "must be between 0 and 65535", port);
+        int alpnBytes = alpn.getBytes(StandardCharsets.US_ASCII).length;
+        check(alpnBytes >= 1 && alpnBytes <= 255 && alpn.chars().allMatch(c -> c > 32 && c < 127),
+                "alpn", "must be 1 to 255 printable ASCII characters", alpn);
+        check(maxBidiStreams >= 1 && maxBidiStreams <= (1L << 60), "max-bidi-streams",
+                "must be between 1 and 2^60 (the control stream needs one)", maxBidiStreams);
+        check(maxUniStreams >= 0 && maxUniStreams <= (1L << 60), "max-uni-streams",
+                "must be between 0 and 2^60", maxUniStreams);
+        check(!idleTimeout.isNegative() && !idleTimeout.isZero(), "idle-timeout", "must be positive", idleTimeout);
+        check(maxData >= 1024, "max-data", "must be at least 1024 bytes", maxData);
+        check(maxStreamData >= 1024 && maxStreamData <= maxData, "max-stream-data",
+                "must be at least 1024 bytes and at most max-data", maxStreamData);
+        check(!sessionTtl.isNegative() && !sessionTtl.isZero(), "session-ttl", "must be positive", sessionTtl);
+        check(streamBufferBytes >= 1024, "stream-buffer", "must be at least 1024 bytes", streamBufferBytes);
+        check(streamWriteBufferBytes >= 1024, "stream-write-buffer", "must be at least 1024 bytes",
+                streamWriteBufferBytes);
+        check(maxFrameSize >= 1024 && maxFrameSize <= 64 * 1024 * 1024, "max-frame-size",
+                "must be between 1024 bytes and 64 MiB", maxFrameSize);
+        check(!helloTimeout.isNegative() && !helloTimeout.isZero(), "hello-timeout", "must be positive",
+                helloTimeout);
+    }
+
+    private static void check(boolean ok, String setting, String rule, Object value) {
+        if (!ok) {
+            throw new InvalidSettingException(setting, rule, value);
+        }
+    }
+
+    /** A builder with every default. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder starting from these settings. */
+    public Builder toBuilder() {
+        return new Builder().host(host).port(port).alpn(alpn).maxBidiStreams(maxBidiStreams)
+                .maxUniStreams(maxUniStreams).idleTimeout(idleTimeout).maxData(maxData)
+                .maxStreamData(maxStreamData).certificate(certificate).sessionTtl(sessionTtl)
+                .streamBufferBytes(streamBufferBytes).streamWriteBufferBytes(streamWriteBufferBytes)
+                .maxFrameSize(maxFrameSize).helloTimeout(helloTimeout);
+    }
+
+    /** A setting was out of range; the message names it. */
+    public static final class InvalidSettingException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+        private final String setting;
+
+        /** Creates the exception. */
+        public InvalidSettingException(String setting, String rule, Object value) {
+            super("invalid setting " + setting + ": " + rule + " (got " + value + ")");
+            this.setting = setting;
+        }
+
+        /** The setting's name as the CLI spells it. */
+        public String setting() {
+            return setting;
+        }
+    }
+
+    /** Mutable builder of {@link ServerConfig}; defaults are production-sensible. */
+    public static final class Builder {
+        private String host = "0.0.0.0";
+        private int port = Protocol.DEFAULT_PORT;
+        private String alpn = Protocol.DEFAULT_ALPN;
+        private long maxBidiStreams = 100;
+        private long maxUniStreams = 0;
+        private Duration idleTimeout = Duration.ofMinutes(2);
+        private long maxData = 16L * 1024 * 1024;
+        private long maxStreamData = 1024 * 1024;
+        private CertificateSource certificate = new CertificateSource.SelfSigned();
+        private Duration sessionTtl = Duration.ofMinutes(5);
+        private int streamBufferBytes = 256 * 1024;
+        private int streamWriteBufferBytes = 256 * 1024;
+        private int maxFrameSize = Protocol.DEFAULT_MAX_FRAME;
+        private Duration helloTimeout = Duration.ofSeconds(10);
+
+        private Builder() {
+        }
+
+        /** Bind address. */
+        public Builder host(String v) { host = v; return this; }
+
+        /** UDP port; 0 picks a free one. */
+        public Builder port(int v) { port = v; return this; }
+
+        /** ALPN id. */
+        public Builder alpn(String v) { alpn = v; return this; }
+
+        /** Concurrent bidirectional streams per connection (control stream included). */
+        public Builder maxBidiStreams(long v) { maxBidiStreams = v; return this; }
+
+        /** Concurrent unidirectional streams per connection. */
+        public Builder maxUniStreams(long v) { maxUniStreams = v; return this; }
+
+        /** QUIC idle timeout. */
+        public Builder idleTimeout(Duration v) { idleTimeout = v; return this; }
+
+        /** Connection flow-control window. */
+        public Builder maxData(long v) { maxData = v; return this; }
+
+        /** Per-stream flow-control window. */
+        public Builder maxStreamData(long v) { maxStreamData = v; return this; }
+
+        /** Certificate source. */
+        public Builder certificate(CertificateSource v) { certificate = v; return this; }
+
+        /** Detached-session TTL. */
+        public Builder sessionTtl(Duration v) { sessionTtl = v; return this; }
+
+        /** Per-stream inbound buffer bound. */
+        public Builder streamBufferBytes(int v) { streamBufferBytes = v; return this; }
+
+        /** Per-stream outbound in-flight bound. */
+        public Builder streamWriteBufferBytes(int v) { streamWriteBufferBytes = v; return this; }
+
+        /** Largest frame on service streams. */
+        public Builder maxFrameSize(int v) { maxFrameSize = v; return this; }
+
+        /** Time allowed for the control exchange. */
+        public Builder helloTimeout(Duration v) { helloTimeout = v; return this; }
+
+        /** Validates and builds. */
+        public ServerConfig build() {
+            return new ServerConfig(host, port, alpn, maxBidiStreams, maxUniStreams, idleTimeout, maxData,
+                    maxStreamData, certificate, sessionTtl, streamBufferBytes, streamWriteBufferBytes,
+                    maxFrameSize, helloTimeout);
+        }
+    }
+}

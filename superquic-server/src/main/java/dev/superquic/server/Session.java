@@ -1,0 +1,27 @@
+package dev.superquic.server;
+
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A client's logical session as services see it: an id and key/value state that outlives any one
+ * connection. Calls go to the server's {@link dev.superquic.server.session.SessionStore} and may
+ * block; services run on virtual threads, so that is fine.
+ */
+public interface Session {
+
+    /** The loggable session id. */
+    String id();
+
+    /** A state value. */
+    Optional<String> get(String key);
+
+    /** Sets a state value. */
+    void put(String key, String value);
+
+    /** Removes a state value; returns whether it existed. */
+    boolean delete(String key);
+
+    /** A snapshot of all state, keys sorted. */
+    Map<String, String> entries();
+}

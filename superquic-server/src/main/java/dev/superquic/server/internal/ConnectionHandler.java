@@ -1,0 +1,84 @@
+package dev.superquic.server.internal;
+
+import dev.superquic.protocol.ErrorCode;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.quic.QuicConnectionCloseEvent;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Event-loop side of one QUIC connection: registers it, enforces the hello timeout, and on close
+ * hands the session detach to a virtual thread. Never blocks.
+ */
+final class ConnectionHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(ConnectionHandler.class);
+    private final ConnectionState conn;
+    private final ServerRuntime runtime;
+    private boolean active;
+    private String peerCloseReason;
+
+    ConnectionHandler(ConnectionState conn, ServerRuntime runtime) {
+        this.conn = conn;
+        this.runtime = runtime;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        active = true;
+        runtime.connectionOpened(conn);
+        try (var scope = Mdc.connection(conn)) {
+            log.info("connection opened from {}", conn.channel().remoteSocketAddress());
+        }
+        long timeout = runtime.config().helloTimeout().toNanos();
+        ctx.executor().schedule(() -> {
+            if (!conn.session().isDone() && ctx.channel().isActive()) {
+                try (var scope = Mdc.connection(conn)) {
+                    log.warn("no control exchange within {} ms; closing", TimeUnit.NANOSECONDS.toMillis(timeout));
+                }
+                conn.close(ErrorCode.HELLO_TIMEOUT, "no control message before the timeout");
+            }
+        }, timeout, TimeUnit.NANOSECONDS);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        try (var scope = Mdc.connection(conn)) {
+            if (evt instanceof QuicConnectionCloseEvent close) {
+                peerCloseReason = (close.isApplicationClose() ? "application" : "transport") + " code "
+                        + close.error();
+            } else if (evt instanceof SslHandshakeCompletionEvent hs && !hs.isSuccess()) {
+                runtime.metrics().handshakeFailed(HandshakeFailures.reason(hs.cause()));
+                log.warn("TLS handshake failed: {}", hs.cause().getMessage());
+            }
+        }
+        ReferenceCountUtil.release(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        try (var scope = Mdc.connection(conn)) {
+            log.debug("connection error: {}", cause.toString());
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        conn.session().completeExceptionally(new IllegalStateException("connection closed"));
+        if (active) {
+            runtime.connectionClosed(conn);
+            try (var scope = Mdc.connection(conn)) {
+                String reason = conn.closeReason() != null ? "by server, " + conn.closeReason()
+                        : peerCloseReason != null ? "by peer, " + peerCloseReason : "idle timeout or network loss";
+                log.info("connection closed ({}) after {} ms", reason,
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - conn.openedAtNanos()));
+            }
+            runtime.handoff().runForConnection(conn, () -> runtime.sessions().detach(conn));
+        }
+        ctx.fireChannelInactive();
+    }
+}

@@ -1,0 +1,87 @@
+package dev.superquic.server.internal;
+
+import dev.superquic.protocol.ErrorCode;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.quic.QuicChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Everything the server knows about one QUIC connection. Created on the event loop when the
+ * connection is accepted; read from the connection's virtual threads.
+ */
+public final class ConnectionState {
+    private final String id;
+    private final String owner;
+    private final QuicChannel channel;
+    private final long openedAtNanos = System.nanoTime();
+    private final Map<Long, StreamState> streams = new ConcurrentHashMap<>();
+    private final CompletableFuture<SessionBinding> session = new CompletableFuture<>();
+    private volatile String closeReason;
+
+    ConnectionState(String id, String nodeId, QuicChannel channel) {
+        this.id = id;
+        this.owner = nodeId + "/" + id;
+        this.channel = channel;
+    }
+
+    /** Server-assigned id, used in every log line about this connection. */
+    public String id() {
+        return id;
+    }
+
+    /** Owner string given to the session store: node id and connection id. */
+    public String owner() {
+        return owner;
+    }
+
+    /** The QUIC connection. */
+    public QuicChannel channel() {
+        return channel;
+    }
+
+    /** When the connection was accepted ({@link System#nanoTime()}). */
+    public long openedAtNanos() {
+        return openedAtNanos;
+    }
+
+    /** Open streams by QUIC stream id. */
+    public Map<Long, StreamState> streams() {
+        return streams;
+    }
+
+    /** Completes when the control exchange has bound a session; fails if the connection ends first. */
+    public CompletableFuture<SessionBinding> session() {
+        return session;
+    }
+
+    /** The bound session id, or null before the control exchange. */
+    public String sessionIdOrNull() {
+        SessionBinding b = session.getNow(null);
+        return b == null ? null : b.sessionId();
+    }
+
+    /** Why the connection is being closed, if the server closed it. */
+    public String closeReason() {
+        return closeReason;
+    }
+
+    /** Closes the connection with an application error code. Safe from any thread; first reason wins. */
+    public void close(ErrorCode code, String reason) {
+        if (closeReason == null) {
+            closeReason = code + ": " + reason;
+        }
+        channel.close(true, code.quicCode(), Unpooled.copiedBuffer(reason, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * A session bound to this connection.
+     *
+     * @param sessionId the session
+     * @param generation the store's ownership generation at attach
+     */
+    public record SessionBinding(String sessionId, long generation) {
+    }
+}

@@ -1,0 +1,141 @@
+package dev.superquic.server.internal;
+
+import dev.superquic.protocol.ErrorCode;
+import dev.superquic.server.session.SessionStore;
+import dev.superquic.stream.internal.BackpressureListener;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** The server's Micrometer meters. All names start with {@code superquic.}; docs/OPERATIONS.md lists them. */
+public final class ServerMetrics implements BackpressureListener {
+    private final MeterRegistry registry;
+    private final AtomicLong activeConnections = new AtomicLong();
+    private final Map<String, AtomicLong> activeStreams = new ConcurrentHashMap<>();
+    private final Counter backpressureEvents;
+    private final Timer backpressurePaused;
+    private final Counter sessionsCreated;
+    private final Counter sessionsResumed;
+    private final Counter sessionsExpired;
+    private final Counter sessionsTakenOver;
+
+    /** Registers the meters; session gauges read {@code store}. */
+    public ServerMetrics(MeterRegistry registry, SessionStore store) {
+        this.registry = registry;
+        Gauge.builder("superquic.connections.active", activeConnections, AtomicLong::get)
+                .description("QUIC connections currently open").register(registry);
+        backpressureEvents = Counter.builder("superquic.backpressure.events")
+                .description("times a stream stopped reading because its consumer fell behind").register(registry);
+        backpressurePaused = Timer.builder("superquic.backpressure.paused")
+                .description("time streams spent not reading because of backpressure").register(registry);
+        sessionsCreated = sessionCounter("created");
+        sessionsResumed = sessionCounter("resumed");
+        sessionsExpired = sessionCounter("expired");
+        sessionsTakenOver = sessionCounter("taken_over");
+        Gauge.builder("superquic.sessions", store, s -> s.counts().attached()).tag("state", "attached")
+                .description("live sessions by state").register(registry);
+        Gauge.builder("superquic.sessions", store, s -> s.counts().detached()).tag("state", "detached")
+                .description("live sessions by state").register(registry);
+    }
+
+    private Counter sessionCounter(String event) {
+        return Counter.builder("superquic.sessions.events").tag("event", event)
+                .description("session lifecycle events").register(registry);
+    }
+
+    /** The registry the meters live in. */
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    void connectionOpened() {
+        activeConnections.incrementAndGet();
+    }
+
+    void connectionClosed() {
+        activeConnections.decrementAndGet();
+    }
+
+    /** Open connections right now. */
+    public long activeConnections() {
+        return activeConnections.get();
+    }
+
+    /** Open streams right now, all services together. */
+    public long activeStreams() {
+        return activeStreams.values().stream().mapToLong(AtomicLong::get).sum();
+    }
+
+    void streamOpened(String service) {
+        streamGauge(service).incrementAndGet();
+    }
+
+    void streamClosed(String service) {
+        streamGauge(service).decrementAndGet();
+    }
+
+    void streamMoved(String from, String to) {
+        streamGauge(to).incrementAndGet();
+        streamGauge(from).decrementAndGet();
+    }
+
+    private AtomicLong streamGauge(String service) {
+        return activeStreams.computeIfAbsent(service, s -> {
+            AtomicLong value = new AtomicLong();
+            Gauge.builder("superquic.streams.active", value, AtomicLong::get).tag("service", s)
+                    .description("streams currently open, by service").register(registry);
+            return value;
+        });
+    }
+
+    @Override
+    public void paused() {
+        backpressureEvents.increment();
+    }
+
+    @Override
+    public void resumed(long pausedNanos) {
+        backpressurePaused.record(pausedNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Backpressure pauses so far. */
+    public long backpressureEvents() {
+        return (long) backpressureEvents.count();
+    }
+
+    void sessionCreated() {
+        sessionsCreated.increment();
+    }
+
+    void sessionResumed() {
+        sessionsResumed.increment();
+    }
+
+    void sessionExpired() {
+        sessionsExpired.increment();
+    }
+
+    void sessionTakenOver() {
+        sessionsTakenOver.increment();
+    }
+
+    void handshakeFailed(String reason) {
+        Counter.builder("superquic.handshake.failures").tag("reason", reason)
+                .description("QUIC/TLS handshakes that failed").register(registry).increment();
+    }
+
+    void frameRejected(ErrorCode code) {
+        Counter.builder("superquic.frames.rejected").tag("code", code.name())
+                .description("frames refused by the protocol layer").register(registry).increment();
+    }
+
+    void streamError(ErrorCode code) {
+        Counter.builder("superquic.stream.errors").tag("code", code.name())
+                .description("streams ended with an error").register(registry).increment();
+    }
+}

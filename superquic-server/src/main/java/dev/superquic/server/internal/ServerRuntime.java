@@ -1,0 +1,98 @@
+package dev.superquic.server.internal;
+
+import dev.superquic.server.ServerConfig;
+import dev.superquic.server.StreamService;
+import dev.superquic.server.session.SessionStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.util.AttributeKey;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The server's shared parts, wired once at start-up: config, metrics, sessions, protocol and
+ * the hand-off. Event-loop handlers and virtual threads reach each other only through it.
+ */
+public final class ServerRuntime {
+    static final AttributeKey<ConnectionState> CONNECTION = AttributeKey.valueOf("superquic.connection");
+
+    private final ServerConfig config;
+    private final String nodeId;
+    private final ServerMetrics metrics;
+    private final SessionManager sessions;
+    private final StreamProtocol protocol;
+    private final VirtualThreadHandoff handoff = new VirtualThreadHandoff();
+    private final Map<String, ConnectionState> connections = new ConcurrentHashMap<>();
+    private final AtomicLong connectionSeq = new AtomicLong();
+    private volatile boolean draining;
+
+    /** Wires the runtime. */
+    public ServerRuntime(ServerConfig config, Map<String, StreamService> services, SessionStore store,
+                         MeterRegistry registry) {
+        this.config = config;
+        this.nodeId = "n-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        this.metrics = new ServerMetrics(registry, store);
+        this.sessions = new SessionManager(store, metrics, nodeId, connections::get);
+        this.protocol = new StreamProtocol(sessions, services, metrics, config.helloTimeout());
+    }
+
+    /** The settings. */
+    public ServerConfig config() {
+        return config;
+    }
+
+    /** This process's node id (owner prefix in the session store). */
+    public String nodeId() {
+        return nodeId;
+    }
+
+    /** The meters. */
+    public ServerMetrics metrics() {
+        return metrics;
+    }
+
+    /** The hand-off to virtual threads. */
+    public VirtualThreadHandoff handoff() {
+        return handoff;
+    }
+
+    SessionManager sessions() {
+        return sessions;
+    }
+
+    StreamProtocol protocol() {
+        return protocol;
+    }
+
+    /** Open connections. */
+    public Collection<ConnectionState> connections() {
+        return connections.values();
+    }
+
+    /** Whether shutdown has begun: new streams are refused. */
+    public boolean isDraining() {
+        return draining;
+    }
+
+    /** Starts refusing new streams and connections. */
+    public void startDraining() {
+        draining = true;
+    }
+
+    ConnectionState newConnection(io.netty.handler.codec.quic.QuicChannel channel) {
+        return new ConnectionState("c" + connectionSeq.incrementAndGet(), nodeId, channel);
+    }
+
+    void connectionOpened(ConnectionState conn) {
+        connections.put(conn.id(), conn);
+        metrics.connectionOpened();
+    }
+
+    void connectionClosed(ConnectionState conn) {
+        connections.remove(conn.id());
+        metrics.connectionClosed();
+    }
+}

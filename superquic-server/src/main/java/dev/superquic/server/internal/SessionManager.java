@@ -1,0 +1,131 @@
+package dev.superquic.server.internal;
+
+import dev.superquic.protocol.ErrorCode;
+import dev.superquic.protocol.Messages.Hello;
+import dev.superquic.protocol.Messages.NotResumedReason;
+import dev.superquic.protocol.Messages.SessionGranted;
+import dev.superquic.protocol.Protocol;
+import dev.superquic.server.Session;
+import dev.superquic.server.internal.ConnectionState.SessionBinding;
+import dev.superquic.server.session.ResumeTokens;
+import dev.superquic.server.session.SessionStore;
+import dev.superquic.server.session.SessionStore.AttachResult;
+import dev.superquic.server.session.SessionStore.NewSession;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Binds sessions to connections: new, resume, takeover, detach. Runs on virtual threads only
+ * (the store may block).
+ */
+final class SessionManager {
+    private static final Logger log = LoggerFactory.getLogger(SessionManager.class);
+    private final SessionStore store;
+    private final ServerMetrics metrics;
+    private final String nodeId;
+    private final Function<String, ConnectionState> localConnections;
+
+    SessionManager(SessionStore store, ServerMetrics metrics, String nodeId,
+                   Function<String, ConnectionState> localConnections) {
+        this.store = store;
+        this.metrics = metrics;
+        this.nodeId = nodeId;
+        this.localConnections = localConnections;
+        store.onExpired(id -> {
+            metrics.sessionExpired();
+            log.info("session {} expired; its state was freed", id);
+        });
+    }
+
+    /** Carries out the client's hello and binds the session to {@code conn}. */
+    SessionGranted establish(ConnectionState conn, Hello hello) {
+        NotResumedReason reason = null;
+        if (hello.resume()) {
+            AttachResult r = store.attach(hello.token(), conn.owner());
+            switch (r.status()) {
+                case ATTACHED -> {
+                    bind(conn, new SessionBinding(r.sessionId(), r.generation()));
+                    metrics.sessionResumed();
+                    if (r.previousOwner() != null) {
+                        takeOver(r.sessionId(), r.previousOwner());
+                    }
+                    log.info("session {} resumed", r.sessionId());
+                    return granted(r.sessionId(), hello.token(), true, null);
+                }
+                case EXPIRED -> reason = NotResumedReason.EXPIRED;
+                case UNKNOWN -> reason = NotResumedReason.UNKNOWN;
+            }
+        }
+        NewSession s = store.create(conn.owner());
+        bind(conn, new SessionBinding(s.sessionId(), s.generation()));
+        metrics.sessionCreated();
+        if (reason == null) {
+            log.info("session {} created", s.sessionId());
+        } else {
+            log.info("session {} created: resume of token {} failed ({})", s.sessionId(),
+                    ResumeTokens.redact(hello.token()), reason.wireName());
+        }
+        return granted(s.sessionId(), s.token(), false, reason);
+    }
+
+    private void bind(ConnectionState conn, SessionBinding binding) {
+        conn.session().complete(binding);
+        Mdc.session(binding.sessionId());
+    }
+
+    private SessionGranted granted(String id, String token, boolean resumed, NotResumedReason reason) {
+        return new SessionGranted(Protocol.VERSION, id, token, resumed, reason, store.ttl().toSeconds());
+    }
+
+    private void takeOver(String sessionId, String previousOwner) {
+        metrics.sessionTakenOver();
+        String prefix = nodeId + "/";
+        ConnectionState old = previousOwner.startsWith(prefix)
+                ? localConnections.apply(previousOwner.substring(prefix.length())) : null;
+        log.info("session {} taken over from {}", sessionId, previousOwner);
+        if (old != null) {
+            old.close(ErrorCode.SESSION_TAKEN_OVER, "session resumed by another connection");
+        }
+    }
+
+    /** The connection ended: detach its session so the TTL starts. */
+    void detach(ConnectionState conn) {
+        SessionBinding b = conn.session().getNow(null);
+        if (b != null && store.detach(b.sessionId(), b.generation())) {
+            log.info("session {} detached; resumable for {}s", b.sessionId(), store.ttl().toSeconds());
+        }
+    }
+
+    /** The {@link Session} view services get. */
+    Session view(String sessionId) {
+        return new Session() {
+            @Override
+            public String id() {
+                return sessionId;
+            }
+
+            @Override
+            public Optional<String> get(String key) {
+                return store.get(sessionId, key);
+            }
+
+            @Override
+            public void put(String key, String value) {
+                store.put(sessionId, key, value);
+            }
+
+            @Override
+            public boolean delete(String key) {
+                return store.delete(sessionId, key);
+            }
+
+            @Override
+            public Map<String, String> entries() {
+                return store.entries(sessionId);
+            }
+        };
+    }
+}

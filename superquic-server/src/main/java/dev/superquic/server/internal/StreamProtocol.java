@@ -1,0 +1,165 @@
+package dev.superquic.server.internal;
+
+import dev.superquic.protocol.ErrorCode;
+import dev.superquic.protocol.Messages;
+import dev.superquic.protocol.Messages.ErrorMessage;
+import dev.superquic.protocol.Messages.Hello;
+import dev.superquic.protocol.Messages.SessionGranted;
+import dev.superquic.protocol.Messages.StreamHeader;
+import dev.superquic.protocol.Protocol;
+import dev.superquic.protocol.ProtocolException;
+import dev.superquic.server.ServiceStream;
+import dev.superquic.server.Session;
+import dev.superquic.server.StreamService;
+import dev.superquic.server.internal.ConnectionState.SessionBinding;
+import dev.superquic.server.session.SessionGoneException;
+import dev.superquic.stream.internal.ChannelStream;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The protocol layer: what runs on a stream's virtual thread. The control stream does the
+ * hello exchange and then serves pings; every other stream reads its header, waits for the
+ * session, and hands the stream to its service.
+ */
+final class StreamProtocol {
+    private static final Logger log = LoggerFactory.getLogger(StreamProtocol.class);
+    /** How long a closing connection waits for the peer to read a fatal error frame. */
+    private static final Duration ERROR_LINGER = Duration.ofMillis(500);
+
+    private final SessionManager sessions;
+    private final Map<String, StreamService> services;
+    private final ServerMetrics metrics;
+    private final Duration helloTimeout;
+
+    StreamProtocol(SessionManager sessions, Map<String, StreamService> services, ServerMetrics metrics,
+                   Duration helloTimeout) {
+        this.sessions = sessions;
+        this.services = Map.copyOf(services);
+        this.metrics = metrics;
+        this.helloTimeout = helloTimeout;
+    }
+
+    /** Runs the control stream until it or the connection ends. */
+    void serveControl(StreamState state) {
+        ConnectionState conn = state.connection();
+        ChannelStream stream = state.stream();
+        try (stream) {
+            byte[] first = stream.readFrame(Protocol.MAX_CONTROL_FRAME);
+            if (first == null) {
+                throw new ProtocolException(ErrorCode.PROTOCOL_VIOLATION, "control stream ended before the hello");
+            }
+            Hello hello = Messages.decodeHello(first);
+            if (!hello.versions().contains(Protocol.VERSION)) {
+                throw new ProtocolException(ErrorCode.UNSUPPORTED_VERSION,
+                        "server speaks versions " + Protocol.SUPPORTED_VERSIONS + ", client offered " + hello.versions());
+            }
+            SessionGranted granted = sessions.establish(conn, hello);
+            stream.writeFrame(Messages.encode(granted));
+            while (true) {
+                byte[] frame = stream.readFrame(Protocol.MAX_CONTROL_FRAME);
+                if (frame == null) {
+                    log.info("client finished the control stream; closing the connection");
+                    conn.close(ErrorCode.NO_ERROR, "control stream finished");
+                    return;
+                }
+                ObjectNode msg = Messages.parseObject(frame);
+                String type = Messages.requiredText(msg, "type");
+                if (!type.equals("ping")) {
+                    throw new ProtocolException(ErrorCode.PROTOCOL_VIOLATION,
+                            "unexpected control message '" + type + "'");
+                }
+                stream.writeFrame(Messages.encodeTree(Messages.mapper().createObjectNode().put("type", "pong")));
+            }
+        } catch (ProtocolException e) {
+            failConnection(conn, stream, e);
+        } catch (IOException e) {
+            log.debug("control stream ended: {}", e.toString());
+        } catch (RuntimeException e) {
+            log.error("control stream failed", e);
+            conn.close(ErrorCode.INTERNAL_ERROR, "internal error");
+        }
+    }
+
+    private void failConnection(ConnectionState conn, ChannelStream stream, ProtocolException e) {
+        metrics.frameRejected(e.code());
+        log.warn("closing connection: {} ({})", e.getMessage(), e.code());
+        sendError(stream, e.code(), e.getMessage());
+        try {
+            // Give the peer a moment to read the error frame; the close code says the same.
+            conn.channel().closeFuture().await(ERROR_LINGER.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        }
+        conn.close(e.code(), e.getMessage());
+    }
+
+    /** Runs a service stream: header, session, service. */
+    void serveService(StreamState state) {
+        ConnectionState conn = state.connection();
+        ChannelStream stream = state.stream();
+        try (stream) {
+            byte[] headerFrame = stream.readFrame(Protocol.MAX_CONTROL_FRAME);
+            if (headerFrame == null) {
+                log.debug("stream ended before its header");
+                return;
+            }
+            StreamHeader header = Messages.decodeStreamHeader(headerFrame);
+            SessionBinding binding = awaitSession(conn);
+            StreamService service = services.get(header.service());
+            if (service == null) {
+                throw new ProtocolException(ErrorCode.UNKNOWN_SERVICE, "no service named '" + header.service() + "'");
+            }
+            stream.writeFrame(Messages.streamAccepted());
+            state.bindService(header.service(), metrics);
+            log.debug("stream bound to service {}", header.service());
+            Session session = sessions.view(binding.sessionId());
+            service.serve(new DefaultServiceStream(stream, header.service(), session, conn.id()));
+        } catch (ProtocolException e) {
+            metrics.frameRejected(e.code());
+            metrics.streamError(e.code());
+            log.warn("stream refused: {} ({})", e.getMessage(), e.code());
+            sendError(stream, e.code(), e.getMessage());
+        } catch (IOException e) {
+            log.debug("stream ended: {}", e.toString());
+        } catch (SessionGoneException e) {
+            metrics.streamError(ErrorCode.SESSION_REQUIRED);
+            log.warn("stream's session is gone: {}", e.getMessage());
+            stream.reset(ErrorCode.SESSION_REQUIRED);
+        } catch (Exception e) {
+            metrics.streamError(ErrorCode.SERVICE_ERROR);
+            log.warn("service {} failed", state.service(), e);
+            stream.reset(ErrorCode.SERVICE_ERROR);
+        }
+    }
+
+    private SessionBinding awaitSession(ConnectionState conn) throws ProtocolException {
+        long elapsed = System.nanoTime() - conn.openedAtNanos();
+        long remaining = Math.max(0, helloTimeout.toNanos() - elapsed);
+        try {
+            return conn.session().get(remaining, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            throw new ProtocolException(ErrorCode.SESSION_REQUIRED,
+                    "stream opened but the connection has no session (control exchange not completed)");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProtocolException(ErrorCode.SESSION_REQUIRED, "interrupted while waiting for the session");
+        }
+    }
+
+    private static void sendError(ChannelStream stream, ErrorCode code, String message) {
+        try {
+            stream.writeFrame(Messages.encode(new ErrorMessage(code, message)));
+            stream.finishOutput();
+        } catch (IOException ignored) {
+            // The stream is already gone; the reset or close code carries the error.
+        }
+    }
+}

@@ -1,0 +1,195 @@
+package dev.superquic.server.internal;
+
+import dev.superquic.protocol.ErrorCode;
+import dev.superquic.server.CertificateSource;
+import dev.superquic.server.ServerConfig;
+import dev.superquic.tls.DevCertificate;
+import dev.superquic.tls.Fingerprints;
+import dev.superquic.transport.Transport;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicServerCodecBuilder;
+import io.netty.handler.codec.quic.QuicSslContext;
+import io.netty.handler.codec.quic.QuicSslContextBuilder;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The transport host: one event loop group, the QUIC codec built from the config, and the UDP
+ * socket. Built once at start-up and never changed.
+ */
+public final class TransportHost implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TransportHost.class);
+    /** Socket buffers: loopback and fast paths drop packets with the kernel's 208 KiB default. */
+    private static final int SOCKET_BUFFER = 4 * 1024 * 1024;
+
+    private final EventLoopGroup group;
+    private final Channel channel;
+    private final String certificateFingerprint;
+
+    private TransportHost(EventLoopGroup group, Channel channel, String fingerprint) {
+        this.group = group;
+        this.channel = channel;
+        this.certificateFingerprint = fingerprint;
+    }
+
+    /** Binds the UDP socket and starts accepting QUIC connections for {@code runtime}. */
+    public static TransportHost start(ServerRuntime runtime) throws Exception {
+        ServerConfig config = runtime.config();
+        SslSetup ssl = sslContext(config);
+        ChannelHandler codec = new QuicServerCodecBuilder()
+                .sslContext(ssl.context)
+                .maxIdleTimeout(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .initialMaxData(config.maxData())
+                .initialMaxStreamDataBidirectionalLocal(config.maxStreamData())
+                .initialMaxStreamDataBidirectionalRemote(config.maxStreamData())
+                .initialMaxStreamDataUnidirectional(config.maxStreamData())
+                .initialMaxStreamsBidirectional(config.maxBidiStreams())
+                .initialMaxStreamsUnidirectional(config.maxUniStreams())
+                .streamOption(ChannelOption.AUTO_READ, false)
+                .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .handler(new ConnectionInitializer(runtime))
+                .streamHandler(new StreamInitializer(runtime))
+                .build();
+        Transport transport = Transport.best();
+        EventLoopGroup group = transport.newGroup(1, "superquic-io");
+        try {
+            Channel ch = new Bootstrap().group(group).channel(transport.datagramChannel())
+                    .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER)
+                    .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER)
+                    .handler(codec)
+                    .bind(config.host(), config.port()).sync().channel();
+            log.info("listening on udp {} (transport {}, ALPN '{}')", ch.localAddress(), transport, config.alpn());
+            log.info("certificate SHA-256 fingerprint {}{}", ssl.fingerprint,
+                    ssl.selfSigned ? " (self-signed development certificate)" : "");
+            return new TransportHost(group, ch, ssl.fingerprint);
+        } catch (Exception e) {
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw e;
+        }
+    }
+
+    /** The bound address. */
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) channel.localAddress();
+    }
+
+    /** SHA-256 fingerprint of the server certificate. */
+    public String certificateFingerprint() {
+        return certificateFingerprint;
+    }
+
+    /** Closes the socket and stops the event loop, waiting at most {@code timeout}. */
+    public void close(Duration timeout) {
+        channel.close().awaitUninterruptibly(timeout.toMillis());
+        group.shutdownGracefully(0, timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .awaitUninterruptibly(timeout.toMillis());
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(5));
+    }
+
+    private record SslSetup(QuicSslContext context, String fingerprint, boolean selfSigned) {
+    }
+
+    private static SslSetup sslContext(ServerConfig config) throws Exception {
+        QuicSslContextBuilder builder;
+        String fingerprint;
+        boolean selfSigned = false;
+        switch (config.certificate()) {
+            case CertificateSource.SelfSigned s -> {
+                DevCertificate dev = DevCertificate.generate(Duration.ofDays(30));
+                builder = QuicSslContextBuilder.forServer(dev.privateKey(), null, dev.certificate());
+                fingerprint = dev.sha256Fingerprint();
+                selfSigned = true;
+            }
+            case CertificateSource.PemFiles pem -> {
+                requireReadable(pem.certificateChain(), "cert");
+                requireReadable(pem.privateKey(), "key");
+                builder = QuicSslContextBuilder.forServer(pem.privateKey().toFile(), pem.password(),
+                        pem.certificateChain().toFile());
+                fingerprint = Pem.firstCertificateFingerprint(pem.certificateChain());
+            }
+            case CertificateSource.Pkcs12 p12 -> {
+                requireReadable(p12.keyStore(), "pkcs12");
+                KeyStore ks = KeyStore.getInstance("PKCS12");
+                try (InputStream in = Files.newInputStream(p12.keyStore())) {
+                    ks.load(in, p12.password().toCharArray());
+                }
+                KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+                kmf.init(ks, p12.password().toCharArray());
+                builder = QuicSslContextBuilder.forServer(kmf, p12.password());
+                fingerprint = Pem.firstCertificateFingerprint(ks);
+            }
+        }
+        QuicSslContext ctx = builder.applicationProtocols(config.alpn()).build();
+        return new SslSetup(ctx, fingerprint, selfSigned);
+    }
+
+    private static void requireReadable(java.nio.file.Path path, String setting) {
+        if (!Files.isReadable(path)) {
+            throw new ServerConfig.InvalidSettingException(setting, "file must exist and be readable", path);
+        }
+    }
+
+    /** Creates the per-connection state and handler; refuses connections while draining. */
+    @ChannelHandler.Sharable
+    private static final class ConnectionInitializer extends ChannelInitializer<QuicChannel> {
+        private final ServerRuntime runtime;
+
+        ConnectionInitializer(ServerRuntime runtime) {
+            this.runtime = runtime;
+        }
+
+        @Override
+        protected void initChannel(QuicChannel ch) {
+            ConnectionState conn = runtime.newConnection(ch);
+            ch.attr(ServerRuntime.CONNECTION).set(conn);
+            if (runtime.isDraining()) {
+                conn.close(ErrorCode.GOING_AWAY, "server is shutting down");
+                return;
+            }
+            ch.pipeline().addLast(new ConnectionHandler(conn, runtime));
+        }
+    }
+
+    /** Reads certificate fingerprints from PEM files and key stores. */
+    static final class Pem {
+        private Pem() {
+        }
+
+        static String firstCertificateFingerprint(java.nio.file.Path pemFile) throws Exception {
+            try (InputStream in = Files.newInputStream(pemFile)) {
+                var cf = java.security.cert.CertificateFactory.getInstance("X.509");
+                var cert = (java.security.cert.X509Certificate) cf.generateCertificate(in);
+                return Fingerprints.sha256(cert);
+            } catch (java.security.cert.CertificateException e) {
+                throw new ServerConfig.InvalidSettingException("cert", "must be a PEM X.509 certificate", pemFile);
+            }
+        }
+
+        static String firstCertificateFingerprint(KeyStore ks) throws Exception {
+            for (var aliases = ks.aliases(); aliases.hasMoreElements();) {
+                String alias = aliases.nextElement();
+                if (ks.getCertificate(alias) instanceof java.security.cert.X509Certificate cert) {
+                    return Fingerprints.sha256(cert);
+                }
+            }
+            throw new ServerConfig.InvalidSettingException("pkcs12", "must contain a certificate", "none");
+        }
+    }
+}

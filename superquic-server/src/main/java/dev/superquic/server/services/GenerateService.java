@@ -1,0 +1,46 @@
+package dev.superquic.server.services;
+
+import dev.superquic.protocol.ErrorCode;
+import dev.superquic.protocol.Messages;
+import dev.superquic.protocol.ProtocolException;
+import dev.superquic.server.ServiceStream;
+import dev.superquic.server.StreamService;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.OutputStream;
+
+/**
+ * {@code generate}: a source for download load tests. The client sends one frame
+ * {@code {"bytes":N}}; the server sends N bytes of the repeating pattern 0, 1, ..., 255 and
+ * finishes the stream.
+ */
+public final class GenerateService implements StreamService {
+    /** Service name. */
+    public static final String NAME = "generate";
+    private static final byte[] PATTERN = new byte[64 * 1024];
+
+    static {
+        for (int i = 0; i < PATTERN.length; i++) {
+            PATTERN[i] = (byte) i;
+        }
+    }
+
+    @Override
+    public void serve(ServiceStream stream) throws Exception {
+        byte[] request = stream.readFrame();
+        if (request == null) {
+            return;
+        }
+        ObjectNode node = Messages.parseObject(request);
+        if (!node.path("bytes").canConvertToLong() || node.path("bytes").asLong() < 0) {
+            throw new ProtocolException(ErrorCode.BAD_REQUEST, "'bytes' must be a non-negative integer");
+        }
+        long remaining = node.path("bytes").asLong();
+        OutputStream out = stream.output();
+        while (remaining > 0) {
+            int n = (int) Math.min(remaining, PATTERN.length);
+            out.write(PATTERN, 0, n);
+            remaining -= n;
+        }
+        stream.finishOutput();
+    }
+}

@@ -1,0 +1,221 @@
+package dev.superquic.server.session;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The default store: sessions in this JVM's memory. They survive connection loss but not a
+ * restart of the process. Expired sessions are swept by one daemon thread; for a while after
+ * expiry a tombstone of the token hash remembers them, so a late resume is told "expired"
+ * rather than "unknown".
+ */
+public final class InMemorySessionStore implements SessionStore {
+    private static final Logger log = LoggerFactory.getLogger(InMemorySessionStore.class);
+    /** How long and how many expired tokens are remembered. */
+    private static final long TOMBSTONE_NANOS = TimeUnit.HOURS.toNanos(24);
+    private static final int MAX_TOMBSTONES = 100_000;
+
+    private final Duration ttl;
+    private final long ttlNanos;
+    private final Map<String, Entry> byId = new ConcurrentHashMap<>();
+    private final Map<String, Entry> byTokenHash = new ConcurrentHashMap<>();
+    private final Map<String, Long> tombstones = new ConcurrentHashMap<>();
+    private final List<Consumer<String>> expiryListeners = new CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService sweeper;
+
+    /** A store whose detached sessions expire after {@code ttl}. */
+    public InMemorySessionStore(Duration ttl) {
+        if (ttl.isNegative() || ttl.isZero()) {
+            throw new IllegalArgumentException("session TTL must be positive");
+        }
+        this.ttl = ttl;
+        this.ttlNanos = ttl.toNanos();
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "superquic-session-sweeper");
+            t.setDaemon(true);
+            return t;
+        });
+        long periodMillis = Math.clamp(ttl.toMillis() / 4, 10, 1000);
+        sweeper.scheduleWithFixedDelay(this::sweep, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public Duration ttl() {
+        return ttl;
+    }
+
+    @Override
+    public NewSession create(String owner) {
+        String token = ResumeTokens.newToken();
+        Entry e = new Entry(ResumeTokens.newSessionId(), ResumeTokens.hash(token), owner);
+        byId.put(e.id, e);
+        byTokenHash.put(ResumeTokens.hashHex(token), e);
+        return new NewSession(e.id, token, e.generation);
+    }
+
+    @Override
+    public AttachResult attach(String token, String owner) {
+        byte[] hash = ResumeTokens.hash(token);
+        String hashHex = java.util.HexFormat.of().formatHex(hash);
+        Entry e = byTokenHash.get(hashHex);
+        if (e == null || !ResumeTokens.hashesEqual(e.tokenHash, hash)) {
+            return AttachResult.notFound(tombstones.containsKey(hashHex)
+                    ? AttachResult.Status.EXPIRED : AttachResult.Status.UNKNOWN);
+        }
+        synchronized (e) {
+            if (e.expired || (e.owner == null && System.nanoTime() - e.detachedAt >= ttlNanos)) {
+                expire(e);
+                return AttachResult.notFound(AttachResult.Status.EXPIRED);
+            }
+            String previous = e.owner;
+            e.owner = owner;
+            e.generation++;
+            return new AttachResult(AttachResult.Status.ATTACHED, e.id, e.generation, previous);
+        }
+    }
+
+    @Override
+    public boolean detach(String sessionId, long generation) {
+        Entry e = byId.get(sessionId);
+        if (e == null) {
+            return false;
+        }
+        synchronized (e) {
+            if (e.generation == generation && e.owner != null) {
+                e.owner = null;
+                e.detachedAt = System.nanoTime();
+                return true;
+            }
+            return false;
+        }
+    }
+
+    @Override
+    public Optional<String> get(String sessionId, String key) {
+        return Optional.ofNullable(live(sessionId).state.get(key));
+    }
+
+    @Override
+    public void put(String sessionId, String key, String value) {
+        live(sessionId).state.put(key, value);
+    }
+
+    @Override
+    public boolean delete(String sessionId, String key) {
+        return live(sessionId).state.remove(key) != null;
+    }
+
+    @Override
+    public Map<String, String> entries(String sessionId) {
+        return Collections.unmodifiableMap(new TreeMap<>(live(sessionId).state));
+    }
+
+    @Override
+    public SessionCounts counts() {
+        long attached = 0;
+        long detached = 0;
+        for (Entry e : byId.values()) {
+            if (e.owner != null) {
+                attached++;
+            } else {
+                detached++;
+            }
+        }
+        return new SessionCounts(attached, detached);
+    }
+
+    @Override
+    public void onExpired(Consumer<String> listener) {
+        expiryListeners.add(listener);
+    }
+
+    @Override
+    public void close() {
+        sweeper.shutdownNow();
+    }
+
+    private Entry live(String sessionId) {
+        Entry e = byId.get(sessionId);
+        if (e == null || e.expired) {
+            throw new SessionGoneException(sessionId);
+        }
+        return e;
+    }
+
+    private void sweep() {
+        try {
+            long now = System.nanoTime();
+            List<Entry> due = new ArrayList<>();
+            for (Entry e : byId.values()) {
+                synchronized (e) {
+                    if (e.owner == null && now - e.detachedAt >= ttlNanos) {
+                        due.add(e);
+                    }
+                }
+            }
+            for (Entry e : due) {
+                synchronized (e) {
+                    if (e.owner == null && !e.expired) {
+                        expire(e);
+                    }
+                }
+            }
+            tombstones.values().removeIf(at -> now - at > TOMBSTONE_NANOS);
+            if (tombstones.size() > MAX_TOMBSTONES) {
+                tombstones.clear();
+            }
+        } catch (RuntimeException ex) {
+            log.error("session sweep failed", ex);
+        }
+    }
+
+    /** Caller holds the entry's monitor. */
+    private void expire(Entry e) {
+        if (e.expired) {
+            return;
+        }
+        e.expired = true;
+        byId.remove(e.id);
+        String hashHex = java.util.HexFormat.of().formatHex(e.tokenHash);
+        byTokenHash.remove(hashHex);
+        tombstones.put(hashHex, System.nanoTime());
+        e.state.clear();
+        for (Consumer<String> l : expiryListeners) {
+            try {
+                l.accept(e.id);
+            } catch (RuntimeException ex) {
+                log.warn("session expiry listener failed", ex);
+            }
+        }
+    }
+
+    /** One session. Mutable fields are guarded by the entry's monitor (held for field updates only). */
+    private static final class Entry {
+        final String id;
+        final byte[] tokenHash;
+        final Map<String, String> state = new ConcurrentHashMap<>();
+        volatile String owner;
+        long generation = 1;
+        long detachedAt;
+        boolean expired;
+
+        Entry(String id, byte[] tokenHash, String owner) {
+            this.id = id;
+            this.tokenHash = tokenHash;
+            this.owner = owner;
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package dev.superquic.server.session;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Where sessions live, apart from connections. Every call may block (a remote store does I/O), so
+ * the server calls it only from virtual threads, never from an event loop.
+ *
+ * <p>Ownership is fenced by a generation number: each attach increments it, and a detach only takes
+ * effect if its generation is still current, so a late detach from an old connection can never
+ * detach the session from the connection that took it over. Owners are opaque strings (the server
+ * uses its node id and connection id) so a store shared by several nodes can say who had a session.
+ *
+ * <p>Tokens are secrets: implementations keep only a hash of them and compare in constant time.
+ */
+public interface SessionStore extends AutoCloseable {
+
+    /** How long a detached session is kept before it expires. */
+    Duration ttl();
+
+    /** Creates a session attached to {@code owner}. */
+    NewSession create(String owner);
+
+    /**
+     * Attaches the session that {@code token} names to {@code owner}, taking it over if another
+     * owner has it.
+     */
+    AttachResult attach(String token, String owner);
+
+    /**
+     * Detaches the session if {@code generation} is still its current one; the TTL starts now.
+     * A stale generation is ignored.
+     *
+     * @return whether the session was detached (false for a stale generation or unknown session)
+     */
+    boolean detach(String sessionId, long generation);
+
+    /** A value of the session's state. */
+    Optional<String> get(String sessionId, String key) throws SessionGoneException;
+
+    /** Sets a value of the session's state. */
+    void put(String sessionId, String key, String value) throws SessionGoneException;
+
+    /** Removes a value; returns whether it existed. */
+    boolean delete(String sessionId, String key) throws SessionGoneException;
+
+    /** A snapshot of the whole state, keys sorted. */
+    Map<String, String> entries(String sessionId) throws SessionGoneException;
+
+    /** Counts of live sessions, for metrics. */
+    SessionCounts counts();
+
+    /** Registers a callback run (on a store thread) with the id of each session that expires. */
+    void onExpired(Consumer<String> listener);
+
+    /** Releases the store's resources (threads, connections). */
+    @Override
+    void close();
+
+    /**
+     * A created session.
+     *
+     * @param sessionId loggable id
+     * @param token secret resume token (the only time it is available in clear)
+     * @param generation ownership generation
+     */
+    record NewSession(String sessionId, String token, long generation) {
+        @Override
+        public String toString() {
+            return "NewSession[sessionId=" + sessionId + ", token=" + ResumeTokens.redact(token)
+                    + ", generation=" + generation + "]";
+        }
+    }
+
+    /**
+     * Outcome of {@link #attach}.
+     *
+     * @param status what happened
+     * @param sessionId the session, when attached
+     * @param generation the new ownership generation, when attached
+     * @param previousOwner the owner it was taken from, or null if it was detached
+     */
+    record AttachResult(Status status, String sessionId, long generation, String previousOwner) {
+        /** What an attach found. */
+        public enum Status {
+            /** The session is now attached to the caller. */
+            ATTACHED,
+            /** No session has this token (never existed, or forgotten long ago). */
+            UNKNOWN,
+            /** The session existed but expired. */
+            EXPIRED
+        }
+
+        /** A failed attach. */
+        public static AttachResult notFound(Status status) {
+            return new AttachResult(status, null, 0, null);
+        }
+    }
+
+    /**
+     * Live session counts.
+     *
+     * @param attached sessions with a connection
+     * @param detached sessions waiting for a resume
+     */
+    record SessionCounts(long attached, long detached) {
+    }
+}

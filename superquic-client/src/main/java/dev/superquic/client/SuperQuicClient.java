@@ -102,9 +102,10 @@ public final class SuperQuicClient implements AutoCloseable {
                 }
                 b.trustManager(ca.caFile().toFile());
             }
+            // A pin names the exact certificate, so host name checks add nothing; insecure checks nothing.
             case PinnedSha256 pin -> b.trustManager(FingerprintTrustManagerFactory.builder("SHA-256")
-                    .fingerprints(pin.fingerprint()).build());
-            case Insecure i -> b.trustManager(InsecureTrustManagerFactory.INSTANCE);
+                    .fingerprints(pin.fingerprint()).build()).endpointIdentificationAlgorithm(null);
+            case Insecure i -> b.trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null);
         }
         return b.applicationProtocols(config.alpn()).build();
     }

@@ -17,6 +17,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.quic.QuicChannel;
@@ -46,6 +47,8 @@ import javax.net.ssl.SSLException;
  * stream. Replaced by a new link on every reconnect.
  */
 public final class Link {
+    /** Bytes a client stream may have written but not yet handed to QUIC. */
+    private static final int STREAM_WRITE_BUFFER = 256 * 1024;
     private final ClientConfig config;
     private final Channel udp;
     private final QuicChannel quic;
@@ -180,15 +183,23 @@ public final class Link {
                 } else if (quic.peerAllowedStreams(QuicStreamType.BIDIRECTIONAL) <= 0) {
                     created.complete(null);
                 } else {
+                    ChannelStream[] attached = new ChannelStream[1];
                     quic.newStreamBootstrap().type(QuicStreamType.BIDIRECTIONAL)
                             .option(ChannelOption.AUTO_READ, false)
                             .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                            .handler(new ChannelInitializer<QuicStreamChannel>() {
+                                @Override
+                                protected void initChannel(QuicStreamChannel ch) {
+                                    attached[0] = ChannelStream.attach(ch, config.streamBufferBytes(),
+                                            STREAM_WRITE_BUFFER, maxFrame, BackpressureListener.NONE);
+                                }
+                            })
                             .create().addListener((Future<QuicStreamChannel> f) -> {
-                                if (f.isSuccess()) {
-                                    created.complete(ChannelStream.attach(f.getNow(), config.streamBufferBytes(),
-                                            256 * 1024, maxFrame, BackpressureListener.NONE));
+                                if (f.isSuccess() && attached[0] != null) {
+                                    created.complete(attached[0]);
                                 } else {
-                                    created.completeExceptionally(f.cause());
+                                    created.completeExceptionally(f.cause() != null ? f.cause()
+                                            : new IOException("stream set-up failed"));
                                 }
                             });
                 }
@@ -226,7 +237,6 @@ public final class Link {
             throws IOException {
         try {
             if (!future.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                future.cancel(false);
                 throw new ConnectException("no QUIC answer from " + config.server() + " within "
                         + config.connectTimeout().toMillis() + " ms (server down, wrong port, or packets blocked)");
             }

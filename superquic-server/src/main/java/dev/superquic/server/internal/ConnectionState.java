@@ -59,8 +59,13 @@ public final class ConnectionState {
 
     /** The bound session id, or null before the control exchange. */
     public String sessionIdOrNull() {
-        SessionBinding b = session.getNow(null);
+        SessionBinding b = bindingOrNull();
         return b == null ? null : b.sessionId();
+    }
+
+    /** The bound session, or null if none was bound (yet, or ever). */
+    public SessionBinding bindingOrNull() {
+        return session.isDone() && !session.isCompletedExceptionally() ? session.join() : null;
     }
 
     /** Why the connection is being closed, if the server closed it. */

@@ -93,7 +93,7 @@ final class SessionManager {
 
     /** The connection ended: detach its session so the TTL starts. */
     void detach(ConnectionState conn) {
-        SessionBinding b = conn.session().getNow(null);
+        SessionBinding b = conn.bindingOrNull();
         if (b != null && store.detach(b.sessionId(), b.generation())) {
             log.info("session {} detached; resumable for {}s", b.sessionId(), store.ttl().toSeconds());
         }

@@ -1,0 +1,86 @@
+package dev.superquic.cli;
+
+import dev.superquic.client.ClientConfig;
+import dev.superquic.client.ReconnectPolicy;
+import dev.superquic.client.TrustConfig;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** Options every client command shares: server address, trust, ALPN, timeout. */
+final class ClientOptions {
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
+
+    @Option(names = "--server", required = true, paramLabel = "HOST:PORT", description = "Server address.")
+    String server;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Trust trust;
+
+    @Option(names = "--alpn", defaultValue = "super-quic", description = "ALPN protocol id. Default: ${DEFAULT-VALUE}.")
+    String alpn;
+
+    @Option(names = "--timeout", defaultValue = "5s", converter = Units.DurationConverter.class,
+            description = "Connect timeout. Default: ${DEFAULT-VALUE}.")
+    Duration timeout;
+
+    /** How to trust the server; exactly one is required. */
+    static final class Trust {
+        @Option(names = "--insecure", description = "Trust any certificate (development only).")
+        boolean insecure;
+
+        @Option(names = "--trust", paramLabel = "PEM", description = "Trust certificates issued by this CA (PEM).")
+        Path caFile;
+
+        @Option(names = "--pin", paramLabel = "SHA256", description = "Trust only the certificate with this SHA-256 fingerprint.")
+        String pin;
+    }
+
+    ClientConfig.Builder toConfig() {
+        TrustConfig t;
+        if (trust.insecure) {
+            t = TrustConfig.insecure();
+        } else if (trust.caFile != null) {
+            t = TrustConfig.pemCa(trust.caFile);
+        } else {
+            try {
+                t = TrustConfig.pinSha256(trust.pin);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--pin: " + e.getMessage());
+            }
+        }
+        return ClientConfig.builder().server(address()).trust(t).alpn(alpn).connectTimeout(timeout)
+                .streamOpenTimeout(timeout).reconnect(ReconnectPolicy.disabled());
+    }
+
+    private InetSocketAddress address() {
+        int colon = server.lastIndexOf(':');
+        if (colon <= 0 || colon == server.length() - 1) {
+            throw new ParameterException(spec.commandLine(), "--server must be HOST:PORT, got '" + server + "'");
+        }
+        String host = server.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(server.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 1 || port > 65535) {
+            throw new ParameterException(spec.commandLine(), "--server port must be 1-65535, got '" + server + "'");
+        }
+        InetSocketAddress address = new InetSocketAddress(host, port);
+        if (address.isUnresolved()) {
+            throw new ParameterException(spec.commandLine(), "--server host '" + host + "' cannot be resolved");
+        }
+        return address;
+    }
+}

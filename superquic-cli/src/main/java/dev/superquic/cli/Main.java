@@ -1,0 +1,78 @@
+package dev.superquic.cli;
+
+import dev.superquic.protocol.ProtocolException;
+import dev.superquic.server.ServerConfig;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.nio.file.Path;
+import java.util.Map;
+import javax.net.ssl.SSLException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * Entry point of {@code ./superquic}. Exit codes: 0 success, 1 the operation failed (key not
+ * found, refused by the server), 2 bad arguments or settings, 3 cannot reach or trust the server.
+ */
+@Command(name = "superquic", mixinStandardHelpOptions = true, version = "superquic 0.1.0",
+        description = "Stateful services over raw QUIC: server and clients.",
+        subcommands = {ServerCommand.class, EchoCommand.class, KvCommand.class})
+public final class Main {
+    /** Exit code: the operation failed. */
+    static final int FAILED = 1;
+    /** Exit code: bad arguments or settings. */
+    static final int USAGE = 2;
+    /** Exit code: server unreachable or not trusted. */
+    static final int UNREACHABLE = 3;
+
+    private Main() {
+    }
+
+    /** Runs the CLI and exits with its code. */
+    public static void main(String[] args) {
+        System.exit(run(args, System.getenv()));
+    }
+
+    /** Runs the CLI and returns its exit code (for tests). */
+    static int run(String[] args, Map<String, String> env) {
+        boolean serverCommand = args.length > 0 && args[0].equals("server");
+        if (!serverCommand && System.getProperty("superquic.log.level") == null) {
+            // Client commands print results; keep library logging out of the way.
+            System.setProperty("superquic.log.level", "WARN");
+        }
+        CommandLine cli = new CommandLine(Main.class);
+        try {
+            Path configFile = SettingsDefaults.configFileFrom(args, env);
+            cli.setDefaultValueProvider(new SettingsDefaults(env, configFile));
+        } catch (IOException e) {
+            System.err.println("superquic: " + e.getMessage());
+            return USAGE;
+        }
+        cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
+            commandLine.getErr().println("superquic: " + describe(e));
+            commandLine.getErr().flush();
+            return exitCode(e);
+        });
+        return cli.execute(args);
+    }
+
+    private static String describe(Exception e) {
+        if (e instanceof ProtocolException p) {
+            return "server refused: " + p.getMessage() + " (" + p.code() + ")";
+        }
+        String message = e.getMessage() == null ? e.toString() : e.getMessage();
+        return e instanceof ServerConfig.InvalidSettingException || e instanceof IOException
+                ? message : "error: " + message;
+    }
+
+    private static int exitCode(Exception e) {
+        if (e instanceof IllegalArgumentException) {
+            return USAGE;
+        }
+        if (e instanceof ConnectException || e instanceof SSLException || e instanceof SocketTimeoutException) {
+            return UNREACHABLE;
+        }
+        return FAILED;
+    }
+}

@@ -1,0 +1,142 @@
+package dev.superquic.cli;
+
+import dev.superquic.server.CertificateSource;
+import dev.superquic.server.ServerConfig;
+import dev.superquic.server.SuperQuicServer;
+import dev.superquic.server.services.DemoServices;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code superquic server}: runs the server with the demo services until SIGTERM or Ctrl-C. */
+@Command(name = "server", mixinStandardHelpOptions = true,
+        description = {"Run a superquic server with the demo services (echo, kv, discard, generate).",
+            "Each option can also come from the environment (--max-bidi-streams -> SUPERQUIC_MAX_BIDI_STREAMS)",
+            "or from a properties file given by --config (max-bidi-streams=200).",
+            "Precedence: command line, then environment, then config file, then the default shown."})
+final class ServerCommand implements Callable<Integer> {
+    private static final ServerConfig DEFAULTS = ServerConfig.builder().build();
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Properties file with settings (see above).")
+    Path config;
+
+    @Option(names = "--host", defaultValue = "0.0.0.0", description = "Address to bind. Default: ${DEFAULT-VALUE}.")
+    String host;
+
+    @Option(names = "--port", defaultValue = "5555", description = "UDP port (0 = any free port). Default: ${DEFAULT-VALUE}.")
+    int port;
+
+    @Option(names = "--alpn", defaultValue = "super-quic", description = "ALPN protocol id. Default: ${DEFAULT-VALUE}.")
+    String alpn;
+
+    @Option(names = "--max-bidi-streams", defaultValue = "100",
+            description = "Concurrent bidirectional streams per connection, control stream included. Default: ${DEFAULT-VALUE}.")
+    long maxBidiStreams;
+
+    @Option(names = "--max-uni-streams", defaultValue = "0",
+            description = "Concurrent unidirectional streams per connection. Default: ${DEFAULT-VALUE}.")
+    long maxUniStreams;
+
+    @Option(names = "--idle-timeout", defaultValue = "2m", converter = Units.DurationConverter.class,
+            description = "QUIC idle timeout. Default: ${DEFAULT-VALUE}.")
+    Duration idleTimeout;
+
+    @Option(names = "--max-data", defaultValue = "16m", converter = Units.SizeConverter.class,
+            description = "Connection flow-control window. Default: ${DEFAULT-VALUE}.")
+    long maxData;
+
+    @Option(names = "--max-stream-data", defaultValue = "1m", converter = Units.SizeConverter.class,
+            description = "Per-stream flow-control window. Default: ${DEFAULT-VALUE}.")
+    long maxStreamData;
+
+    @Option(names = "--cert", paramLabel = "PEM", description = "Certificate chain (PEM). Needs --key.")
+    Path cert;
+
+    @Option(names = "--key", paramLabel = "PEM", description = "Private key (PKCS#8 PEM). Needs --cert.")
+    Path key;
+
+    @Option(names = "--key-password", description = "Password of an encrypted --key.")
+    String keyPassword;
+
+    @Option(names = "--pkcs12", paramLabel = "FILE", description = "Certificate and key as a PKCS#12 key store.")
+    Path pkcs12;
+
+    @Option(names = "--pkcs12-password", defaultValue = "", description = "Password of --pkcs12.")
+    String pkcs12Password;
+
+    @Option(names = "--session-ttl", defaultValue = "5m", converter = Units.DurationConverter.class,
+            description = "How long a detached session waits for a resume. Default: ${DEFAULT-VALUE}.")
+    Duration sessionTtl;
+
+    @Option(names = "--stream-buffer", defaultValue = "256k", converter = Units.SizeConverter.class,
+            description = "Per-stream inbound buffer; reading pauses when it is full. Default: ${DEFAULT-VALUE}.")
+    long streamBuffer;
+
+    @Option(names = "--stream-write-buffer", defaultValue = "256k", converter = Units.SizeConverter.class,
+            description = "Per-stream bytes written but not yet taken by QUIC. Default: ${DEFAULT-VALUE}.")
+    long streamWriteBuffer;
+
+    @Option(names = "--max-frame-size", defaultValue = "1m", converter = Units.SizeConverter.class,
+            description = "Largest frame on service streams. Default: ${DEFAULT-VALUE}.")
+    long maxFrameSize;
+
+    @Option(names = "--hello-timeout", defaultValue = "10s", converter = Units.DurationConverter.class,
+            description = "Time a new connection has for the control exchange. Default: ${DEFAULT-VALUE}.")
+    Duration helloTimeout;
+
+    @Option(names = "--shutdown-grace", defaultValue = "10s", converter = Units.DurationConverter.class,
+            description = "On SIGTERM, time open streams get to finish. Default: ${DEFAULT-VALUE}.")
+    Duration shutdownGrace;
+
+    @Override
+    public Integer call() throws Exception {
+        ServerConfig config = DEFAULTS.toBuilder().host(host).port(port).alpn(alpn).maxBidiStreams(maxBidiStreams)
+                .maxUniStreams(maxUniStreams).idleTimeout(idleTimeout).maxData(maxData).maxStreamData(maxStreamData)
+                .certificate(certificateSource()).sessionTtl(sessionTtl)
+                .streamBufferBytes(intSetting("stream-buffer", streamBuffer))
+                .streamWriteBufferBytes(intSetting("stream-write-buffer", streamWriteBuffer))
+                .maxFrameSize(intSetting("max-frame-size", maxFrameSize)).helloTimeout(helloTimeout).build();
+        Logger log = LoggerFactory.getLogger("superquic");
+        SuperQuicServer server = DemoServices.register(SuperQuicServer.builder(config)).start();
+        CountDownLatch stopped = new CountDownLatch(1);
+        AtomicInteger signals = new AtomicInteger();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            signals.incrementAndGet();
+            server.shutdown(shutdownGrace);
+            stopped.countDown();
+        }, "superquic-shutdown"));
+        log.info("superquic server ready on udp {}; Ctrl-C or SIGTERM stops it", server.localAddress());
+        stopped.await();
+        return 0;
+    }
+
+    private CertificateSource certificateSource() {
+        if (pkcs12 != null) {
+            if (cert != null || key != null) {
+                throw new ServerConfig.InvalidSettingException("pkcs12", "cannot be combined with --cert/--key", pkcs12);
+            }
+            return new CertificateSource.Pkcs12(pkcs12, pkcs12Password);
+        }
+        if (cert != null || key != null) {
+            if (cert == null || key == null) {
+                throw new ServerConfig.InvalidSettingException(cert == null ? "cert" : "key",
+                        "--cert and --key go together", cert == null ? key : cert);
+            }
+            return new CertificateSource.PemFiles(cert, key, keyPassword);
+        }
+        return new CertificateSource.SelfSigned();
+    }
+
+    private static int intSetting(String name, long value) {
+        if (value > Integer.MAX_VALUE) {
+            throw new ServerConfig.InvalidSettingException(name, "must be below 2 GiB", value);
+        }
+        return (int) value;
+    }
+}

@@ -1,0 +1,66 @@
+package dev.superquic.cli;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import picocli.CommandLine.IDefaultValueProvider;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+/**
+ * Where an option's value comes from when it is not on the command line: first the environment
+ * ({@code --max-bidi-streams} is {@code SUPERQUIC_MAX_BIDI_STREAMS}), then the config file
+ * ({@code max-bidi-streams=...} in Java properties format), then the built-in default.
+ */
+final class SettingsDefaults implements IDefaultValueProvider {
+    private final Map<String, String> env;
+    private final Properties file = new Properties();
+
+    SettingsDefaults(Map<String, String> env, Path configFile) throws IOException {
+        this.env = env;
+        if (configFile != null) {
+            if (!Files.isReadable(configFile)) {
+                throw new IOException("config file " + configFile + " does not exist or is not readable");
+            }
+            try (Reader r = Files.newBufferedReader(configFile)) {
+                file.load(r);
+            }
+        }
+    }
+
+    /** The {@code --config} value given on the command line or in SUPERQUIC_CONFIG, if any. */
+    static Path configFileFrom(String[] args, Map<String, String> env) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--config") && i + 1 < args.length) {
+                return Path.of(args[i + 1]);
+            }
+            if (args[i].startsWith("--config=")) {
+                return Path.of(args[i].substring("--config=".length()));
+            }
+        }
+        String fromEnv = env.get("SUPERQUIC_CONFIG");
+        return fromEnv == null || fromEnv.isBlank() ? null : Path.of(fromEnv);
+    }
+
+    @Override
+    public String defaultValue(ArgSpec arg) {
+        if (!(arg instanceof OptionSpec option) || !option.longestName().startsWith("--")) {
+            return arg.defaultValue();
+        }
+        String name = option.longestName().substring(2);
+        String envName = "SUPERQUIC_" + name.toUpperCase(Locale.ROOT).replace('-', '_');
+        String value = env.get(envName);
+        if (value != null && !value.isBlank()) {
+            return value;
+        }
+        value = file.getProperty(name);
+        if (value != null) {
+            return value.trim();
+        }
+        return option.defaultValue();
+    }
+}

@@ -1,0 +1,48 @@
+package dev.superquic.it;
+
+import dev.superquic.client.ClientConfig;
+import dev.superquic.client.ReconnectPolicy;
+import dev.superquic.client.TrustConfig;
+import dev.superquic.server.ServerConfig;
+import dev.superquic.server.SuperQuicServer;
+import dev.superquic.server.services.DemoServices;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.function.UnaryOperator;
+
+/** Shared set-up: servers on 127.0.0.1 with a free port and a fresh self-signed certificate. */
+final class Fixtures {
+    private Fixtures() {
+    }
+
+    /** Test defaults: loopback, free port, short hello timeout. */
+    static ServerConfig.Builder serverConfig() {
+        return ServerConfig.builder().host("127.0.0.1").port(0).helloTimeout(Duration.ofSeconds(5));
+    }
+
+    /** A server with the demo services. */
+    static SuperQuicServer server(ServerConfig config, UnaryOperator<SuperQuicServer.Builder> extra)
+            throws Exception {
+        return extra.apply(DemoServices.register(SuperQuicServer.builder(config))).start();
+    }
+
+    /** A server with the demo services and test defaults. */
+    static SuperQuicServer server() throws Exception {
+        return server(serverConfig().build(), b -> b);
+    }
+
+    /** Client settings pinned to the server's certificate, fast reconnects. */
+    static ClientConfig.Builder clientConfig(SuperQuicServer server) {
+        return clientConfig(server.localAddress(), server.certificateFingerprint());
+    }
+
+    /** Client settings for an address (a relay, say) in front of a server with this certificate. */
+    static ClientConfig.Builder clientConfig(InetSocketAddress address, String fingerprint) {
+        return ClientConfig.builder()
+                .server(new InetSocketAddress("127.0.0.1", address.getPort()))
+                .trust(TrustConfig.pinSha256(fingerprint))
+                .reconnect(new ReconnectPolicy(true, Duration.ofMillis(50), Duration.ofMillis(500), 2, 0.2, 0))
+                .connectTimeout(Duration.ofSeconds(5))
+                .streamOpenTimeout(Duration.ofSeconds(20));
+    }
+}

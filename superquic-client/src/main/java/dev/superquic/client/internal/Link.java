@@ -94,7 +94,7 @@ public final class Link {
                     .handler(handler)
                     .streamHandler(new RejectServerStreams())
                     .remoteAddress(config.server())
-                    .connect(), deadline, config);
+                    .connect(), deadline, config, handler);
         } catch (IOException e) {
             udp.close();
             throw e;
@@ -233,8 +233,8 @@ public final class Link {
         }
     }
 
-    private static QuicChannel await(Future<QuicChannel> future, long deadline, ClientConfig config)
-            throws IOException {
+    private static QuicChannel await(Future<QuicChannel> future, long deadline, ClientConfig config,
+                                     LinkHandler handler) throws IOException {
         try {
             if (!future.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                 throw new ConnectException("no QUIC answer from " + config.server() + " within "
@@ -246,6 +246,15 @@ public final class Link {
         }
         if (!future.isSuccess()) {
             Throwable cause = future.cause();
+            QuicConnectionCloseEvent refused = handler.closeDuringHandshake;
+            if (refused != null && refused.isTlsError()) {
+                throw new SSLException("TLS handshake with " + config.server() + " failed: "
+                        + TlsAlerts.describe(refused.error(), config.alpn()), cause);
+            }
+            if (refused != null) {
+                throw new ConnectException("server " + config.server() + " refused the connection (code "
+                        + refused.error() + ")");
+            }
             if (cause instanceof SSLException || String.valueOf(cause.getMessage()).contains("TLS")) {
                 throw new SSLException("TLS handshake with " + config.server() + " failed: " + cause.getMessage()
                         + " (certificate not trusted, or ALPN '" + config.alpn() + "' not offered by the server)",
@@ -272,6 +281,15 @@ public final class Link {
         private final Condition creditChanged = lock.newCondition();
         private long creditEpoch;
         private volatile ConnectionLost peerClose;
+        private boolean active;
+        /** The server's close while the handshake was still running (wrong ALPN, untrusted client...). */
+        volatile QuicConnectionCloseEvent closeDuringHandshake;
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            active = true;
+            ctx.fireChannelActive();
+        }
 
         long creditEpoch() {
             lock.lock();
@@ -315,6 +333,11 @@ public final class Link {
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof QuicStreamLimitChangedEvent) {
                 signalCredit();
+            } else if (evt instanceof QuicConnectionCloseEvent close && !active) {
+                // quiche keeps a refused handshake in its draining state until it times out;
+                // fail the connect now so the caller hears why at once.
+                closeDuringHandshake = close;
+                ctx.close();
             } else if (evt instanceof QuicConnectionCloseEvent close) {
                 ErrorCode code = close.isApplicationClose() ? ErrorCode.fromQuicCode(close.error()).orElse(null) : null;
                 String reason = new String(close.reason(), StandardCharsets.UTF_8);

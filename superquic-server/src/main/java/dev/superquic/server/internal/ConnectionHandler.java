@@ -39,7 +39,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 try (var scope = Mdc.connection(conn)) {
                     log.warn("no control exchange within {} ms; closing", TimeUnit.NANOSECONDS.toMillis(timeout));
                 }
-                conn.close(ErrorCode.HELLO_TIMEOUT, "no control message before the timeout");
+                // Streams waiting for the session answer SESSION_REQUIRED now; the close follows
+                // shortly so those error frames can reach the peer first.
+                conn.session().completeExceptionally(new IllegalStateException("hello timeout"));
+                ctx.executor().schedule(() -> conn.close(ErrorCode.HELLO_TIMEOUT,
+                        "no control message before the timeout"),
+                        ConnectionState.ERROR_LINGER.toMillis(), TimeUnit.MILLISECONDS);
             }
         }, timeout, TimeUnit.NANOSECONDS);
         ctx.fireChannelActive();

@@ -4,6 +4,7 @@ import dev.superquic.protocol.ErrorCode;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.quic.QuicChannel;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,6 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * connection is accepted; read from the connection's virtual threads.
  */
 public final class ConnectionState {
+    /** How long a connection closed for an error lingers so the peer can read the error frame. */
+    static final Duration ERROR_LINGER = Duration.ofMillis(300);
     private final String id;
     private final String owner;
     private final QuicChannel channel;

@@ -36,7 +36,7 @@ public final class ServerRuntime {
         this.nodeId = "n-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         this.metrics = new ServerMetrics(registry, store);
         this.sessions = new SessionManager(store, metrics, nodeId, connections::get);
-        this.protocol = new StreamProtocol(sessions, services, metrics, config.helloTimeout());
+        this.protocol = new StreamProtocol(sessions, services, metrics);
     }
 
     /** The settings. */

@@ -16,11 +16,9 @@ import dev.superquic.server.session.SessionGoneException;
 import dev.superquic.stream.internal.ChannelStream;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,27 +29,24 @@ import org.slf4j.LoggerFactory;
  */
 final class StreamProtocol {
     private static final Logger log = LoggerFactory.getLogger(StreamProtocol.class);
-    /** How long a closing connection waits for the peer to read a fatal error frame. */
-    private static final Duration ERROR_LINGER = Duration.ofMillis(500);
 
     private final SessionManager sessions;
     private final Map<String, StreamService> services;
     private final ServerMetrics metrics;
-    private final Duration helloTimeout;
 
-    StreamProtocol(SessionManager sessions, Map<String, StreamService> services, ServerMetrics metrics,
-                   Duration helloTimeout) {
+    StreamProtocol(SessionManager sessions, Map<String, StreamService> services, ServerMetrics metrics) {
         this.sessions = sessions;
         this.services = Map.copyOf(services);
         this.metrics = metrics;
-        this.helloTimeout = helloTimeout;
     }
 
     /** Runs the control stream until it or the connection ends. */
     void serveControl(StreamState state) {
         ConnectionState conn = state.connection();
         ChannelStream stream = state.stream();
-        try (stream) {
+        // The stream is closed in finally, not by try-with-resources: error frames are written in
+        // the catch blocks and must go out before the FIN.
+        try {
             byte[] first = stream.readFrame(Protocol.MAX_CONTROL_FRAME);
             if (first == null) {
                 throw new ProtocolException(ErrorCode.PROTOCOL_VIOLATION, "control stream ended before the hello");
@@ -85,6 +80,8 @@ final class StreamProtocol {
         } catch (RuntimeException e) {
             log.error("control stream failed", e);
             conn.close(ErrorCode.INTERNAL_ERROR, "internal error");
+        } finally {
+            stream.close();
         }
     }
 
@@ -94,7 +91,7 @@ final class StreamProtocol {
         sendError(stream, e.code(), e.getMessage());
         try {
             // Give the peer a moment to read the error frame; the close code says the same.
-            conn.channel().closeFuture().await(ERROR_LINGER.toMillis(), TimeUnit.MILLISECONDS);
+            conn.channel().closeFuture().await(ConnectionState.ERROR_LINGER.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
         }
@@ -105,7 +102,7 @@ final class StreamProtocol {
     void serveService(StreamState state) {
         ConnectionState conn = state.connection();
         ChannelStream stream = state.stream();
-        try (stream) {
+        try {
             byte[] headerFrame = stream.readFrame(Protocol.MAX_CONTROL_FRAME);
             if (headerFrame == null) {
                 log.debug("stream ended before its header");
@@ -137,15 +134,16 @@ final class StreamProtocol {
             metrics.streamError(ErrorCode.SERVICE_ERROR);
             log.warn("service {} failed", state.service(), e);
             stream.reset(ErrorCode.SERVICE_ERROR);
+        } finally {
+            stream.close();
         }
     }
 
     private SessionBinding awaitSession(ConnectionState conn) throws ProtocolException {
-        long elapsed = System.nanoTime() - conn.openedAtNanos();
-        long remaining = Math.max(0, helloTimeout.toNanos() - elapsed);
         try {
-            return conn.session().get(remaining, TimeUnit.NANOSECONDS);
-        } catch (TimeoutException | ExecutionException e) {
+            // The hello timeout completes the future exceptionally, so this wait is bounded.
+            return conn.session().get();
+        } catch (ExecutionException e) {
             throw new ProtocolException(ErrorCode.SESSION_REQUIRED,
                     "stream opened but the connection has no session (control exchange not completed)");
         } catch (InterruptedException e) {

@@ -6,8 +6,10 @@ import dev.superquic.protocol.ProtocolException;
 import dev.superquic.stream.DuplexStream;
 import dev.superquic.stream.StreamResetException;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.quic.DefaultQuicStreamFrame;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import java.io.IOException;
 import java.io.InputStream;
@@ -179,7 +181,10 @@ public final class ChannelStream implements DuplexStream {
     @Override
     public void finishOutput() {
         if (outputFinished.compareAndSet(false, true)) {
-            finFuture = channel.shutdownOutput();
+            // Not channel.shutdownOutput(): in Netty 4.2.18 it hands the FIN to quiche directly,
+            // ahead of data still queued for send credit, and that data is lost. A FIN frame
+            // written like data waits its turn in the queue.
+            finFuture = channel.writeAndFlush(new DefaultQuicStreamFrame(Unpooled.EMPTY_BUFFER, true));
         }
     }
 

@@ -2,7 +2,6 @@ package dev.superquic.server;
 
 import dev.superquic.protocol.ErrorCode;
 import dev.superquic.server.internal.ConnectionState;
-import dev.superquic.server.internal.ServerMetrics;
 import dev.superquic.server.internal.ServerRuntime;
 import dev.superquic.server.internal.TransportHost;
 import dev.superquic.server.session.InMemorySessionStore;
@@ -94,9 +93,9 @@ public final class SuperQuicServer implements AutoCloseable {
         return runtime.metrics().backpressureEvents();
     }
 
-    /** For tests and tools: internal metrics view. */
-    ServerMetrics metrics() {
-        return runtime.metrics();
+    /** Bytes received on all streams and not yet consumed by services (bounded per stream). */
+    public long bufferedInboundBytes() {
+        return runtime.bufferedInboundBytes();
     }
 
     /**

@@ -3,7 +3,9 @@ package dev.superquic.it;
 import dev.superquic.client.ClientConfig;
 import dev.superquic.client.ReconnectPolicy;
 import dev.superquic.client.TrustConfig;
+import dev.superquic.server.CertificateSource;
 import dev.superquic.server.ServerConfig;
+import dev.superquic.tls.DevCertificate;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.server.services.DemoServices;
 import java.net.InetSocketAddress;
@@ -13,6 +15,19 @@ import java.util.function.UnaryOperator;
 /** Shared set-up: servers on 127.0.0.1 with a free port and a fresh self-signed certificate. */
 final class Fixtures {
     private Fixtures() {
+    }
+
+    /**
+     * A certificate generated for this run and written as PEM files, so servers restarted in one
+     * test present the same certificate.
+     */
+    record PemCertificate(CertificateSource.PemFiles source, String fingerprint, java.nio.file.Path certFile) {
+        static PemCertificate writeTo(java.nio.file.Path dir) throws java.io.IOException {
+            DevCertificate dev = DevCertificate.generate(Duration.ofDays(1));
+            var cert = java.nio.file.Files.writeString(dir.resolve("cert.pem"), dev.certificatePem());
+            var key = java.nio.file.Files.writeString(dir.resolve("key.pem"), dev.privateKeyPem());
+            return new PemCertificate(new CertificateSource.PemFiles(cert, key, null), dev.sha256Fingerprint(), cert);
+        }
     }
 
     /** Test defaults: loopback, free port, short hello timeout. */

@@ -116,7 +116,6 @@ class StreamsTest {
         CountDownLatch startReading = new CountDownLatch(1);
         int streamBuffer = 64 * 1024;
         var config = Fixtures.serverConfig().streamBufferBytes(streamBuffer).maxStreamData(256 * 1024).build();
-        AtomicLong serverBuffered = new AtomicLong();
         try (SuperQuicServer server = Fixtures.server(config, b -> b.service("slow", stream -> {
                 startReading.await(60, TimeUnit.SECONDS);
                 MessageDigest sha = MessageDigest.getInstance("SHA-256");
@@ -145,6 +144,8 @@ class StreamsTest {
             await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> !writer.isDone());
             // The sender is held to: stream window + server buffer + client in-flight bound.
             assertThat(written.get()).isLessThan(2L * MIB);
+            // At most the buffer bound plus the one receive buffer that crossed it.
+            assertThat(server.bufferedInboundBytes()).isGreaterThan(0).isLessThanOrEqualTo(streamBuffer + 64 * 1024);
             assertThat(server.activeStreams()).isEqualTo(2);
 
             startReading.countDown();

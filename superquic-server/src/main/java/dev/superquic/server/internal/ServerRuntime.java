@@ -37,6 +37,20 @@ public final class ServerRuntime {
         this.metrics = new ServerMetrics(registry, store);
         this.sessions = new SessionManager(store, metrics, nodeId, connections::get);
         this.protocol = new StreamProtocol(sessions, services, metrics);
+        io.micrometer.core.instrument.Gauge.builder("superquic.streams.inbound.buffered", this,
+                        ServerRuntime::bufferedInboundBytes).baseUnit("bytes")
+                .description("bytes received on streams and not yet consumed by services").register(registry);
+    }
+
+    /** Bytes received on all streams and not yet read by their services. */
+    public long bufferedInboundBytes() {
+        long total = 0;
+        for (ConnectionState c : connections.values()) {
+            for (StreamState s : c.streams().values()) {
+                total += s.stream().bufferedInboundBytes();
+            }
+        }
+        return total;
     }
 
     /** The settings. */

@@ -34,19 +34,25 @@ public final class Main {
         System.exit(run(args, System.getenv()));
     }
 
-    /** Runs the CLI and returns its exit code (for tests). */
+    /** Runs the CLI on the process's streams and returns its exit code. */
     static int run(String[] args, Map<String, String> env) {
+        return run(args, env, new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true));
+    }
+
+    /** Runs the CLI with the given output streams and returns its exit code (for tests). */
+    static int run(String[] args, Map<String, String> env, java.io.PrintWriter out, java.io.PrintWriter err) {
         boolean serverCommand = args.length > 0 && args[0].equals("server");
         if (!serverCommand && System.getProperty("superquic.log.level") == null) {
             // Client commands print results; keep library logging out of the way.
             System.setProperty("superquic.log.level", "WARN");
         }
-        CommandLine cli = new CommandLine(Main.class);
+        CommandLine cli = new CommandLine(Main.class).setOut(out).setErr(err);
         try {
             Path configFile = SettingsDefaults.configFileFrom(args, env);
             cli.setDefaultValueProvider(new SettingsDefaults(env, configFile));
         } catch (IOException e) {
-            System.err.println("superquic: " + e.getMessage());
+            err.println("superquic: " + e.getMessage());
+            err.flush();
             return USAGE;
         }
         cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {

@@ -1,0 +1,142 @@
+package dev.superquic.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.superquic.server.ServerConfig;
+import dev.superquic.server.SuperQuicServer;
+import dev.superquic.server.services.DemoServices;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI against a real in-process server: outputs, exit codes and session files. */
+class CliTest {
+    private static SuperQuicServer server;
+    private static String address;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = DemoServices.register(SuperQuicServer.builder(ServerConfig.builder().host("127.0.0.1").port(0)
+                .sessionTtl(Duration.ofMillis(400)).build())).start();
+        address = "127.0.0.1:" + server.localAddress().getPort();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    /** Result of one CLI run. */
+    record Run(int exit, String out, String err) {
+    }
+
+    private static Run cli(String... args) {
+        return cli(Map.of(), args);
+    }
+
+    private static Run cli(Map<String, String> env, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = Main.run(args, env, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void echoPrintsTheTextBack() {
+        Run r = cli("echo", "--server", address, "--pin", server.certificateFingerprint(), "hello", "world");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).isEqualTo("hello world" + System.lineSeparator());
+    }
+
+    @Test
+    void twoRunsWithTheSameSessionFileShareOneSession(@TempDir Path dir) {
+        String file = dir.resolve("session").toString();
+        Run put = cli("kv", "--server", address, "--insecure", "--session-file", file, "put", "a", "1");
+        assertThat(put.exit()).as(put.err()).isZero();
+        Run get = cli("kv", "--server", address, "--insecure", "--session-file", file, "get", "a");
+        assertThat(get.exit()).as(get.err()).isZero();
+        assertThat(get.out().strip()).isEqualTo("1");
+        assertThat(get.err()).isEmpty();
+        Run list = cli("kv", "--server", address, "--insecure", "--session-file", file, "list");
+        assertThat(list.out().strip()).isEqualTo("a=1");
+    }
+
+    @Test
+    void getOfAMissingKeyExitsOne(@TempDir Path dir) {
+        Run r = cli("kv", "--server", address, "--insecure", "--session-file", dir.resolve("s").toString(), "get", "nope");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("key 'nope' not found");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void anExpiredSessionIsReportedOnStderr(@TempDir Path dir) {
+        String file = dir.resolve("session").toString();
+        assertThat(cli("kv", "--server", address, "--insecure", "--session-file", file, "put", "k", "v").exit()).isZero();
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> server.sessionStore().counts().detached() == 0);
+        Run r = cli("kv", "--server", address, "--insecure", "--session-file", file, "get", "k");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("could not be resumed (expired)");
+    }
+
+    @Test
+    void unreachableServerExitsThreeWithoutAStackTrace() {
+        Run r = cli("echo", "--server", "127.0.0.1:9", "--insecure", "--timeout", "300ms", "x");
+        assertThat(r.exit()).isEqualTo(3);
+        assertThat(r.err()).contains("no QUIC answer").doesNotContain("\tat ");
+    }
+
+    @Test
+    void untrustedCertificateExitsThree() {
+        Run r = cli("echo", "--server", address, "--pin", "AB".repeat(32), "x");
+        assertThat(r.exit()).isEqualTo(3);
+        assertThat(r.err()).contains("TLS handshake").doesNotContain("\tat ");
+    }
+
+    @Test
+    void badArgumentsExitTwo() {
+        assertThat(cli("echo", "--server", address, "x").exit()).as("no trust option").isEqualTo(2);
+        assertThat(cli("echo", "--server", "nohostport", "--insecure", "x").exit()).isEqualTo(2);
+        assertThat(cli("kv", "--server", address, "--insecure", "frobnicate").exit()).isEqualTo(2);
+        Run badPin = cli("echo", "--server", address, "--pin", "12", "x");
+        assertThat(badPin.exit()).isEqualTo(2);
+        assertThat(badPin.err()).contains("64 hex digits");
+    }
+
+    @Test
+    void invalidServerSettingsAreRefusedWithTheSettingsName() {
+        Run r = cli("server", "--port", "0", "--max-bidi-streams", "0");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("max-bidi-streams");
+        Run fromEnv = cli(Map.of("SUPERQUIC_STREAM_BUFFER", "12"), "server", "--port", "0");
+        assertThat(fromEnv.exit()).isEqualTo(2);
+        assertThat(fromEnv.err()).contains("stream-buffer");
+        Run badDuration = cli("server", "--idle-timeout", "soon");
+        assertThat(badDuration.exit()).isEqualTo(2);
+        assertThat(badDuration.err()).contains("not a duration");
+    }
+
+    @Test
+    void configFileValuesApplyBelowEnvironmentAndFlags(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("superquic.properties");
+        java.nio.file.Files.writeString(config, "max-bidi-streams=0\n");
+        Run fromFile = cli("server", "--config", config.toString(), "--port", "0");
+        assertThat(fromFile.exit()).isEqualTo(2);
+        assertThat(fromFile.err()).contains("max-bidi-streams").contains("got 0");
+        Run envWins = cli(Map.of("SUPERQUIC_MAX_BIDI_STREAMS", "-5"), "server", "--config", config.toString());
+        assertThat(envWins.err()).contains("got -5");
+        Run flagWins = cli(Map.of("SUPERQUIC_MAX_BIDI_STREAMS", "-5"), "server", "--config", config.toString(),
+                "--max-bidi-streams", "-7");
+        assertThat(flagWins.err()).contains("got -7");
+        Run missing = cli("server", "--config", dir.resolve("absent").toString());
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err()).contains("does not exist");
+    }
+}

@@ -103,6 +103,22 @@ public final class ClientSession implements AutoCloseable {
         return l.openService(service, java.time.Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
     }
 
+    /**
+     * {@link #openStream} on a new virtual thread, for callers that compose futures. The future
+     * fails with the same exceptions.
+     */
+    public CompletableFuture<DuplexStream> openStreamAsync(String service) {
+        CompletableFuture<DuplexStream> future = new CompletableFuture<>();
+        Thread.ofVirtual().name("superquic-open-" + service).start(() -> {
+            try {
+                future.complete(openStream(service));
+            } catch (IOException | RuntimeException e) {
+                future.completeExceptionally(e);
+            }
+        });
+        return future;
+    }
+
     /** Sends a ping on the control stream (keeps NAT bindings warm). */
     public void ping() throws IOException {
         awaitLink(System.nanoTime() + config.streamOpenTimeout().toNanos()).control()

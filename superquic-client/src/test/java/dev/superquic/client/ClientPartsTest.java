@@ -1,0 +1,47 @@
+package dev.superquic.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ClientPartsTest {
+    @Test
+    void backOffGrowsAndStaysWithinItsCapAndJitter() {
+        ReconnectPolicy p = new ReconnectPolicy(true, Duration.ofMillis(100), Duration.ofSeconds(2), 2, 0.2, 0);
+        for (int i = 0; i < 100; i++) {
+            assertThat(p.delay(1)).isBetween(Duration.ofMillis(80), Duration.ofMillis(120));
+            assertThat(p.delay(3)).isBetween(Duration.ofMillis(320), Duration.ofMillis(480));
+            assertThat(p.delay(30)).isBetween(Duration.ofMillis(1600), Duration.ofSeconds(2));
+        }
+        assertThatThrownBy(() -> new ReconnectPolicy(true, Duration.ofSeconds(2), Duration.ofSeconds(1), 2, 0, 0))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void fileTokenStoreRoundTripsAndIsPrivate(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("nested/session");
+        FileTokenStore store = new FileTokenStore(file);
+        assertThat(store.load()).isEmpty();
+        store.save("abc");
+        store.save("def");
+        assertThat(new FileTokenStore(file).load()).contains("def");
+        assertThat(Files.getPosixFilePermissions(file)).containsExactlyInAnyOrder(
+                PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+        try (var files = Files.list(file.getParent())) {
+            assertThat(files).containsExactly(file);
+        }
+    }
+
+    @Test
+    void pinsAreNormalisedAndValidated() {
+        String colons = String.join(":", java.util.Collections.nCopies(32, "AB"));
+        assertThat(new TrustConfig.PinnedSha256(colons).fingerprint()).isEqualTo("ab".repeat(32));
+        assertThatThrownBy(() -> TrustConfig.pinSha256("xyz")).hasMessageContaining("64 hex digits");
+    }
+}

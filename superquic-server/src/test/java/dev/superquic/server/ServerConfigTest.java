@@ -1,0 +1,44 @@
+package dev.superquic.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class ServerConfigTest {
+    @Test
+    void defaultsMatchTheDocumentation() {
+        ServerConfig c = ServerConfig.builder().build();
+        assertThat(c.host()).isEqualTo("0.0.0.0");
+        assertThat(c.port()).isEqualTo(5555);
+        assertThat(c.alpn()).isEqualTo("super-quic");
+        assertThat(c.maxBidiStreams()).isEqualTo(100);
+        assertThat(c.maxUniStreams()).isZero();
+        assertThat(c.idleTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(c.sessionTtl()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(c.certificate()).isInstanceOf(CertificateSource.SelfSigned.class);
+    }
+
+    @Test
+    void invalidValuesNameTheSetting() {
+        assertThatThrownBy(() -> ServerConfig.builder().port(70000).build()).hasMessageContaining("port");
+        assertThatThrownBy(() -> ServerConfig.builder().maxBidiStreams(0).build())
+                .isInstanceOf(ServerConfig.InvalidSettingException.class).hasMessageContaining("max-bidi-streams");
+        assertThatThrownBy(() -> ServerConfig.builder().alpn("").build()).hasMessageContaining("alpn");
+        assertThatThrownBy(() -> ServerConfig.builder().sessionTtl(Duration.ZERO).build())
+                .hasMessageContaining("session-ttl");
+        assertThatThrownBy(() -> ServerConfig.builder().maxStreamData(64L << 20).maxData(1L << 20).build())
+                .hasMessageContaining("max-stream-data");
+        assertThatThrownBy(() -> ServerConfig.builder().streamBufferBytes(10).build())
+                .hasMessageContaining("stream-buffer");
+    }
+
+    @Test
+    void serviceNamesAreChecked() {
+        var builder = SuperQuicServer.builder(ServerConfig.builder().build());
+        assertThatThrownBy(() -> builder.service("bad name", s -> { })).hasMessageContaining("invalid service name");
+        builder.service("ok.name-1", s -> { });
+        assertThatThrownBy(() -> builder.service("ok.name-1", s -> { })).hasMessageContaining("twice");
+    }
+}

@@ -1,0 +1,62 @@
+package dev.superquic.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.superquic.client.ClientSession;
+import dev.superquic.client.SuperQuicClient;
+import dev.superquic.client.TrustConfig;
+import dev.superquic.server.SuperQuicServer;
+import dev.superquic.stream.DuplexStream;
+import dev.superquic.tls.DevCertificate;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The three ways a client trusts a server, over real handshakes. */
+class TrustTest {
+    @Test
+    void trustsACaFileAndRefusesAnotherOne(@TempDir Path dir) throws Exception {
+        Fixtures.PemCertificate cert = Fixtures.PemCertificate.writeTo(dir);
+        Path otherCa = Files.writeString(dir.resolve("other.pem"), DevCertificate.generate(Duration.ofDays(1)).certificatePem());
+        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().certificate(cert.source()).build(), b -> b)) {
+            assertThat(server.certificateFingerprint()).isEqualTo(cert.fingerprint());
+            try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server)
+                    .trust(TrustConfig.pemCa(cert.certFile())).build());
+                 ClientSession session = client.connect();
+                 DuplexStream echo = session.openStreamAsync("echo").get(10, TimeUnit.SECONDS)) {
+                echo.output().write(1);
+                echo.finishOutput();
+                assertThat(echo.input().readAllBytes()).containsExactly(1);
+            }
+            try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server)
+                    .trust(TrustConfig.pemCa(otherCa)).build())) {
+                assertThatThrownBy(client::connect).isInstanceOf(SSLException.class)
+                        .hasMessageContaining("certificate");
+            }
+        }
+    }
+
+    @Test
+    void insecureModeTrustsAnything() throws Exception {
+        try (SuperQuicServer server = Fixtures.server();
+             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server)
+                     .trust(TrustConfig.insecure()).build());
+             ClientSession session = client.connect()) {
+            assertThat(session.isConnected()).isTrue();
+        }
+    }
+
+    @Test
+    void aWrongPinIsRefused() throws Exception {
+        try (SuperQuicServer server = Fixtures.server();
+             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server)
+                     .trust(TrustConfig.pinSha256("00".repeat(32))).build())) {
+            assertThatThrownBy(client::connect).isInstanceOf(SSLException.class);
+        }
+    }
+}

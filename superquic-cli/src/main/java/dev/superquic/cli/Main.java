@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "superquic", mixinStandardHelpOptions = true, version = "superquic 0.1.0",
         description = "Stateful services over raw QUIC: server and clients.",
-        subcommands = {ServerCommand.class, EchoCommand.class, KvCommand.class})
+        subcommands = {ServerCommand.class, EchoCommand.class, KvCommand.class, StatsCommand.class})
 public final class Main {
     /** Exit code: the operation failed. */
     static final int FAILED = 1;
@@ -46,9 +46,18 @@ public final class Main {
             // Client commands print results; keep library logging out of the way.
             System.setProperty("superquic.log.level", "WARN");
         }
-        CommandLine cli = new CommandLine(Main.class).setOut(out).setErr(err);
+        // Logging reads its format once, at its first use: set it before anything logs.
+        String format = SettingsDefaults.earlyOption(args, env, "--log-format");
+        if (format != null && System.getProperty("superquic.log.format") == null) {
+            String upper = format.toUpperCase(java.util.Locale.ROOT);
+            if (upper.equals("TEXT") || upper.equals("JSON")) {
+                System.setProperty("superquic.log.format", upper);
+            }
+        }
+        CommandLine cli = new CommandLine(Main.class).setOut(out).setErr(err).setCaseInsensitiveEnumValuesAllowed(true);
         try {
-            Path configFile = SettingsDefaults.configFileFrom(args, env);
+            String config = SettingsDefaults.earlyOption(args, env, "--config");
+            Path configFile = config == null || config.isBlank() ? null : Path.of(config);
             cli.setDefaultValueProvider(new SettingsDefaults(env, configFile));
         } catch (IOException e) {
             err.println("superquic: " + e.getMessage());

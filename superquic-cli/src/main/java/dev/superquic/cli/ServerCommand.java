@@ -4,6 +4,7 @@ import dev.superquic.server.CertificateSource;
 import dev.superquic.server.ServerConfig;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.server.services.DemoServices;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -13,6 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /** {@code superquic server}: runs the server with the demo services until SIGTERM or Ctrl-C. */
 @Command(name = "server", mixinStandardHelpOptions = true,
@@ -94,6 +97,21 @@ final class ServerCommand implements Callable<Integer> {
             description = "On SIGTERM, time open streams get to finish. Default: ${DEFAULT-VALUE}.")
     Duration shutdownGrace;
 
+    /** Log line formats. */
+    enum LogFormat { TEXT, JSON }
+
+    @Option(names = "--log-format", defaultValue = "text",
+            description = "Log format: text (human) or json (one object per line). Default: ${DEFAULT-VALUE}.")
+    LogFormat logFormat;
+
+    @Option(names = "--metrics-host", defaultValue = "127.0.0.1",
+            description = "Address of the HTTP endpoint for /metrics, /health, /ready. Default: ${DEFAULT-VALUE}.")
+    String metricsHost;
+
+    @Option(names = "--metrics-port", defaultValue = "9555",
+            description = "TCP port of that endpoint; 0 picks a free one, -1 turns it off. Default: ${DEFAULT-VALUE}.")
+    int metricsPort;
+
     @Override
     public Integer call() throws Exception {
         ServerConfig config = DEFAULTS.toBuilder().host(host).port(port).alpn(alpn).maxBidiStreams(maxBidiStreams)
@@ -102,15 +120,35 @@ final class ServerCommand implements Callable<Integer> {
                 .streamBufferBytes(intSetting("stream-buffer", streamBuffer))
                 .streamWriteBufferBytes(intSetting("stream-write-buffer", streamWriteBuffer))
                 .maxFrameSize(intSetting("max-frame-size", maxFrameSize)).helloTimeout(helloTimeout).build();
+        if (metricsPort < -1 || metricsPort > 65535) {
+            throw new ServerConfig.InvalidSettingException("metrics-port", "must be -1 (off) or 0 to 65535", metricsPort);
+        }
         Logger log = LoggerFactory.getLogger("superquic");
-        SuperQuicServer server = DemoServices.register(SuperQuicServer.builder(config)).start();
+        SuperQuicServer.Builder builder = DemoServices.register(SuperQuicServer.builder(config));
+        if (metricsPort >= 0) {
+            builder.opsEndpoint(new InetSocketAddress(metricsHost, metricsPort));
+        }
+        SuperQuicServer server = builder.start();
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicInteger signals = new AtomicInteger();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            signals.incrementAndGet();
-            server.shutdown(shutdownGrace);
-            stopped.countDown();
-        }, "superquic-shutdown"));
+        // Signals instead of a shutdown hook: the first drains, a second one closes at once.
+        SignalHandler onSignal = signal -> {
+            if (signals.incrementAndGet() == 1) {
+                log.info("SIG{} received: shutting down gracefully (send it again to close at once)", signal.getName());
+                Thread.ofPlatform().name("superquic-shutdown").start(() -> {
+                    server.shutdown(shutdownGrace);
+                    stopped.countDown();
+                });
+            } else {
+                log.warn("SIG{} received again: closing all connections now", signal.getName());
+                Thread.ofPlatform().name("superquic-shutdown-now").start(() -> {
+                    server.shutdownNow();
+                    stopped.countDown();
+                });
+            }
+        };
+        Signal.handle(new Signal("TERM"), onSignal);
+        Signal.handle(new Signal("INT"), onSignal);
         log.info("superquic server ready on udp {}; Ctrl-C or SIGTERM stops it", server.localAddress());
         stopped.await();
         return 0;

@@ -32,18 +32,25 @@ final class SettingsDefaults implements IDefaultValueProvider {
         }
     }
 
-    /** The {@code --config} value given on the command line or in SUPERQUIC_CONFIG, if any. */
-    static Path configFileFrom(String[] args, Map<String, String> env) {
+    /**
+     * An option needed before picocli runs (the config file, the log format): its value from the
+     * command line, else from the environment ({@code --log-format} is SUPERQUIC_LOG_FORMAT).
+     */
+    static String earlyOption(String[] args, Map<String, String> env, String name) {
         for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--config") && i + 1 < args.length) {
-                return Path.of(args[i + 1]);
+            if (args[i].equals(name) && i + 1 < args.length) {
+                return args[i + 1];
             }
-            if (args[i].startsWith("--config=")) {
-                return Path.of(args[i].substring("--config=".length()));
+            if (args[i].startsWith(name + "=")) {
+                return args[i].substring(name.length() + 1);
             }
         }
-        String fromEnv = env.get("SUPERQUIC_CONFIG");
-        return fromEnv == null || fromEnv.isBlank() ? null : Path.of(fromEnv);
+        String fromEnv = env.get(envName(name.substring(2)));
+        return fromEnv == null || fromEnv.isBlank() ? null : fromEnv;
+    }
+
+    private static String envName(String option) {
+        return "SUPERQUIC_" + option.toUpperCase(Locale.ROOT).replace('-', '_');
     }
 
     @Override
@@ -52,8 +59,7 @@ final class SettingsDefaults implements IDefaultValueProvider {
             return arg.defaultValue();
         }
         String name = option.longestName().substring(2);
-        String envName = "SUPERQUIC_" + name.toUpperCase(Locale.ROOT).replace('-', '_');
-        String value = env.get(envName);
+        String value = env.get(envName(name));
         if (value != null && !value.isBlank()) {
             return value;
         }

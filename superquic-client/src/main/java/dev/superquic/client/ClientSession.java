@@ -133,7 +133,7 @@ public final class ClientSession implements AutoCloseable {
                     throw new IOException("session is closed" + (closedCause == null ? "" : ": " + closedCause.getMessage()),
                             closedCause);
                 }
-                if (link != null && link.isOpen()) {
+                if (link != null && link.isUsable()) {
                     return link;
                 }
                 long remaining = deadline - System.nanoTime();
@@ -209,11 +209,18 @@ public final class ClientSession implements AutoCloseable {
         l.closed().thenAccept(lost -> onLinkLost(l, lost));
     }
 
-    /** Drains the control stream (pongs) until it ends. */
-    private static void readControl(Link l) {
+    /** Reads the control stream (pongs, going-away notices) until it ends. */
+    private void readControl(Link l) {
         try {
-            while (l.control().readFrame() != null) {
-                // Version 1 servers only send pongs here after the hello.
+            for (byte[] frame; (frame = l.control().readFrame()) != null;) {
+                var message = Messages.parseObject(frame);
+                if ("goaway".equals(message.path("type").asText())) {
+                    // Streams already open may finish; new ones wait for the next connection.
+                    l.markGoingAway();
+                    java.time.Duration grace = java.time.Duration.ofMillis(message.path("graceMillis").asLong());
+                    log.info("session {}: server is going away within {} ms", id(), grace.toMillis());
+                    fire(listener -> listener.onGoingAway(grace));
+                }
             }
         } catch (IOException ignored) {
             // The connection's close event drives reconnection.
@@ -306,16 +313,6 @@ public final class ClientSession implements AutoCloseable {
             } catch (RuntimeException e) {
                 log.warn("session listener failed", e);
             }
-        }
-    }
-
-    /** For tests: a future that completes when the current connection ends. */
-    CompletableFuture<?> currentConnectionClosed() {
-        lock.lock();
-        try {
-            return link == null ? CompletableFuture.completedFuture(null) : link.closed();
-        } finally {
-            lock.unlock();
         }
     }
 }

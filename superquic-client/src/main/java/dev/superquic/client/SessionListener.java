@@ -7,6 +7,13 @@ public interface SessionListener {
     default void onConnected(SessionEvent event) {
     }
 
+    /**
+     * The server announced it is shutting down and will close this connection within
+     * {@code grace}. Streams already open may finish; new streams wait for the reconnect.
+     */
+    default void onGoingAway(java.time.Duration grace) {
+    }
+
     /** The connection was lost; a reconnect follows if the policy allows. */
     default void onDisconnected(Throwable cause) {
     }

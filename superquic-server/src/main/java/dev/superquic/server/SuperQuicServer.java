@@ -1,6 +1,11 @@
 package dev.superquic.server;
 
 import dev.superquic.protocol.ErrorCode;
+import dev.superquic.protocol.Protocol;
+import dev.superquic.server.ops.OpsHttpServer;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.superquic.server.internal.ConnectionState;
 import dev.superquic.server.internal.ServerRuntime;
 import dev.superquic.server.internal.TransportHost;
@@ -10,10 +15,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,13 +46,17 @@ public final class SuperQuicServer implements AutoCloseable {
     private final TransportHost host;
     private final SessionStore store;
     private final boolean ownsStore;
-    private volatile boolean closed;
+    private final OpsHttpServer ops;
+    private final AtomicBoolean shutdownStarted = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
 
-    private SuperQuicServer(ServerRuntime runtime, TransportHost host, SessionStore store, boolean ownsStore) {
+    private SuperQuicServer(ServerRuntime runtime, TransportHost host, SessionStore store, boolean ownsStore,
+                            OpsHttpServer ops) {
         this.runtime = runtime;
         this.host = host;
         this.store = store;
         this.ownsStore = ownsStore;
+        this.ops = ops;
     }
 
     /** A builder for a server with these settings. */
@@ -98,34 +109,71 @@ public final class SuperQuicServer implements AutoCloseable {
         return runtime.bufferedInboundBytes();
     }
 
+    /** Whether the server accepts new connections and streams (false while draining or closed). */
+    public boolean isReady() {
+        return !runtime.isDraining();
+    }
+
+    /** The operations endpoint's address, if it was enabled. */
+    public java.util.Optional<InetSocketAddress> opsAddress() {
+        return java.util.Optional.ofNullable(ops).map(OpsHttpServer::address);
+    }
+
     /**
-     * Shuts down: stops accepting connections and streams, gives open service streams up to
-     * {@code grace} to finish, closes every connection with GOING_AWAY, then releases the socket,
-     * threads and (if the server created it) the session store. Idempotent.
+     * Shuts down cleanly: readiness goes false and no new connections or streams are accepted;
+     * every client is told on its control stream that the server is going away; open service
+     * streams get up to {@code grace} to finish; then every connection is closed with GOING_AWAY
+     * and the socket, threads and (if the server created it) the session store are released.
+     * Idempotent; blocks until done.
      */
     public void shutdown(Duration grace) {
-        if (closed) {
+        if (!shutdownStarted.compareAndSet(false, true)) {
             return;
         }
-        closed = true;
         log.info("shutting down: draining for up to {} ms", grace.toMillis());
         runtime.startDraining();
         long deadline = System.nanoTime() + grace.toNanos();
-        while (serviceStreams() > 0 && System.nanoTime() < deadline) {
-            LockSupport.parkNanos(10_000_000L);
+        List<io.netty.channel.ChannelFuture> open = new ArrayList<>();
+        for (ConnectionState c : runtime.connections()) {
+            c.sendGoAway(grace);
+            c.streams().forEach((id, s) -> {
+                if (id != Protocol.CONTROL_STREAM_ID) {
+                    open.add(s.stream().channel().closeFuture());
+                }
+            });
         }
+        long unfinished = awaitAll(open, deadline);
+        if (unfinished > 0) {
+            log.warn("grace period over with {} stream(s) still open; closing them", unfinished);
+        }
+        closeEverything();
+    }
+
+    /** Closes every connection at once, without a grace period (a second Ctrl-C). Idempotent. */
+    public void shutdownNow() {
+        shutdownStarted.set(true);
+        runtime.startDraining();
+        closeEverything();
+    }
+
+    private void closeEverything() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        List<io.netty.channel.ChannelFuture> closing = new ArrayList<>();
         for (ConnectionState c : runtime.connections()) {
             c.close(ErrorCode.GOING_AWAY, "server is shutting down");
+            closing.add(c.channel().closeFuture());
         }
-        long closeDeadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
-        while (runtime.metrics().activeConnections() > 0 && System.nanoTime() < closeDeadline) {
-            LockSupport.parkNanos(10_000_000L);
-        }
+        awaitAll(closing, System.nanoTime() + Duration.ofSeconds(2).toNanos());
         host.close(Duration.ofSeconds(5));
         try {
             runtime.handoff().awaitIdle(Duration.ofSeconds(2));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (ops != null) {
+            ops.close();
         }
         if (ownsStore) {
             store.close();
@@ -133,12 +181,15 @@ public final class SuperQuicServer implements AutoCloseable {
         log.info("shut down");
     }
 
-    private long serviceStreams() {
-        long n = 0;
-        for (ConnectionState c : runtime.connections()) {
-            n += c.streams().size() - (c.streams().containsKey(0L) ? 1 : 0);
+    /** Waits for the futures until the deadline; returns how many did not complete. */
+    private static long awaitAll(List<io.netty.channel.ChannelFuture> futures, long deadlineNanos) {
+        for (io.netty.channel.ChannelFuture f : futures) {
+            long remaining = deadlineNanos - System.nanoTime();
+            if (remaining <= 0 || !f.awaitUninterruptibly(java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(remaining))) {
+                break;
+            }
         }
-        return n;
+        return futures.stream().filter(f -> !f.isDone()).count();
     }
 
     /** {@link #shutdown(Duration)} with a 10 s grace period. */
@@ -153,6 +204,7 @@ public final class SuperQuicServer implements AutoCloseable {
         private final Map<String, StreamService> services = new LinkedHashMap<>();
         private SessionStore store;
         private MeterRegistry registry;
+        private InetSocketAddress opsAddress;
 
         private Builder(ServerConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -181,17 +233,43 @@ public final class SuperQuicServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Serves {@code /metrics}, {@code /health} and {@code /ready} over HTTP on this TCP
+         * address (port 0 picks a free one). Off unless called.
+         */
+        public Builder opsEndpoint(InetSocketAddress address) {
+            this.opsAddress = address;
+            return this;
+        }
+
         /** Binds the socket and starts serving. */
         public SuperQuicServer start() throws Exception {
             boolean ownsStore = store == null;
             SessionStore s = ownsStore ? new InMemorySessionStore(config.sessionTtl()) : store;
-            MeterRegistry r = registry != null ? registry : new SimpleMeterRegistry();
+            PrometheusMeterRegistry prometheus = opsAddress == null ? null
+                    : registry instanceof PrometheusMeterRegistry p ? p : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            MeterRegistry r = registry;
+            if (prometheus != null && registry != null && registry != prometheus) {
+                r = new CompositeMeterRegistry().add(registry).add(prometheus);
+            } else if (r == null) {
+                r = prometheus != null ? prometheus : new SimpleMeterRegistry();
+            }
             ServerRuntime runtime = new ServerRuntime(config, services, s, r);
+            runtime.startDraining(); // not ready until the socket is bound
+            OpsHttpServer ops = null;
             try {
+                if (prometheus != null) {
+                    ops = OpsHttpServer.start(opsAddress, prometheus, () -> !runtime.isDraining());
+                }
                 TransportHost host = TransportHost.start(runtime);
                 log.info("services: {}", services.keySet());
-                return new SuperQuicServer(runtime, host, s, ownsStore);
+                SuperQuicServer server = new SuperQuicServer(runtime, host, s, ownsStore, ops);
+                runtime.ready();
+                return server;
             } catch (Exception e) {
+                if (ops != null) {
+                    ops.close();
+                }
                 if (ownsStore) {
                     s.close();
                 }

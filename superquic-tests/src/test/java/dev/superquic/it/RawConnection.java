@@ -1,7 +1,7 @@
 package dev.superquic.it;
 
 import dev.superquic.protocol.Protocol;
-import dev.superquic.stream.internal.BackpressureListener;
+import dev.superquic.stream.internal.StreamMeter;
 import dev.superquic.stream.internal.ChannelStream;
 import dev.superquic.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
@@ -86,7 +86,7 @@ final class RawConnection implements AutoCloseable {
                     @Override
                     protected void initChannel(QuicStreamChannel ch) {
                         holder[0] = ChannelStream.attach(ch, 1 << 20, 1 << 20, Protocol.DEFAULT_MAX_FRAME,
-                                BackpressureListener.NONE);
+                                StreamMeter.NONE);
                     }
                 }).create().sync();
         return holder[0];

@@ -8,7 +8,7 @@ import dev.superquic.protocol.Messages.SessionGranted;
 import dev.superquic.protocol.Messages.StreamHeader;
 import dev.superquic.protocol.Protocol;
 import dev.superquic.protocol.ProtocolException;
-import dev.superquic.stream.internal.BackpressureListener;
+import dev.superquic.stream.internal.StreamMeter;
 import dev.superquic.stream.internal.ChannelStream;
 import dev.superquic.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
@@ -55,6 +55,7 @@ public final class Link {
     private final LinkHandler handler;
     private ChannelStream control;
     private SessionGranted granted;
+    private volatile boolean goingAway;
 
     private Link(ClientConfig config, Channel udp, QuicChannel quic, LinkHandler handler) {
         this.config = config;
@@ -143,9 +144,19 @@ public final class Link {
         return handler.closed;
     }
 
+    /** Whether the QUIC connection is open and the server has not announced it is going away. */
+    public boolean isUsable() {
+        return quic.isActive() && !goingAway;
+    }
+
     /** Whether the QUIC connection is still open. */
     public boolean isOpen() {
         return quic.isActive();
+    }
+
+    /** The server announced it is going away: open no new streams here. */
+    public void markGoingAway() {
+        goingAway = true;
     }
 
     /**
@@ -191,7 +202,7 @@ public final class Link {
                                 @Override
                                 protected void initChannel(QuicStreamChannel ch) {
                                     attached[0] = ChannelStream.attach(ch, config.streamBufferBytes(),
-                                            STREAM_WRITE_BUFFER, maxFrame, BackpressureListener.NONE);
+                                            STREAM_WRITE_BUFFER, maxFrame, StreamMeter.NONE);
                                 }
                             })
                             .create().addListener((Future<QuicStreamChannel> f) -> {

@@ -31,6 +31,7 @@ public final class ChannelStream implements DuplexStream {
     private final InboundPipe pipe;
     private final OutboundGate gate;
     private final int maxFrameSize;
+    private final StreamMeter meter;
     private final AtomicBoolean outputFinished = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean aborted;
@@ -49,17 +50,19 @@ public final class ChannelStream implements DuplexStream {
      */
     public static ChannelStream attach(QuicStreamChannel channel, long inboundBufferBytes,
                                        long outboundInFlightBytes, int maxFrameSize,
-                                       BackpressureListener listener) {
+                                       StreamMeter listener) {
         channel.config().setAutoRead(false);
         channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         InboundPipe pipe = new InboundPipe(inboundBufferBytes, channel::read, listener);
         OutboundGate gate = new OutboundGate(outboundInFlightBytes);
-        ChannelStream stream = new ChannelStream(channel, pipe, gate, maxFrameSize);
-        channel.pipeline().addLast(new StreamBridgeHandler(pipe, gate));
+        ChannelStream stream = new ChannelStream(channel, pipe, gate, maxFrameSize, listener);
+        channel.pipeline().addLast(new StreamBridgeHandler(pipe, gate, listener));
         return stream;
     }
 
-    private ChannelStream(QuicStreamChannel channel, InboundPipe pipe, OutboundGate gate, int maxFrameSize) {
+    private ChannelStream(QuicStreamChannel channel, InboundPipe pipe, OutboundGate gate, int maxFrameSize,
+                          StreamMeter meter) {
+        this.meter = meter;
         this.channel = channel;
         this.pipe = pipe;
         this.gate = gate;
@@ -99,7 +102,7 @@ public final class ChannelStream implements DuplexStream {
     /** Reads one frame with a specific size limit (control frames use a smaller one). */
     public byte[] readFrame(int limit) throws IOException {
         byte[] prefix = new byte[Protocol.LENGTH_PREFIX_BYTES];
-        int first = pipe.read(prefix, 0, prefix.length, 0);
+        int first = pipe.read(prefix, 0, prefix.length);
         if (first < 0) {
             return null;
         }
@@ -117,7 +120,7 @@ public final class ChannelStream implements DuplexStream {
 
     private void readFully(byte[] dst, int off, int len, String what) throws IOException {
         while (len > 0) {
-            int n = pipe.read(dst, off, len, 0);
+            int n = pipe.read(dst, off, len);
             if (n < 0) {
                 throw new ProtocolException(ErrorCode.PROTOCOL_VIOLATION, "stream ended inside a " + what);
             }
@@ -172,7 +175,9 @@ public final class ChannelStream implements DuplexStream {
         }
         channel.writeAndFlush(buf).addListener(f -> {
             gate.release(n);
-            if (!f.isSuccess()) {
+            if (f.isSuccess()) {
+                meter.sent(n);
+            } else {
                 gate.fail(new StreamResetException("write failed: " + f.cause(), -1, f.cause()));
             }
         });
@@ -230,14 +235,14 @@ public final class ChannelStream implements DuplexStream {
         @Override
         public int read() throws IOException {
             byte[] one = new byte[1];
-            int n = pipe.read(one, 0, 1, 0);
+            int n = pipe.read(one, 0, 1);
             return n < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             Objects.checkFromIndexSize(off, len, b.length);
-            return pipe.read(b, off, len, 0);
+            return pipe.read(b, off, len);
         }
 
         @Override

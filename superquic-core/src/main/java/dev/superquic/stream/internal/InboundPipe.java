@@ -24,7 +24,7 @@ public final class InboundPipe {
     private final long highWater;
     private final long lowWater;
     private final Runnable resumeReading;
-    private final BackpressureListener listener;
+    private final StreamMeter listener;
 
     private long buffered;
     private boolean finished;
@@ -39,7 +39,7 @@ public final class InboundPipe {
      *     hand the actual read request to the event loop
      * @param listener told about pauses, for metrics
      */
-    public InboundPipe(long capacityBytes, Runnable resumeReading, BackpressureListener listener) {
+    public InboundPipe(long capacityBytes, Runnable resumeReading, StreamMeter listener) {
         if (capacityBytes < 1) {
             throw new IllegalArgumentException("capacity must be positive");
         }
@@ -136,7 +136,7 @@ public final class InboundPipe {
      *
      * @return bytes read, or -1 at end of stream
      */
-    public int read(byte[] dst, int off, int len, long timeoutNanos) throws IOException {
+    public int read(byte[] dst, int off, int len) throws IOException {
         if (len == 0) {
             return 0;
         }
@@ -145,7 +145,6 @@ public final class InboundPipe {
         int n;
         lock.lock();
         try {
-            long remaining = timeoutNanos;
             while (buffered == 0) {
                 if (failure != null) {
                     throw failure;
@@ -156,14 +155,7 @@ public final class InboundPipe {
                 if (finished) {
                     return -1;
                 }
-                if (timeoutNanos <= 0) {
-                    changed.await();
-                } else {
-                    if (remaining <= 0) {
-                        throw new java.net.SocketTimeoutException("read timed out");
-                    }
-                    remaining = changed.awaitNanos(remaining);
-                }
+                changed.await();
             }
             n = 0;
             while (n < len && !buffers.isEmpty()) {

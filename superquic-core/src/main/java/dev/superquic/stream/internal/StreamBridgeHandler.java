@@ -17,11 +17,13 @@ import java.io.IOException;
 public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
     private final InboundPipe pipe;
     private final OutboundGate gate;
+    private final StreamMeter meter;
 
     /** Creates the bridge for one stream. */
-    public StreamBridgeHandler(InboundPipe pipe, OutboundGate gate) {
+    public StreamBridgeHandler(InboundPipe pipe, OutboundGate gate, StreamMeter meter) {
         this.pipe = pipe;
         this.gate = gate;
+        this.meter = meter;
     }
 
     @Override
@@ -43,6 +45,7 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
+        meter.received(buf.readableBytes());
         if (pipe.offer(buf)) {
             ctx.read();
         }

@@ -13,52 +13,48 @@ class InboundPipeTest {
     void pausesAtHighWaterAndResumesAtLowWater() throws Exception {
         AtomicInteger resumes = new AtomicInteger();
         AtomicInteger pauses = new AtomicInteger();
-        InboundPipe pipe = new InboundPipe(100, resumes::incrementAndGet, new BackpressureListener() {
+        InboundPipe pipe = new InboundPipe(100, resumes::incrementAndGet, new StreamMeter() {
             @Override
             public void paused() {
                 pauses.incrementAndGet();
-            }
-
-            @Override
-            public void resumed(long pausedNanos) {
             }
         });
         assertThat(pipe.offer(Unpooled.wrappedBuffer(new byte[60]))).isTrue();
         assertThat(pipe.offer(Unpooled.wrappedBuffer(new byte[60]))).isFalse();
         assertThat(pauses).hasValue(1);
         byte[] dst = new byte[30];
-        pipe.read(dst, 0, 30, 0);
-        pipe.read(dst, 0, 30, 0);
+        pipe.read(dst, 0, 30);
+        pipe.read(dst, 0, 30);
         assertThat(resumes).as("60 bytes left, above the low-water mark of 50").hasValue(0);
-        pipe.read(dst, 0, 30, 0);
+        pipe.read(dst, 0, 30);
         assertThat(resumes).hasValue(1);
         pipe.release();
     }
 
     @Test
     void dataBeforeFinStaysReadableAndThenEndOfStream() throws Exception {
-        InboundPipe pipe = new InboundPipe(1024, () -> { }, BackpressureListener.NONE);
+        InboundPipe pipe = new InboundPipe(1024, () -> { }, StreamMeter.NONE);
         pipe.offer(Unpooled.wrappedBuffer(new byte[] {1, 2, 3}));
         pipe.finish();
         pipe.fail(new StreamResetException("late", -1, null));
         byte[] dst = new byte[8];
-        assertThat(pipe.read(dst, 0, 8, 0)).isEqualTo(3);
-        assertThat(pipe.read(dst, 0, 8, 0)).isEqualTo(-1);
+        assertThat(pipe.read(dst, 0, 8)).isEqualTo(3);
+        assertThat(pipe.read(dst, 0, 8)).isEqualTo(-1);
     }
 
     @Test
     void failureDropsDataAndThrows() {
-        InboundPipe pipe = new InboundPipe(1024, () -> { }, BackpressureListener.NONE);
+        InboundPipe pipe = new InboundPipe(1024, () -> { }, StreamMeter.NONE);
         var buf = Unpooled.directBuffer(4).writeInt(1);
         pipe.offer(buf);
         pipe.fail(new StreamResetException("reset", 5, null));
         assertThat(buf.refCnt()).isZero();
-        assertThatThrownBy(() -> pipe.read(new byte[4], 0, 4, 0)).isInstanceOf(StreamResetException.class);
+        assertThatThrownBy(() -> pipe.read(new byte[4], 0, 4)).isInstanceOf(StreamResetException.class);
     }
 
     @Test
     void offersAfterReleaseAreFreed() {
-        InboundPipe pipe = new InboundPipe(1024, () -> { }, BackpressureListener.NONE);
+        InboundPipe pipe = new InboundPipe(1024, () -> { }, StreamMeter.NONE);
         pipe.release();
         var buf = Unpooled.directBuffer(4).writeInt(1);
         assertThat(pipe.offer(buf)).isFalse();

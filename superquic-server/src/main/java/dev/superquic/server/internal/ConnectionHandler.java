@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.quic.QuicConnectionCloseEvent;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +21,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final ServerRuntime runtime;
     private boolean active;
     private String peerCloseReason;
+    private ScheduledFuture<?> helloTimeout;
 
     ConnectionHandler(ConnectionState conn, ServerRuntime runtime) {
         this.conn = conn;
@@ -34,7 +36,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             log.info("connection opened from {}", conn.channel().remoteSocketAddress());
         }
         long timeout = runtime.config().helloTimeout().toNanos();
-        ctx.executor().schedule(() -> {
+        helloTimeout = ctx.executor().schedule(() -> {
             if (!conn.session().isDone() && ctx.channel().isActive()) {
                 try (var scope = Mdc.connection(conn)) {
                     log.warn("no control exchange within {} ms; closing", TimeUnit.NANOSECONDS.toMillis(timeout));
@@ -73,6 +75,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        // The connection's lifetime ends here: no timer may fire on it afterwards.
+        if (helloTimeout != null) {
+            helloTimeout.cancel(false);
+        }
         conn.session().completeExceptionally(new IllegalStateException("connection closed"));
         if (active) {
             runtime.connectionClosed(conn);

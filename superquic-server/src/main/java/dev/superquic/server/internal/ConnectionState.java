@@ -1,6 +1,9 @@
 package dev.superquic.server.internal;
 
 import dev.superquic.protocol.ErrorCode;
+import dev.superquic.protocol.Messages;
+import dev.superquic.stream.internal.ChannelStream;
+import java.io.IOException;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.quic.QuicChannel;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +26,7 @@ public final class ConnectionState {
     private final Map<Long, StreamState> streams = new ConcurrentHashMap<>();
     private final CompletableFuture<SessionBinding> session = new CompletableFuture<>();
     private volatile String closeReason;
+    private volatile ChannelStream control;
 
     ConnectionState(String id, String nodeId, QuicChannel channel) {
         this.id = id;
@@ -69,6 +73,29 @@ public final class ConnectionState {
     /** The bound session, or null if none was bound (yet, or ever). */
     public SessionBinding bindingOrNull() {
         return session.isDone() && !session.isCompletedExceptionally() ? session.join() : null;
+    }
+
+    void control(ChannelStream stream) {
+        this.control = stream;
+    }
+
+    /**
+     * Tells the client on the control stream that the server is going away and will close the
+     * connection within {@code grace}. Best effort: returns false if there is no control stream
+     * or it failed.
+     */
+    public boolean sendGoAway(Duration grace) {
+        ChannelStream c = control;
+        if (c == null || bindingOrNull() == null) {
+            return false;
+        }
+        try {
+            c.writeFrame(Messages.encodeTree(Messages.mapper().createObjectNode()
+                    .put("type", "goaway").put("graceMillis", grace.toMillis())));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Why the connection is being closed, if the server closed it. */

@@ -2,7 +2,7 @@ package dev.superquic.server.internal;
 
 import dev.superquic.protocol.ErrorCode;
 import dev.superquic.server.session.SessionStore;
-import dev.superquic.stream.internal.BackpressureListener;
+import dev.superquic.stream.internal.StreamMeter;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** The server's Micrometer meters. All names start with {@code superquic.}; docs/OPERATIONS.md lists them. */
-public final class ServerMetrics implements BackpressureListener {
+public final class ServerMetrics implements StreamMeter {
     private final MeterRegistry registry;
     private final AtomicLong activeConnections = new AtomicLong();
     private final Map<String, AtomicLong> activeStreams = new ConcurrentHashMap<>();
@@ -23,6 +23,8 @@ public final class ServerMetrics implements BackpressureListener {
     private final Counter sessionsResumed;
     private final Counter sessionsExpired;
     private final Counter sessionsTakenOver;
+    private final Counter bytesIn;
+    private final Counter bytesOut;
 
     /** Registers the meters; session gauges read {@code store}. */
     public ServerMetrics(MeterRegistry registry, SessionStore store) {
@@ -33,6 +35,10 @@ public final class ServerMetrics implements BackpressureListener {
                 .description("times a stream stopped reading because its consumer fell behind").register(registry);
         backpressurePaused = Timer.builder("superquic.backpressure.paused")
                 .description("time streams spent not reading because of backpressure").register(registry);
+        bytesIn = Counter.builder("superquic.stream.bytes").tag("direction", "in").baseUnit("bytes")
+                .description("stream payload bytes received and sent").register(registry);
+        bytesOut = Counter.builder("superquic.stream.bytes").tag("direction", "out").baseUnit("bytes")
+                .description("stream payload bytes received and sent").register(registry);
         sessionsCreated = sessionCounter("created");
         sessionsResumed = sessionCounter("resumed");
         sessionsExpired = sessionCounter("expired");
@@ -101,6 +107,16 @@ public final class ServerMetrics implements BackpressureListener {
     @Override
     public void resumed(long pausedNanos) {
         backpressurePaused.record(pausedNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void received(long bytes) {
+        bytesIn.increment(bytes);
+    }
+
+    @Override
+    public void sent(long bytes) {
+        bytesOut.increment(bytes);
     }
 
     /** Backpressure pauses so far. */

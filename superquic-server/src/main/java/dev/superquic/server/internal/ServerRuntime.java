@@ -91,9 +91,14 @@ public final class ServerRuntime {
         return draining;
     }
 
-    /** Starts refusing new streams and connections. */
+    /** Starts refusing new streams and connections (readiness false). */
     public void startDraining() {
         draining = true;
+    }
+
+    /** Starts accepting (readiness true); called once the socket is bound. */
+    public void ready() {
+        draining = false;
     }
 
     ConnectionState newConnection(io.netty.handler.codec.quic.QuicChannel channel) {

@@ -39,6 +39,9 @@ final class StreamInitializer extends ChannelInitializer<QuicStreamChannel> {
                 runtime.metrics());
         StreamState state = new StreamState(conn, stream, control ? StreamState.CONTROL : StreamState.PENDING);
         conn.streams().put(ch.streamId(), state);
+        if (control) {
+            conn.control(stream);
+        }
         runtime.metrics().streamOpened(state.service());
         try (var scope = Mdc.stream(state)) {
             log.debug("stream opened");

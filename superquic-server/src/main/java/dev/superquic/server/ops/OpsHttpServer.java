@@ -1,0 +1,89 @@
+package dev.superquic.server.ops;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operations endpoint on its own TCP port: {@code GET /metrics} (Prometheus text format),
+ * {@code GET /health} (liveness: 200 while the process serves) and {@code GET /ready}
+ * (readiness: 200 only when the server accepts connections; 503 while starting and draining).
+ * Uses the JDK's built-in HTTP server on virtual threads; nothing here touches an event loop.
+ */
+public final class OpsHttpServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(OpsHttpServer.class);
+    private final HttpServer http;
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+
+    private OpsHttpServer(HttpServer http) {
+        this.http = http;
+    }
+
+    /**
+     * Binds and starts the endpoint.
+     *
+     * @param address where to listen (port 0 picks a free one)
+     * @param registry the meters to expose
+     * @param ready whether the server is ready for traffic right now
+     */
+    public static OpsHttpServer start(InetSocketAddress address, PrometheusMeterRegistry registry,
+                                      BooleanSupplier ready) throws IOException {
+        HttpServer http = HttpServer.create(address, 64);
+        OpsHttpServer ops = new OpsHttpServer(http);
+        http.setExecutor(ops.executor);
+        http.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8",
+                registry.scrape()));
+        http.createContext("/health", ex -> respond(ex, 200, "text/plain; charset=utf-8", "ok\n"));
+        http.createContext("/ready", ex -> {
+            boolean ok = ready.getAsBoolean();
+            respond(ex, ok ? 200 : 503, "text/plain; charset=utf-8", ok ? "ready\n" : "not ready\n");
+        });
+        http.start();
+        log.info("operations endpoint on http://{}:{} (/metrics, /health, /ready)",
+                http.getAddress().getHostString(), http.getAddress().getPort());
+        return ops;
+    }
+
+    /** The bound address. */
+    public InetSocketAddress address() {
+        return http.getAddress();
+    }
+
+    private static void respond(HttpExchange ex, int status, String type, String body) throws IOException {
+        try (ex) {
+            if (!ex.getRequestMethod().equals("GET") && !ex.getRequestMethod().equals("HEAD")) {
+                ex.sendResponseHeaders(405, -1);
+                return;
+            }
+            if (!ex.getRequestURI().getPath().equals(ex.getHttpContext().getPath())) {
+                ex.sendResponseHeaders(404, -1);
+                return;
+            }
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", type);
+            if (ex.getRequestMethod().equals("HEAD")) {
+                ex.sendResponseHeaders(status, -1);
+                return;
+            }
+            ex.sendResponseHeaders(status, bytes.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(bytes);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        http.stop(0);
+        executor.close();
+    }
+}

@@ -92,6 +92,12 @@ final class RawConnection implements AutoCloseable {
         return holder[0];
     }
 
+    /** Drops the connection abruptly: the UDP socket closes and no CONNECTION_CLOSE is sent. */
+    void abort() {
+        udp.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+
     /** Completes with the server's close (null if closed without one). */
     CompletableFuture<QuicConnectionCloseEvent> peerClose() {
         return peerClose;
@@ -99,6 +105,9 @@ final class RawConnection implements AutoCloseable {
 
     @Override
     public void close() {
+        if (!udp.isOpen()) {
+            return;
+        }
         quic.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         udp.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);

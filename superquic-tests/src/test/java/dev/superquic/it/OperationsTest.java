@@ -1,0 +1,152 @@
+package dev.superquic.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.superquic.client.ClientSession;
+import dev.superquic.client.SessionEvent;
+import dev.superquic.client.SessionListener;
+import dev.superquic.client.SuperQuicClient;
+import dev.superquic.server.SuperQuicServer;
+import dev.superquic.server.session.InMemorySessionStore;
+import dev.superquic.stream.DuplexStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Metrics, readiness and graceful shutdown, seen from outside over HTTP and QUIC. */
+class OperationsTest {
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private static HttpResponse<String> get(SuperQuicServer server, String path) throws Exception {
+        InetSocketAddress ops = server.opsAddress().orElseThrow();
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ops.getPort() + path))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A sample's value from Prometheus text, or 0 when absent. */
+    private static double metric(SuperQuicServer server, String sample) throws Exception {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(sample) + " (\\S+)$").matcher(get(server, "/metrics").body());
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
+    private static SuperQuicServer.Builder withOps(SuperQuicServer.Builder b) {
+        return b.opsEndpoint(new InetSocketAddress("127.0.0.1", 0));
+    }
+
+    @Test
+    void metricsFollowConnectionsStreamsAndBackpressure() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        var config = Fixtures.serverConfig().streamBufferBytes(16 * 1024).maxStreamData(64 * 1024).build();
+        try (SuperQuicServer server = Fixtures.server(config, b -> withOps(b).service("stuck", s -> {
+                release.await(30, TimeUnit.SECONDS);
+                s.input().transferTo(java.io.OutputStream.nullOutputStream());
+            }));
+             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            assertThat(get(server, "/health").statusCode()).isEqualTo(200);
+            assertThat(metric(server, "superquic_connections_active")).isZero();
+            try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+                 ClientSession session = client.connect();
+                 DuplexStream stuck = session.openStream("stuck")) {
+                assertThat(metric(server, "superquic_connections_active")).isEqualTo(1);
+                assertThat(metric(server, "superquic_streams_active{service=\"stuck\"}")).isEqualTo(1);
+                assertThat(metric(server, "superquic_streams_active{service=\"_control\"}")).isEqualTo(1);
+                assertThat(metric(server, "superquic_sessions{state=\"attached\"}")).isEqualTo(1);
+                assertThat(metric(server, "superquic_sessions_events_total{event=\"created\"}")).isEqualTo(1);
+                var writer = pool.submit(() -> {
+                    stuck.output().write(new byte[1024 * 1024]);
+                    stuck.finishOutput();
+                    return null;
+                });
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> metric(server, "superquic_backpressure_events_total") >= 1);
+                release.countDown();
+                writer.get(30, TimeUnit.SECONDS);
+                assertThat(stuck.input().readAllBytes()).isEmpty();
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> metric(server, "superquic_stream_bytes_total{direction=\"in\"}") >= 1024 * 1024);
+                assertThat(metric(server, "superquic_backpressure_paused_seconds_count")).isGreaterThanOrEqualTo(1);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> metric(server, "superquic_connections_active") == 0
+                    && metric(server, "superquic_streams_active{service=\"stuck\"}") == 0
+                    && metric(server, "superquic_sessions{state=\"detached\"}") == 1);
+            // A refused stream is counted by its code.
+            try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+                 ClientSession session = client.connect()) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> session.openStream("nope"));
+            }
+            assertThat(metric(server, "superquic_stream_errors_total{code=\"UNKNOWN_SERVICE\"}")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void shutdownDrainsAStreamInFlightAndTheClientResumesAfterwards(@TempDir Path dir) throws Exception {
+        Fixtures.PemCertificate cert = Fixtures.PemCertificate.writeTo(dir);
+        var config = Fixtures.serverConfig().certificate(cert.source()).build();
+        CompletableFuture<Duration> goingAway = new CompletableFuture<>();
+        CompletableFuture<SessionEvent> reconnected = new CompletableFuture<>();
+        SessionListener listener = new SessionListener() {
+            @Override
+            public void onGoingAway(Duration grace) {
+                goingAway.complete(grace);
+            }
+
+            @Override
+            public void onConnected(SessionEvent event) {
+                if (event.reconnect()) {
+                    reconnected.complete(event);
+                }
+            }
+        };
+        try (InMemorySessionStore store = new InMemorySessionStore(Duration.ofMinutes(5));
+             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            SuperQuicServer server = Fixtures.server(config, b -> withOps(b).sessionStore(store));
+            int port = server.localAddress().getPort();
+            try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+                 ClientSession session = client.connect(listener)) {
+                String id = session.id();
+                Kv.put(session, "k", "kept");
+                DuplexStream inFlight = session.openStream("echo");
+                inFlight.output().write("first half ".getBytes());
+                assertThat(get(server, "/ready").statusCode()).isEqualTo(200);
+
+                var shutdown = pool.submit(() -> {
+                    server.shutdown(Duration.ofSeconds(20));
+                    return null;
+                });
+                assertThat(goingAway.get(10, TimeUnit.SECONDS)).isEqualTo(Duration.ofSeconds(20));
+                assertThat(get(server, "/ready").statusCode()).as("not ready while draining").isEqualTo(503);
+                assertThat(get(server, "/health").statusCode()).as("still alive while draining").isEqualTo(200);
+                assertThat(shutdown.isDone()).isFalse();
+
+                // The stream opened before the drain finishes normally within the grace period.
+                inFlight.output().write("second half".getBytes());
+                inFlight.finishOutput();
+                assertThat(new String(inFlight.input().readAllBytes())).isEqualTo("first half second half");
+                inFlight.close();
+                shutdown.get(10, TimeUnit.SECONDS);
+
+                try (SuperQuicServer restarted = Fixtures.server(config.toBuilder().port(port).build(),
+                        b -> b.sessionStore(store))) {
+                    SessionEvent back = reconnected.get(20, TimeUnit.SECONDS);
+                    assertThat(back.resumed()).isTrue();
+                    assertThat(back.sessionId()).isEqualTo(id);
+                    assertThat(Kv.get(session, "k")).contains("kept");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.superquic.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.superquic.client.ClientConfig;
+import dev.superquic.client.ClientSession;
+import dev.superquic.client.SuperQuicClient;
+import dev.superquic.client.TrustConfig;
+import dev.superquic.stream.DuplexStream;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The packaged server as a real process: JSON logs, readiness, SIGTERM drain and exit code. */
+class ProcessTest {
+    private static final Path JAR = Path.of("../superquic-cli/target/superquic.jar");
+
+    @Test
+    void jsonLogsCarryIdsAndSigtermDrainsAndExitsZero() throws Exception {
+        assertThat(JAR).as("the CLI jar is packaged before this module's tests").exists();
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        Process server = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-jar", JAR.toString(),
+                "server", "--host", "127.0.0.1", "--port", "0", "--metrics-port", "0", "--log-format", "json",
+                "--shutdown-grace", "10s").redirectErrorStream(true).start();
+        List<String> lines = new CopyOnWriteArrayList<>();
+        Thread.ofPlatform().daemon().start(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null;) {
+                    lines.add(line);
+                }
+            } catch (java.io.IOException ignored) {
+                // process ended
+            }
+        });
+        try {
+            int port = Integer.parseInt(await().atMost(Duration.ofSeconds(30))
+                    .until(() -> find(lines, "listening on udp /127\\.0\\.0\\.1:(\\d+)"), v -> v != null));
+            int opsPort = Integer.parseInt(await().atMost(Duration.ofSeconds(10))
+                    .until(() -> find(lines, "operations endpoint on http://127\\.0\\.0\\.1:(\\d+)"), v -> v != null));
+            HttpClient http = HttpClient.newHttpClient();
+            HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + opsPort + "/ready")).build();
+            assertThat(http.send(ready, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+
+            ClientConfig config = ClientConfig.builder().server("127.0.0.1", port).trust(TrustConfig.insecure())
+                    .reconnect(dev.superquic.client.ReconnectPolicy.disabled()).build();
+            try (SuperQuicClient client = new SuperQuicClient(config);
+                 ClientSession session = client.connect();
+                 DuplexStream echo = session.openStream("echo")) {
+                echo.output().write("before".getBytes());
+                server.toHandle().destroy(); // SIGTERM
+                await().atMost(Duration.ofSeconds(10)).until(
+                        () -> http.send(ready, HttpResponse.BodyHandlers.ofString()).statusCode() == 503);
+                echo.output().write(" and after".getBytes());
+                echo.finishOutput();
+                assertThat(new String(echo.input().readAllBytes())).isEqualTo("before and after");
+                assertThat(server.waitFor(20, TimeUnit.SECONDS)).as("exits after the drain").isTrue();
+                assertThat(server.exitValue()).isZero();
+            }
+
+            ObjectMapper json = new ObjectMapper();
+            List<JsonNode> records = new java.util.ArrayList<>();
+            for (String line : lines) {
+                records.add(json.readTree(line)); // every line is one JSON object
+            }
+            assertThat(records).allSatisfy(r -> assertThat(r.isObject()).isTrue());
+            JsonNode created = records.stream().filter(r -> r.path("formattedMessage").asText().contains("created"))
+                    .findFirst().orElseThrow();
+            assertThat(created.path("mdc").path("conn").asText()).matches("c\\d+");
+            assertThat(created.path("mdc").path("session").asText()).startsWith("s-");
+            assertThat(created.path("mdc").path("stream").asText()).isEqualTo("0");
+            assertThat(records).anySatisfy(r -> assertThat(r.path("formattedMessage").asText())
+                    .contains("connection closed"));
+        } finally {
+            server.destroyForcibly();
+            server.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The first capture of {@code regex} in a log record's message. */
+    private static String find(List<String> lines, String regex) throws java.io.IOException {
+        Pattern p = Pattern.compile(regex);
+        for (String line : lines) {
+            Matcher m = p.matcher(new ObjectMapper().readTree(line).path("formattedMessage").asText());
+            if (m.find()) {
+                return m.group(1);
+            }
+        }
+        return null;
+    }
+}

@@ -89,6 +89,20 @@ class OperationsTest {
                 org.assertj.core.api.Assertions.assertThatThrownBy(() -> session.openStream("nope"));
             }
             assertThat(metric(server, "superquic_stream_errors_total{code=\"UNKNOWN_SERVICE\"}")).isEqualTo(1);
+
+            // Every metric the docs and the dashboard name exists.
+            String scrape = get(server, "/metrics").body();
+            String docs = java.nio.file.Files.readString(Path.of("../docs/OPERATIONS.md"))
+                    + java.nio.file.Files.readString(Path.of("../docs/grafana-dashboard.json"));
+            Matcher named = Pattern.compile("superquic_[a-z_]+").matcher(docs);
+            java.util.Set<String> names = new java.util.TreeSet<>();
+            while (named.find()) {
+                names.add(named.group());
+            }
+            assertThat(names).hasSizeGreaterThan(10);
+            // handshake failures and rejected frames appear once they happened; check the rest.
+            names.removeIf(n -> n.startsWith("superquic_handshake_failures") || n.startsWith("superquic_frames_rejected"));
+            assertThat(names).allSatisfy(n -> assertThat(scrape).contains(n));
         }
     }
 

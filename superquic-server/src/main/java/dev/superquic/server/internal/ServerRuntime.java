@@ -40,6 +40,8 @@ public final class ServerRuntime {
         io.micrometer.core.instrument.Gauge.builder("superquic.streams.inbound.buffered", this,
                         ServerRuntime::bufferedInboundBytes).baseUnit("bytes")
                 .description("bytes received on streams and not yet consumed by services").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("superquic.ready", this, r -> r.draining ? 0 : 1)
+                .description("1 while the server accepts connections, 0 while starting or draining").register(registry);
     }
 
     /** Bytes received on all streams and not yet read by their services. */

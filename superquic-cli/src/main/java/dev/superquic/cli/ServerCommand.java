@@ -93,6 +93,10 @@ final class ServerCommand implements Callable<Integer> {
             description = "Time a new connection has for the control exchange. Default: ${DEFAULT-VALUE}.")
     Duration helloTimeout;
 
+    @Option(names = "--stream-write-timeout", defaultValue = "2m", converter = Units.DurationConverter.class,
+            description = "Reset a stream whose peer takes no data for this long. Default: ${DEFAULT-VALUE}.")
+    Duration streamWriteTimeout;
+
     @Option(names = "--shutdown-grace", defaultValue = "10s", converter = Units.DurationConverter.class,
             description = "On SIGTERM, time open streams get to finish. Default: ${DEFAULT-VALUE}.")
     Duration shutdownGrace;
@@ -119,7 +123,8 @@ final class ServerCommand implements Callable<Integer> {
                 .certificate(certificateSource()).sessionTtl(sessionTtl)
                 .streamBufferBytes(intSetting("stream-buffer", streamBuffer))
                 .streamWriteBufferBytes(intSetting("stream-write-buffer", streamWriteBuffer))
-                .maxFrameSize(intSetting("max-frame-size", maxFrameSize)).helloTimeout(helloTimeout).build();
+                .maxFrameSize(intSetting("max-frame-size", maxFrameSize)).helloTimeout(helloTimeout)
+                .streamWriteTimeout(streamWriteTimeout).build();
         if (metricsPort < -1 || metricsPort > 65535) {
             throw new ServerConfig.InvalidSettingException("metrics-port", "must be -1 (off) or 0 to 65535", metricsPort);
         }

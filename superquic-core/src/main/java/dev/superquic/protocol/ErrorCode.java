@@ -31,7 +31,9 @@ public enum ErrorCode {
     /** The server is shutting down; reconnect and resume later or elsewhere. */
     GOING_AWAY(0x0a, "the server is shutting down"),
     /** The request was well formed but cannot be carried out (for example a bad kv command). */
-    BAD_REQUEST(0x0b, "the request is invalid");
+    BAD_REQUEST(0x0b, "the request is invalid"),
+    /** The peer accepted no data on the stream for the write timeout; the stream is reset. */
+    WRITE_TIMEOUT(0x0c, "the peer took no data within the write timeout");
 
     private final int quicCode;
     private final String description;

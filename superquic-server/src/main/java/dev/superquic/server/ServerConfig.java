@@ -24,11 +24,14 @@ import java.util.Objects;
  * @param streamWriteBufferBytes bound of each stream's bytes written but not yet taken by QUIC
  * @param maxFrameSize largest frame accepted on service streams
  * @param helloTimeout time a new connection has to complete the control exchange
+ * @param streamWriteTimeout how long a stream's writer may wait while the peer takes no data at
+ *     all before the stream is reset with WRITE_TIMEOUT
  */
 public record ServerConfig(String host, int port, String alpn, long maxBidiStreams, long maxUniStreams,
                            Duration idleTimeout, long maxData, long maxStreamData,
                            CertificateSource certificate, Duration sessionTtl, int streamBufferBytes,
-                           int streamWriteBufferBytes, int maxFrameSize, Duration helloTimeout) {
+                           int streamWriteBufferBytes, int maxFrameSize, Duration helloTimeout,
+                           Duration streamWriteTimeout) {
 
     /** Validates every field; see {@link Builder#build()}. */
     public ServerConfig {
@@ -38,6 +41,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         Objects.requireNonNull(certificate, "certificate");
         Objects.requireNonNull(sessionTtl, "sessionTtl");
         Objects.requireNonNull(helloTimeout, "helloTimeout");
+        Objects.requireNonNull(streamWriteTimeout, "streamWriteTimeout");
         check(!host.isBlank(), "host", "must not be empty", host);
         check(port >= 0 && port <= 65535, "port", "must be between 0 and 65535", port);
         int alpnBytes = alpn.getBytes(StandardCharsets.US_ASCII).length;
@@ -59,6 +63,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                 "must be between 1024 bytes and 64 MiB", maxFrameSize);
         check(!helloTimeout.isNegative() && !helloTimeout.isZero(), "hello-timeout", "must be positive",
                 helloTimeout);
+        check(!streamWriteTimeout.isNegative() && !streamWriteTimeout.isZero(), "stream-write-timeout",
+                "must be positive", streamWriteTimeout);
     }
 
     private static void check(boolean ok, String setting, String rule, Object value) {
@@ -78,7 +84,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                 .maxUniStreams(maxUniStreams).idleTimeout(idleTimeout).maxData(maxData)
                 .maxStreamData(maxStreamData).certificate(certificate).sessionTtl(sessionTtl)
                 .streamBufferBytes(streamBufferBytes).streamWriteBufferBytes(streamWriteBufferBytes)
-                .maxFrameSize(maxFrameSize).helloTimeout(helloTimeout);
+                .maxFrameSize(maxFrameSize).helloTimeout(helloTimeout).streamWriteTimeout(streamWriteTimeout);
     }
 
     /** A setting was out of range; the message names it. */
@@ -114,6 +120,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         private int streamWriteBufferBytes = 256 * 1024;
         private int maxFrameSize = Protocol.DEFAULT_MAX_FRAME;
         private Duration helloTimeout = Duration.ofSeconds(10);
+        private Duration streamWriteTimeout = Duration.ofMinutes(2);
 
         private Builder() {
         }
@@ -160,11 +167,14 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         /** Time allowed for the control exchange. */
         public Builder helloTimeout(Duration v) { helloTimeout = v; return this; }
 
+        /** How long a stream writer may wait while the peer takes no data. */
+        public Builder streamWriteTimeout(Duration v) { streamWriteTimeout = v; return this; }
+
         /** Validates and builds. */
         public ServerConfig build() {
             return new ServerConfig(host, port, alpn, maxBidiStreams, maxUniStreams, idleTimeout, maxData,
                     maxStreamData, certificate, sessionTtl, streamBufferBytes, streamWriteBufferBytes,
-                    maxFrameSize, helloTimeout);
+                    maxFrameSize, helloTimeout, streamWriteTimeout);
         }
     }
 }

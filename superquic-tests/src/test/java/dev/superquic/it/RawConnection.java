@@ -85,7 +85,7 @@ final class RawConnection implements AutoCloseable {
                 .handler(new ChannelInitializer<QuicStreamChannel>() {
                     @Override
                     protected void initChannel(QuicStreamChannel ch) {
-                        holder[0] = ChannelStream.attach(ch, 1 << 20, 1 << 20, Protocol.DEFAULT_MAX_FRAME,
+                        holder[0] = ChannelStream.attach(ch, 1 << 20, 1 << 20, Protocol.DEFAULT_MAX_FRAME, java.time.Duration.ofSeconds(30),
                                 StreamMeter.NONE);
                     }
                 }).create().sync();

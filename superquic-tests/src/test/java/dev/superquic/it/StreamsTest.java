@@ -156,6 +156,24 @@ class StreamsTest {
     }
 
     @Test
+    void streamsClosedBeforeReadingToTheEndAreReleasedOnBothSides() throws Exception {
+        // A short write timeout: a peer that abandons a download must not hold the writer for long.
+        var config = Fixtures.serverConfig().streamWriteTimeout(Duration.ofSeconds(1)).build();
+        try (SuperQuicServer server = Fixtures.server(config, b -> b);
+             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+             ClientSession session = client.connect()) {
+            for (int i = 0; i < 50; i++) {
+                Kv.put(session, "k" + i, "v"); // closes after the reply, usually before the server's FIN
+            }
+            try (DuplexStream generate = session.openStream("generate")) {
+                generate.writeFrame("{\"bytes\":100000000}".getBytes());
+                assertThat(generate.input().read()).isZero(); // then walk away from 100 MB
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> server.activeStreams() == 1);
+        }
+    }
+
+    @Test
     void aStalledStreamDoesNotDelayAnother() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         var config = Fixtures.serverConfig().streamBufferBytes(16 * 1024).maxStreamData(64 * 1024).build();

@@ -202,7 +202,7 @@ public final class Link {
                                 @Override
                                 protected void initChannel(QuicStreamChannel ch) {
                                     attached[0] = ChannelStream.attach(ch, config.streamBufferBytes(),
-                                            STREAM_WRITE_BUFFER, maxFrame, StreamMeter.NONE);
+                                            STREAM_WRITE_BUFFER, maxFrame, config.idleTimeout(), StreamMeter.NONE);
                                 }
                             })
                             .create().addListener((Future<QuicStreamChannel> f) -> {

@@ -26,12 +26,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class ChannelStream implements DuplexStream {
     /** Largest buffer handed to Netty in one write; keeps the in-flight bound meaningful. */
     static final int WRITE_CHUNK = 32 * 1024;
+    /** How long a closed stream keeps reading (and discarding) for the peer's FIN. */
+    static final long UNREAD_INPUT_LINGER_MILLIS = 2000;
 
     private final QuicStreamChannel channel;
     private final InboundPipe pipe;
     private final OutboundGate gate;
     private final int maxFrameSize;
     private final StreamMeter meter;
+    private final java.time.Duration writeTimeout;
     private final AtomicBoolean outputFinished = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean aborted;
@@ -46,22 +49,25 @@ public final class ChannelStream implements DuplexStream {
      * @param inboundBufferBytes bound of the inbound pipe
      * @param outboundInFlightBytes bound of bytes written but not yet accepted by QUIC
      * @param maxFrameSize largest frame {@link #readFrame()} accepts
+     * @param writeTimeout how long a write (or the final FIN) may wait while the peer takes no
+     *     data at all before the stream is reset with WRITE_TIMEOUT
      * @param listener backpressure notifications
      */
     public static ChannelStream attach(QuicStreamChannel channel, long inboundBufferBytes,
                                        long outboundInFlightBytes, int maxFrameSize,
-                                       StreamMeter listener) {
+                                       java.time.Duration writeTimeout, StreamMeter listener) {
         channel.config().setAutoRead(false);
         channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         InboundPipe pipe = new InboundPipe(inboundBufferBytes, channel::read, listener);
-        OutboundGate gate = new OutboundGate(outboundInFlightBytes);
-        ChannelStream stream = new ChannelStream(channel, pipe, gate, maxFrameSize, listener);
+        OutboundGate gate = new OutboundGate(outboundInFlightBytes, writeTimeout);
+        ChannelStream stream = new ChannelStream(channel, pipe, gate, maxFrameSize, writeTimeout, listener);
         channel.pipeline().addLast(new StreamBridgeHandler(pipe, gate, listener));
         return stream;
     }
 
     private ChannelStream(QuicStreamChannel channel, InboundPipe pipe, OutboundGate gate, int maxFrameSize,
-                          StreamMeter meter) {
+                          java.time.Duration writeTimeout, StreamMeter meter) {
+        this.writeTimeout = writeTimeout;
         this.meter = meter;
         this.channel = channel;
         this.pipe = pipe;
@@ -169,6 +175,10 @@ public final class ChannelStream implements DuplexStream {
         int n = buf.readableBytes();
         try {
             gate.acquire(n);
+        } catch (OutboundGate.WriteStalledException e) {
+            buf.release();
+            reset(ErrorCode.WRITE_TIMEOUT);
+            throw e;
         } catch (IOException e) {
             buf.release();
             throw e;
@@ -214,7 +224,8 @@ public final class ChannelStream implements DuplexStream {
         StreamResetException cause = new StreamResetException("stream reset locally with " + code,
                 code.quicCode(), null);
         gate.fail(cause);
-        channel.shutdown(code.quicCode());
+        // A reset stream never sees both FINs, so Netty would keep the channel open: close it.
+        channel.shutdown(code.quicCode()).addListener(f -> channel.close());
         pipe.release();
     }
 
@@ -223,12 +234,29 @@ public final class ChannelStream implements DuplexStream {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        if (!aborted && !pipe.isDrained() && channel.isActive()) {
+        boolean unread = !pipe.isDrained();
+        pipe.release();
+        if (aborted || !channel.isActive()) {
+            return;
+        }
+        if (unread) {
             // The owner stopped reading before the peer finished: tell the peer to stop sending.
             channel.shutdownInput(ErrorCode.NO_ERROR.quicCode());
         }
         finishOutput();
-        pipe.release();
+        // Netty closes a stream by itself only once both FINs passed. Without the peer's FIN, or
+        // when the peer stopped our sending, close it once our FIN is through or has failed.
+        finFuture.addListener(f -> {
+            if (!f.isSuccess() || unread) {
+                channel.close();
+            }
+        });
+        // A FIN stuck behind data a silent peer never takes must not keep the stream forever.
+        channel.eventLoop().schedule(() -> {
+            if (channel.isActive() && !finFuture.isDone()) {
+                channel.shutdown(ErrorCode.WRITE_TIMEOUT.quicCode()).addListener(f -> channel.close());
+            }
+        }, writeTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private final class PipeInput extends InputStream {

@@ -15,15 +15,22 @@ public final class OutboundGate {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final long limit;
+    private final long stallTimeoutNanos;
     private long inFlight;
     private IOException failure;
 
-    /** @param limitBytes bytes that may be in flight before writers block */
-    public OutboundGate(long limitBytes) {
-        if (limitBytes < 1) {
-            throw new IllegalArgumentException("limit must be positive");
+    /**
+     * @param limitBytes bytes that may be in flight before writers block
+     * @param stallTimeout how long a blocked writer waits while QUIC takes no bytes at all; a peer
+     *     that stops reading (or sent STOP_SENDING, which Netty does not report while a write
+     *     waits for credit) must not hold a writer forever
+     */
+    public OutboundGate(long limitBytes, java.time.Duration stallTimeout) {
+        if (limitBytes < 1 || stallTimeout.isNegative() || stallTimeout.isZero()) {
+            throw new IllegalArgumentException("limit and stall timeout must be positive");
         }
         this.limit = limitBytes;
+        this.stallTimeoutNanos = stallTimeout.toNanos();
     }
 
     /**
@@ -33,8 +40,16 @@ public final class OutboundGate {
     public void acquire(long n) throws IOException {
         lock.lock();
         try {
+            long remaining = stallTimeoutNanos;
             while (failure == null && inFlight > 0 && inFlight + n > limit) {
-                changed.await();
+                long before = inFlight;
+                if (remaining <= 0) {
+                    throw new WriteStalledException(stallTimeoutNanos);
+                }
+                remaining = changed.awaitNanos(remaining);
+                if (inFlight < before) {
+                    remaining = stallTimeoutNanos; // progress: the peer is reading, however slowly
+                }
             }
             if (failure != null) {
                 throw failure;
@@ -69,6 +84,15 @@ public final class OutboundGate {
             changed.signalAll();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** The peer accepted no data for the whole stall timeout. */
+    public static final class WriteStalledException extends java.net.SocketTimeoutException {
+        private static final long serialVersionUID = 1L;
+
+        WriteStalledException(long nanos) {
+            super("the peer accepted no data for " + java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(nanos) + " ms");
         }
     }
 

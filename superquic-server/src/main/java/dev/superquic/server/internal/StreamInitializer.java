@@ -36,7 +36,7 @@ final class StreamInitializer extends ChannelInitializer<QuicStreamChannel> {
         boolean control = ch.streamId() == Protocol.CONTROL_STREAM_ID;
         ChannelStream stream = ChannelStream.attach(ch, config.streamBufferBytes(),
                 config.streamWriteBufferBytes(), control ? Protocol.MAX_CONTROL_FRAME : config.maxFrameSize(),
-                runtime.metrics());
+                config.streamWriteTimeout(), runtime.metrics());
         StreamState state = new StreamState(conn, stream, control ? StreamState.CONTROL : StreamState.PENDING);
         conn.streams().put(ch.streamId(), state);
         if (control) {

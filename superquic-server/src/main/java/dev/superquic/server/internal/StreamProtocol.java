@@ -14,6 +14,7 @@ import dev.superquic.server.StreamService;
 import dev.superquic.server.internal.ConnectionState.SessionBinding;
 import dev.superquic.server.session.SessionGoneException;
 import dev.superquic.stream.internal.ChannelStream;
+import dev.superquic.stream.internal.OutboundGate;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.util.Map;
@@ -124,6 +125,9 @@ final class StreamProtocol {
             metrics.streamError(e.code());
             log.warn("stream refused: {} ({})", e.getMessage(), e.code());
             sendError(stream, e.code(), e.getMessage());
+        } catch (OutboundGate.WriteStalledException e) {
+            metrics.streamError(ErrorCode.WRITE_TIMEOUT);
+            log.warn("stream reset: {} ({})", e.getMessage(), ErrorCode.WRITE_TIMEOUT);
         } catch (IOException e) {
             log.debug("stream ended: {}", e.toString());
         } catch (SessionGoneException e) {

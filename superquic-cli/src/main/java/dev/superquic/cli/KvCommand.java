@@ -70,6 +70,13 @@ final class KvCommand {
         return Messages.mapper().createObjectNode().put("op", op);
     }
 
+    /** Says on stderr that the key is missing and returns exit code 1. */
+    static int notFound(CommandSpec spec, String key) {
+        spec.commandLine().getErr().println("superquic: key '" + key + "' not found");
+        spec.commandLine().getErr().flush();
+        return Main.FAILED;
+    }
+
     /** {@code kv put K V}. */
     @Command(name = "put", mixinStandardHelpOptions = true, description = "Set KEY to VALUE.")
     static final class Put implements Callable<Integer> {
@@ -96,9 +103,7 @@ final class KvCommand {
         public Integer call() throws Exception {
             JsonNode reply = kv.request(spec, op("get").put("key", key));
             if (!reply.path("found").asBoolean()) {
-                spec.commandLine().getErr().println("superquic: key '" + key + "' not found");
-                spec.commandLine().getErr().flush();
-                return 1;
+                return notFound(spec, key);
             }
             spec.commandLine().getOut().println(reply.path("value").asText());
             spec.commandLine().getOut().flush();
@@ -116,12 +121,7 @@ final class KvCommand {
         @Override
         public Integer call() throws Exception {
             JsonNode reply = kv.request(spec, op("delete").put("key", key));
-            if (!reply.path("existed").asBoolean()) {
-                spec.commandLine().getErr().println("superquic: key '" + key + "' not found");
-                spec.commandLine().getErr().flush();
-                return 1;
-            }
-            return 0;
+            return reply.path("existed").asBoolean() ? 0 : notFound(spec, key);
         }
     }
 

@@ -206,7 +206,8 @@ public final class ClientSession implements AutoCloseable {
         SessionEvent event = lastEvent;
         fire(listener -> listener.onConnected(event));
         Thread.ofVirtual().name("superquic-control-reader").start(() -> readControl(l));
-        l.closed().thenAccept(lost -> onLinkLost(l, lost));
+        // Completed on the event loop; listeners and reconnect logic run on a virtual thread.
+        l.closed().thenAcceptAsync(lost -> onLinkLost(l, lost), task -> Thread.ofVirtual().start(task));
     }
 
     /** Reads the control stream (pongs, going-away notices) until it ends. */

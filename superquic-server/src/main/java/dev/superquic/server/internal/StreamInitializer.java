@@ -29,7 +29,7 @@ final class StreamInitializer extends ChannelInitializer<QuicStreamChannel> {
         ConnectionState conn = ch.parent().attr(ServerRuntime.CONNECTION).get();
         if (conn == null || ch.type() == QuicStreamType.UNIDIRECTIONAL) {
             // Unidirectional streams are reserved in protocol version 1.
-            ch.shutdown(ErrorCode.PROTOCOL_VIOLATION.quicCode());
+            ch.shutdown(ErrorCode.PROTOCOL_VIOLATION.quicCode()).addListener(f -> ch.close());
             return;
         }
         ServerConfig config = runtime.config();

@@ -174,8 +174,11 @@ public final class InMemorySessionStore implements SessionStore {
                 }
             }
             tombstones.values().removeIf(at -> now - at > TOMBSTONE_NANOS);
-            if (tombstones.size() > MAX_TOMBSTONES) {
-                tombstones.clear();
+            int excess = tombstones.size() - MAX_TOMBSTONES;
+            if (excess > 0) {
+                // Forget the oldest first: their clients are the least likely to come back.
+                tombstones.entrySet().stream().sorted(Map.Entry.comparingByValue()).limit(excess)
+                        .map(Map.Entry::getKey).toList().forEach(tombstones::remove);
             }
         } catch (RuntimeException ex) {
             log.error("session sweep failed", ex);

@@ -145,6 +145,8 @@ public final class SuperQuicServer implements AutoCloseable {
         long unfinished = awaitAll(open, deadline);
         if (unfinished > 0) {
             log.warn("grace period over with {} stream(s) still open; closing them", unfinished);
+        } else {
+            log.info("all {} open stream(s) finished", open.size());
         }
         closeEverything();
     }
@@ -165,7 +167,8 @@ public final class SuperQuicServer implements AutoCloseable {
             c.close(ErrorCode.GOING_AWAY, "server is shutting down");
             closing.add(c.channel().closeFuture());
         }
-        awaitAll(closing, System.nanoTime() + Duration.ofSeconds(2).toNanos());
+        long unclosed = awaitAll(closing, System.nanoTime() + Duration.ofSeconds(2).toNanos());
+        log.info("connections closed ({} did not confirm in time)", unclosed);
         host.close(Duration.ofSeconds(5));
         try {
             runtime.handoff().awaitIdle(Duration.ofSeconds(2));

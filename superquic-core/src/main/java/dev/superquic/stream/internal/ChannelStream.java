@@ -199,7 +199,17 @@ public final class ChannelStream implements DuplexStream {
             // Not channel.shutdownOutput(): in Netty 4.2.18 it hands the FIN to quiche directly,
             // ahead of data still queued for send credit, and that data is lost. A FIN frame
             // written like data waits its turn in the queue.
-            finFuture = channel.writeAndFlush(new DefaultQuicStreamFrame(Unpooled.EMPTY_BUFFER, true));
+            ChannelFuture fin = channel.writeAndFlush(new DefaultQuicStreamFrame(Unpooled.EMPTY_BUFFER, true));
+            finFuture = fin;
+            // Runs after the write task. A FIN needs no flow-control credit, so one still pending
+            // with no data ahead of it means quiche refused it: the stream was already complete on
+            // its side (the peer stopped our sending after we read its FIN) and Netty would keep
+            // the FIN, and the channel, forever.
+            channel.eventLoop().execute(() -> {
+                if (!fin.isDone() && gate.inFlightBytes() == 0) {
+                    channel.close();
+                }
+            });
         }
     }
 

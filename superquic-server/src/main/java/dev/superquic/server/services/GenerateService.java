@@ -9,9 +9,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.OutputStream;
 
 /**
- * {@code generate}: a source for download load tests. The client sends one frame
- * {@code {"bytes":N}}; the server sends N bytes of the repeating pattern 0, 1, ..., 255 and
- * finishes the stream.
+ * {@code generate}: a source for download load tests. For each frame {@code {"bytes":N}} the
+ * client sends, the server sends N bytes of the repeating pattern 0, 1, ..., 255 (restarting at 0
+ * for each request); it finishes the stream after the client does.
  */
 public final class GenerateService implements StreamService {
     /** Service name. */
@@ -26,20 +26,18 @@ public final class GenerateService implements StreamService {
 
     @Override
     public void serve(ServiceStream stream) throws Exception {
-        byte[] request = stream.readFrame();
-        if (request == null) {
-            return;
-        }
-        ObjectNode node = Messages.parseObject(request);
-        if (!node.path("bytes").canConvertToLong() || node.path("bytes").asLong() < 0) {
-            throw new ProtocolException(ErrorCode.BAD_REQUEST, "'bytes' must be a non-negative integer");
-        }
-        long remaining = node.path("bytes").asLong();
         OutputStream out = stream.output();
-        while (remaining > 0) {
-            int n = (int) Math.min(remaining, PATTERN.length);
-            out.write(PATTERN, 0, n);
-            remaining -= n;
+        for (byte[] request; (request = stream.readFrame()) != null;) {
+            ObjectNode node = Messages.parseObject(request);
+            if (!node.path("bytes").canConvertToLong() || node.path("bytes").asLong() < 0) {
+                throw new ProtocolException(ErrorCode.BAD_REQUEST, "'bytes' must be a non-negative integer");
+            }
+            long remaining = node.path("bytes").asLong();
+            while (remaining > 0) {
+                int n = (int) Math.min(remaining, PATTERN.length);
+                out.write(PATTERN, 0, n);
+                remaining -= n;
+            }
         }
         stream.finishOutput();
     }

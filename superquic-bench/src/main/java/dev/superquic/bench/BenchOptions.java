@@ -1,0 +1,29 @@
+package dev.superquic.bench;
+
+import java.time.Duration;
+import java.util.function.Consumer;
+
+/**
+ * Knobs of a benchmark run.
+ *
+ * @param streams streams per connection (throughput, rpc)
+ * @param connections connections (throughput, rpc)
+ * @param size request and response size in bytes (rpc)
+ * @param warmup time run before measuring, excluded from results
+ * @param duration measured time
+ * @param concurrency connections in flight at once (connect, resume)
+ * @param idleConnections connections held open (idle)
+ * @param progress where progress lines go
+ */
+public record BenchOptions(int streams, int connections, int size, Duration warmup, Duration duration,
+                           int concurrency, int idleConnections, Consumer<String> progress) {
+    /** Validates the numbers. */
+    public BenchOptions {
+        if (streams < 1 || connections < 1 || size < 1 || concurrency < 1 || idleConnections < 1) {
+            throw new IllegalArgumentException("streams, connections, size, concurrency and idle connections must be >= 1");
+        }
+        if (warmup.isNegative() || duration.isNegative() || duration.isZero()) {
+            throw new IllegalArgumentException("duration must be positive and warm-up not negative");
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package dev.superquic.bench;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.superquic.protocol.Messages;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** Tables for people and JSON for machines. */
+public final class Report {
+    private Report() {
+    }
+
+    /** One row per result: scenario, target, then its figures. */
+    public static String table(List<BenchResult> results) {
+        StringBuilder b = new StringBuilder();
+        for (BenchResult r : results) {
+            b.append(String.format("%-20s %-10s", r.scenario(), r.target()));
+            r.figures().forEach((k, v) -> b.append(String.format("  %s %s", k, number(v))));
+            b.append('\n');
+        }
+        return b.toString();
+    }
+
+    /**
+     * Medians (and min..max) over rounds for each scenario, target and figure, plus superquic's
+     * ratio to each baseline.
+     */
+    public static List<Summary> summarize(List<BenchResult> results) {
+        Map<String, Map<String, List<BenchResult>>> byScenario = new LinkedHashMap<>();
+        for (BenchResult r : results) {
+            byScenario.computeIfAbsent(r.scenario(), k -> new LinkedHashMap<>())
+                    .computeIfAbsent(r.target(), k -> new ArrayList<>()).add(r);
+        }
+        List<Summary> out = new ArrayList<>();
+        byScenario.forEach((scenario, byTarget) -> {
+            List<BenchResult> sq = byTarget.get("superquic");
+            for (String figure : byTarget.values().iterator().next().get(0).figures().keySet()) {
+                Map<String, double[]> stats = new LinkedHashMap<>();
+                byTarget.forEach((target, runs) -> stats.put(target, stats(runs, figure)));
+                Map<String, Double> ratios = new LinkedHashMap<>();
+                if (sq != null) {
+                    double mine = stats.get("superquic")[0];
+                    stats.forEach((target, s) -> {
+                        if (!target.equals("superquic") && s[0] != 0) {
+                            ratios.put("superquic/" + target, mine / s[0]);
+                        }
+                    });
+                }
+                out.add(new Summary(scenario, figure, stats, ratios));
+            }
+        });
+        return out;
+    }
+
+    private static double[] stats(List<BenchResult> runs, String figure) {
+        double[] v = runs.stream().mapToDouble(r -> r.figure(figure)).sorted().toArray();
+        double median = v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        return new double[] {median, v[0], v[v.length - 1], v.length};
+    }
+
+    /**
+     * Medians of one figure per target, with their spread and superquic's ratios.
+     *
+     * @param scenario scenario name
+     * @param figure figure name
+     * @param stats per target: median, min, max, rounds
+     * @param ratios superquic's median divided by each baseline's
+     */
+    public record Summary(String scenario, String figure, Map<String, double[]> stats, Map<String, Double> ratios) {
+    }
+
+    /** The comparison table. */
+    public static String comparison(List<Summary> summaries) {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format("%-22s %-14s %-30s %-30s %-30s %s%n", "scenario", "figure", "superquic", "raw-quic",
+                "tcp-tls", "ratios"));
+        for (Summary s : summaries) {
+            b.append(String.format("%-22s %-14s %-30s %-30s %-30s %s%n", s.scenario(), s.figure(),
+                    cell(s.stats().get("superquic")), cell(s.stats().get("raw-quic")), cell(s.stats().get("tcp-tls")),
+                    s.ratios().entrySet().stream().map(e -> e.getKey() + "=" + String.format("%.2f", e.getValue()))
+                            .collect(Collectors.joining(" "))));
+        }
+        return b.toString();
+    }
+
+    private static String cell(double[] s) {
+        if (s == null) {
+            return "-";
+        }
+        return number(s[0]) + " (" + number(s[1]) + ".." + number(s[2]) + ")";
+    }
+
+    private static String number(double v) {
+        if (Double.isNaN(v)) {
+            return "-";
+        }
+        return Math.abs(v) >= 100 ? String.format("%.0f", v) : String.format("%.2f", v);
+    }
+
+    /** Writes everything as JSON. */
+    public static void writeJson(Path file, Map<String, Object> context, List<BenchResult> results,
+                                 List<Summary> summaries) throws IOException {
+        ObjectNode root = Messages.mapper().createObjectNode();
+        root.set("context", Messages.mapper().valueToTree(context));
+        ArrayNode rs = root.putArray("results");
+        for (BenchResult r : results) {
+            ObjectNode n = rs.addObject().put("scenario", r.scenario()).put("target", r.target());
+            r.figures().forEach((k, v) -> n.with("figures").put(k, v));
+        }
+        ArrayNode ss = root.putArray("comparison");
+        for (Summary s : summaries) {
+            ObjectNode n = ss.addObject().put("scenario", s.scenario()).put("figure", s.figure());
+            s.stats().forEach((target, st) -> n.with("targets").putObject(target).put("median", st[0])
+                    .put("min", st[1]).put("max", st[2]).put("rounds", (int) st[3]));
+            s.ratios().forEach((k, v) -> n.with("ratios").put(k, v));
+        }
+        Files.writeString(file, Messages.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(root));
+    }
+}

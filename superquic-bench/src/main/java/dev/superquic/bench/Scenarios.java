@@ -1,0 +1,233 @@
+package dev.superquic.bench;
+
+import dev.superquic.client.ClientSession;
+import dev.superquic.client.SuperQuicClient;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The benchmark scenarios. Each runs workers on virtual threads, warms up, measures for the
+ * set duration and returns figures; warm-up traffic is never counted.
+ */
+public final class Scenarios {
+    private static final double MB = 1_000_000.0;
+
+    private Scenarios() {
+    }
+
+    /** Direction of bulk transfer. */
+    public enum Direction {
+        /** Client to server (discard). */
+        UPLOAD,
+        /** Server to client (generate). */
+        DOWNLOAD
+    }
+
+    /** Bulk transfer over {@code connections} x {@code streams}; MB/s (10^6 bytes per second). */
+    public static BenchResult throughput(Target target, Direction direction, BenchOptions o) throws Exception {
+        Window w = new Window();
+        List<Target.Connection> conns = open(target, o.connections());
+        try {
+            List<Runnable> jobs = new ArrayList<>();
+            for (Target.Connection c : conns) {
+                for (int s = 0; s < o.streams(); s++) {
+                    jobs.add(() -> unchecked(() -> {
+                        if (direction == Direction.UPLOAD) {
+                            c.upload(w::stopped, w::count);
+                        } else {
+                            c.download(w::stopped, w::count);
+                        }
+                    }));
+                }
+            }
+            double seconds = run(jobs, w, o, "throughput " + direction.name().toLowerCase() + " " + target.name(),
+                    (total, dt) -> String.format("%.1f MB/s", total / MB / dt));
+            Map<String, Double> f = new LinkedHashMap<>();
+            f.put("MB/s", w.measured() / MB / seconds);
+            f.put("streams", (double) o.connections() * o.streams());
+            return new BenchResult("throughput-" + direction.name().toLowerCase(), target.name(), f);
+        } finally {
+            conns.forEach(Target.Connection::close);
+        }
+    }
+
+    /** Request/response of {@code size} bytes on every stream; requests/s and latency percentiles. */
+    public static BenchResult rpc(Target target, BenchOptions o) throws Exception {
+        Window w = new Window();
+        List<Target.Connection> conns = open(target, o.connections());
+        try {
+            List<Runnable> jobs = new ArrayList<>();
+            for (Target.Connection c : conns) {
+                for (int s = 0; s < o.streams(); s++) {
+                    jobs.add(() -> unchecked(() -> c.pingPong(o.size(), w::stopped, w::latency)));
+                }
+            }
+            double seconds = run(jobs, w, o, "rpc " + target.name(),
+                    (total, dt) -> String.format("%.0f req/s", total / dt));
+            Map<String, Double> f = new LinkedHashMap<>();
+            f.put("req/s", w.measured() / seconds);
+            f.putAll(percentiles(w.histogram()));
+            return new BenchResult("rpc", target.name(), f);
+        } finally {
+            conns.forEach(Target.Connection::close);
+        }
+    }
+
+    /**
+     * New connections (with a session, for superquic) each opening one stream for a one-byte
+     * round trip, {@code concurrency} at a time; connections/s and time to first byte.
+     */
+    public static BenchResult connect(Target target, BenchOptions o) throws Exception {
+        Window w = new Window();
+        List<Runnable> jobs = new ArrayList<>();
+        for (int i = 0; i < o.concurrency(); i++) {
+            jobs.add(() -> {
+                while (!w.stopped()) {
+                    long start = System.nanoTime();
+                    unchecked(() -> {
+                        try (Target.Connection c = target.connect()) {
+                            c.firstByte();
+                            w.latency(System.nanoTime() - start);
+                        }
+                    });
+                }
+            });
+        }
+        double seconds = run(jobs, w, o, "connect x" + o.concurrency() + " " + target.name(),
+                (total, dt) -> String.format("%.0f conn/s", total / dt));
+        Map<String, Double> f = new LinkedHashMap<>();
+        f.put("conn/s", w.measured() / seconds);
+        percentiles(w.histogram()).forEach((k, v) -> f.put("ttfb " + k, v));
+        return new BenchResult("connect-x" + o.concurrency(), target.name(), f);
+    }
+
+    /**
+     * Drop the connection and resume the session, repeatedly: each round closes the connection
+     * (the session detaches) and connects again with the token. Resume latency = connect + resume.
+     */
+    public static BenchResult resume(SuperQuicClient client, BenchOptions o) throws Exception {
+        Window w = new Window();
+        LongAdder notResumed = new LongAdder();
+        // The first connect creates the session and stores its token in the client's token store.
+        client.connect().close();
+        List<Runnable> jobs = List.of(() -> {
+            while (!w.stopped()) {
+                long start = System.nanoTime();
+                unchecked(() -> {
+                    ClientSession s = client.connect();
+                    long elapsed = System.nanoTime() - start;
+                    if (s.lastEvent().resumed()) {
+                        w.latency(elapsed);
+                    } else {
+                        notResumed.increment();
+                    }
+                    s.close();
+                });
+            }
+        });
+        double seconds = run(jobs, w, o, "resume superquic", (total, dt) -> String.format("%.0f resumes/s", total / dt));
+        Map<String, Double> f = new LinkedHashMap<>();
+        f.put("resumes/s", w.measured() / seconds);
+        f.putAll(percentiles(w.histogram()));
+        f.put("not resumed", (double) notResumed.sum());
+        return new BenchResult("resume", "superquic", f);
+    }
+
+    static Map<String, Double> percentiles(Histogram h) {
+        Map<String, Double> f = new LinkedHashMap<>();
+        double us = 1000.0;
+        f.put("p50 us", h.getValueAtPercentile(50) / us);
+        f.put("p90 us", h.getValueAtPercentile(90) / us);
+        f.put("p99 us", h.getValueAtPercentile(99) / us);
+        f.put("p99.9 us", h.getValueAtPercentile(99.9) / us);
+        f.put("max us", h.getMaxValue() / us);
+        return f;
+    }
+
+    private static List<Target.Connection> open(Target target, int n) throws Exception {
+        List<Target.Connection> conns = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                conns.add(target.connect());
+            }
+            return conns;
+        } catch (Exception e) {
+            conns.forEach(Target.Connection::close);
+            throw e;
+        }
+    }
+
+    /** Runs the jobs through warm-up and the measured window; returns the measured seconds. */
+    private static double run(List<Runnable> jobs, Window w, BenchOptions o, String label,
+                              java.util.function.BiFunction<Double, Double, String> rate) throws Exception {
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> running = new ArrayList<>();
+            for (Runnable job : jobs) {
+                running.add(pool.submit(job));
+            }
+            long start = System.nanoTime();
+            long measureAt = start + o.warmup().toNanos();
+            long end = measureAt + o.duration().toNanos();
+            long measuredFrom = 0;
+            long lastTotal = 0;
+            long lastAt = start;
+            boolean measuring = false;
+            while (true) {
+                long now = System.nanoTime();
+                if (!measuring && now >= measureAt) {
+                    w.startMeasuring();
+                    measuredFrom = System.nanoTime();
+                    measuring = true;
+                }
+                if (now >= end) {
+                    break;
+                }
+                failFast(running);
+                TimeUnit.MILLISECONDS.sleep(Math.min(1000, Math.max(1, (Math.min(end, measuring ? end : measureAt) - now) / 1_000_000)));
+                long t = System.nanoTime();
+                long total = w.total();
+                o.progress().accept(String.format("%-32s %-9s %6.1fs  %s", label, measuring ? "measuring" : "warm-up",
+                        (t - start) / 1e9, rate.apply((double) (total - lastTotal), (t - lastAt) / 1e9)));
+                lastTotal = total;
+                lastAt = t;
+            }
+            double seconds = (System.nanoTime() - measuredFrom) / 1e9;
+            w.stop();
+            for (Future<?> f : running) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            return seconds;
+        }
+    }
+
+    private static void failFast(List<Future<?>> running) throws Exception {
+        for (Future<?> f : running) {
+            if (f.isDone()) {
+                f.get(); // surfaces a worker's failure
+            }
+        }
+    }
+
+    /** A step that may throw. */
+    interface Step {
+        void run() throws Exception;
+    }
+
+    private static void unchecked(Step step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+}

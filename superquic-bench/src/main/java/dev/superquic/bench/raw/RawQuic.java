@@ -1,0 +1,177 @@
+package dev.superquic.bench.raw;
+
+import dev.superquic.bench.Target;
+import dev.superquic.tls.DevCertificate;
+import dev.superquic.transport.Transport;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.quic.DefaultQuicStreamFrame;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicClientCodecBuilder;
+import io.netty.handler.codec.quic.QuicCodecBuilder;
+import io.netty.handler.codec.quic.QuicServerCodecBuilder;
+import io.netty.handler.codec.quic.QuicSslContext;
+import io.netty.handler.codec.quic.QuicSslContextBuilder;
+import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.handler.codec.quic.QuicStreamType;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongConsumer;
+
+/**
+ * The raw Netty QUIC baseline: a server and a client with the same transport settings as
+ * superquic's defaults, and none of its layers (no control stream, sessions, framing, blocking
+ * bridge or virtual threads). Both sides run entirely on Netty event loops.
+ */
+public final class RawQuic {
+    static final String ALPN = "raw-bench";
+
+    private RawQuic() {
+    }
+
+    /** superquic's default transport settings, applied to both raw ends. */
+    static <B extends QuicCodecBuilder<B>> B transport(B b) {
+        return b.maxIdleTimeout(2, TimeUnit.MINUTES).initialMaxData(16L * 1024 * 1024)
+                .initialMaxStreamDataBidirectionalLocal(1024 * 1024)
+                .initialMaxStreamDataBidirectionalRemote(1024 * 1024)
+                .initialMaxStreamsBidirectional(100);
+    }
+
+    /** A running raw QUIC server. */
+    public static final class Server implements AutoCloseable {
+        private final EventLoopGroup group;
+        private final Channel channel;
+
+        /** Starts on {@code host}, port 0. */
+        public Server(String host) throws InterruptedException {
+            DevCertificate cert = DevCertificate.generate(Duration.ofDays(1));
+            QuicSslContext ssl = QuicSslContextBuilder.forServer(cert.privateKey(), null, cert.certificate())
+                    .applicationProtocols(ALPN).build();
+            ChannelHandler codec = transport(new QuicServerCodecBuilder()).sslContext(ssl)
+                    .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                    .handler(new ChannelInboundHandlerAdapter() {
+                        @Override
+                        public boolean isSharable() {
+                            return true;
+                        }
+                    })
+                    .streamHandler(new ChannelInitializer<QuicStreamChannel>() {
+                        @Override
+                        protected void initChannel(QuicStreamChannel ch) {
+                            ch.pipeline().addLast(new RawServerHandler(RawQuic::fin));
+                        }
+                    }).build();
+            Transport t = Transport.best();
+            group = t.newGroup(1, "raw-quic-server");
+            channel = new Bootstrap().group(group).channel(t.datagramChannel())
+                    .option(ChannelOption.SO_RCVBUF, 4 << 20).option(ChannelOption.SO_SNDBUF, 4 << 20)
+                    .handler(codec).bind(host, 0).sync().channel();
+        }
+
+        /** The bound address. */
+        public InetSocketAddress address() {
+            return (InetSocketAddress) channel.localAddress();
+        }
+
+        @Override
+        public void close() {
+            channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+    }
+
+    static void fin(ChannelHandlerContext ctx) {
+        ctx.writeAndFlush(new DefaultQuicStreamFrame(Unpooled.EMPTY_BUFFER, true));
+    }
+
+    /** The raw QUIC client target. */
+    public static final class ClientTarget implements Target {
+        private final InetSocketAddress server;
+        private final Transport transport = Transport.best();
+        private final EventLoopGroup group = transport.newGroup(1, "raw-quic-client");
+        private final QuicSslContext ssl = QuicSslContextBuilder.forClient()
+                .trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null)
+                .applicationProtocols(ALPN).build();
+
+        /** A client of the raw server at {@code server}. */
+        public ClientTarget(InetSocketAddress server) {
+            this.server = server;
+        }
+
+        @Override
+        public String name() {
+            return "raw-quic";
+        }
+
+        @Override
+        public Connection connect() throws Exception {
+            ChannelHandler codec = transport(new QuicClientCodecBuilder()).sslContext(ssl).build();
+            Channel udp = new Bootstrap().group(group).channel(transport.datagramChannel())
+                    .option(ChannelOption.SO_RCVBUF, 4 << 20).handler(codec).bind(0).sync().channel();
+            try {
+                QuicChannel quic = QuicChannel.newBootstrap(udp).handler(new ChannelInboundHandlerAdapter())
+                        .streamHandler(new ChannelInboundHandlerAdapter()).remoteAddress(server)
+                        .connect().get(5, TimeUnit.SECONDS);
+                return new RawConnection(udp, quic);
+            } catch (Exception e) {
+                udp.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private record RawConnection(Channel udp, QuicChannel quic) implements Target.Connection {
+        private void run(byte mode, BooleanSupplier stop, LongConsumer meter, int size) throws Exception {
+            RawClientHandler handler = new RawClientHandler(mode, stop, meter, size, RawQuic::fin);
+            quic.newStreamBootstrap().type(QuicStreamType.BIDIRECTIONAL)
+                    .option(ChannelOption.ALLOW_HALF_CLOSURE, true).handler(handler).create().sync();
+            handler.done().get();
+        }
+
+        @Override
+        public void upload(BooleanSupplier stop, LongConsumer accepted) throws Exception {
+            run(RawProtocol.DISCARD, stop, accepted, 0);
+        }
+
+        @Override
+        public void download(BooleanSupplier stop, LongConsumer received) throws Exception {
+            run(RawProtocol.GENERATE, stop, received, 0);
+        }
+
+        @Override
+        public void pingPong(int size, BooleanSupplier stop, LongConsumer roundTripNanos) throws Exception {
+            run(RawProtocol.ECHO, stop, roundTripNanos, size);
+        }
+
+        @Override
+        public void firstByte() throws Exception {
+            boolean[] once = {false};
+            run(RawProtocol.ECHO, () -> {
+                boolean s = once[0];
+                once[0] = true;
+                return s;
+            }, n -> { }, 1);
+        }
+
+        @Override
+        public void close() {
+            quic.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+            udp.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        }
+    }
+}

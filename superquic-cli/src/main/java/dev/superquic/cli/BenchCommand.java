@@ -1,0 +1,249 @@
+package dev.superquic.cli;
+
+import dev.superquic.bench.BenchOptions;
+import dev.superquic.bench.BenchResult;
+import dev.superquic.bench.Report;
+import dev.superquic.bench.Scenarios;
+import dev.superquic.bench.Scenarios.Direction;
+import dev.superquic.bench.SuperQuicTarget;
+import dev.superquic.bench.Target;
+import dev.superquic.bench.raw.RawQuic;
+import dev.superquic.bench.raw.TcpTls;
+import dev.superquic.client.ClientConfig;
+import dev.superquic.client.ReconnectPolicy;
+import dev.superquic.client.SuperQuicClient;
+import dev.superquic.client.TokenStore;
+import dev.superquic.client.TrustConfig;
+import dev.superquic.server.ServerConfig;
+import dev.superquic.server.SuperQuicServer;
+import dev.superquic.server.services.DemoServices;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code superquic bench}: load scenarios, and superquic side by side with raw QUIC and TCP+TLS. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measure superquic. SCENARIO is throughput, rpc, connect, resume or compare.",
+            "compare runs throughput (up and down), rpc and connect against superquic, raw Netty QUIC and",
+            "TCP + TLS 1.3, all started in this process, alternating targets over --rounds rounds, and",
+            "prints medians, spread and superquic's ratio to each baseline.",
+            "Other scenarios run against --server (with a trust option) or a server started here (--local)."})
+final class BenchCommand implements Callable<Integer> {
+    enum Scenario { THROUGHPUT, RPC, CONNECT, RESUME, COMPARE }
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "SCENARIO", description = "throughput, rpc, connect, resume or compare")
+    Scenario scenario;
+
+    @Option(names = "--local", description = "Start a superquic server in this process on 127.0.0.1.")
+    boolean local;
+
+    @Option(names = "--server", paramLabel = "HOST:PORT", description = "Server to measure (with --insecure, --trust or --pin).")
+    String server;
+
+    @Option(names = "--insecure", description = "Trust any certificate (development only).")
+    boolean insecure;
+
+    @Option(names = "--trust", paramLabel = "PEM", description = "Trust certificates issued by this CA (PEM).")
+    Path trust;
+
+    @Option(names = "--pin", paramLabel = "SHA256", description = "Trust only the certificate with this SHA-256 fingerprint.")
+    String pin;
+
+    @Option(names = "--direction", defaultValue = "up", description = "throughput: up (to discard) or down (from generate). Default: ${DEFAULT-VALUE}.")
+    String direction;
+
+    @Option(names = "--streams", defaultValue = "1", description = "Streams per connection. Default: ${DEFAULT-VALUE}.")
+    int streams;
+
+    @Option(names = "--connections", defaultValue = "1", description = "Connections. Default: ${DEFAULT-VALUE}.")
+    int connections;
+
+    @Option(names = "--size", defaultValue = "64", description = "rpc: request and response bytes. Default: ${DEFAULT-VALUE}.")
+    int size;
+
+    @Option(names = "--concurrency", defaultValue = "1", description = "connect, resume: attempts in flight. Default: ${DEFAULT-VALUE}.")
+    int concurrency;
+
+    @Option(names = "--warmup", defaultValue = "2s", converter = Units.DurationConverter.class,
+            description = "Warm-up before measuring (excluded). Default: ${DEFAULT-VALUE}.")
+    Duration warmup;
+
+    @Option(names = "--duration", defaultValue = "5s", converter = Units.DurationConverter.class,
+            description = "Measured time per run. Default: ${DEFAULT-VALUE}.")
+    Duration duration;
+
+    @Option(names = "--rounds", defaultValue = "3", description = "compare: rounds per target. Default: ${DEFAULT-VALUE}.")
+    int rounds;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write all results as JSON.")
+    Path json;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        BenchOptions options = new BenchOptions(streams, connections, size, warmup, duration, concurrency, 1,
+                line -> {
+                    err.println(line);
+                    err.flush();
+                });
+        List<BenchResult> results = new ArrayList<>();
+        if (scenario == Scenario.COMPARE) {
+            compare(options, results);
+        } else {
+            single(options, results);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        List<Report.Summary> summaries = Report.summarize(results);
+        out.print(scenario == Scenario.COMPARE ? Report.comparison(summaries) : Report.table(results));
+        out.flush();
+        if (json != null) {
+            Report.writeJson(json, context(), results, summaries);
+        }
+        return 0;
+    }
+
+    private void single(BenchOptions o, List<BenchResult> results) throws Exception {
+        if (local == (server != null)) {
+            throw new ParameterException(spec.commandLine(), "give exactly one of --local or --server");
+        }
+        AtomicReference<SuperQuicServer> started = new AtomicReference<>();
+        try {
+            ClientConfig.Builder config;
+            if (local) {
+                SuperQuicServer s = DemoServices.register(SuperQuicServer.builder(ServerConfig.builder()
+                        .host("127.0.0.1").port(0).build())).start();
+                started.set(s);
+                config = clientConfig(s.localAddress(), TrustConfig.pinSha256(s.certificateFingerprint()));
+            } else {
+                config = clientConfig(address(), trustOption());
+            }
+            if (scenario == Scenario.RESUME) {
+                try (SuperQuicClient client = new SuperQuicClient(config.tokenStore(new MemoryTokens()).build())) {
+                    results.add(Scenarios.resume(client, o));
+                }
+                return;
+            }
+            try (SuperQuicTarget target = new SuperQuicTarget(config.build())) {
+                results.add(run(scenario, target, o));
+            }
+        } finally {
+            Optional.ofNullable(started.get()).ifPresent(SuperQuicServer::close);
+        }
+    }
+
+    private BenchResult run(Scenario s, Target target, BenchOptions o) throws Exception {
+        return switch (s) {
+            case THROUGHPUT -> Scenarios.throughput(target, direction(), o);
+            case RPC -> Scenarios.rpc(target, o);
+            case CONNECT -> Scenarios.connect(target, o);
+            default -> throw new IllegalStateException(s.toString());
+        };
+    }
+
+    private void compare(BenchOptions o, List<BenchResult> results) throws Exception {
+        try (SuperQuicServer sq = DemoServices.register(SuperQuicServer.builder(ServerConfig.builder()
+                        .host("127.0.0.1").port(0).build())).start();
+             RawQuic.Server raw = new RawQuic.Server("127.0.0.1");
+             TcpTls.Server tcp = new TcpTls.Server("127.0.0.1");
+             SuperQuicTarget sqTarget = new SuperQuicTarget(clientConfig(sq.localAddress(),
+                     TrustConfig.pinSha256(sq.certificateFingerprint())).build());
+             RawQuic.ClientTarget rawTarget = new RawQuic.ClientTarget(raw.address());
+             TcpTls.ClientTarget tcpTarget = new TcpTls.ClientTarget(tcp.address())) {
+            List<Target> targets = List.of(sqTarget, rawTarget, tcpTarget);
+            for (int round = 0; round < rounds; round++) {
+                // Rotate the order each round so no target always runs first (or warmest).
+                List<Target> order = new ArrayList<>(targets);
+                java.util.Collections.rotate(order, round);
+                for (Target t : order) {
+                    results.add(Scenarios.throughput(t, Direction.UPLOAD, o));
+                    results.add(Scenarios.throughput(t, Direction.DOWNLOAD, o));
+                    results.add(Scenarios.rpc(t, o));
+                    results.add(Scenarios.connect(t, o));
+                }
+            }
+        }
+    }
+
+    private Direction direction() {
+        return switch (direction.toLowerCase(java.util.Locale.ROOT)) {
+            case "up", "upload" -> Direction.UPLOAD;
+            case "down", "download" -> Direction.DOWNLOAD;
+            default -> throw new ParameterException(spec.commandLine(), "--direction must be up or down");
+        };
+    }
+
+    private static ClientConfig.Builder clientConfig(InetSocketAddress address, TrustConfig trust) {
+        return ClientConfig.builder().server(new InetSocketAddress("127.0.0.1".equals(address.getHostString())
+                        || address.getAddress().isAnyLocalAddress() ? "127.0.0.1" : address.getHostString(), address.getPort()))
+                .trust(trust).reconnect(ReconnectPolicy.disabled()).streamOpenTimeout(Duration.ofSeconds(30));
+    }
+
+    private InetSocketAddress address() {
+        int colon = server.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new ParameterException(spec.commandLine(), "--server must be HOST:PORT");
+        }
+        return new InetSocketAddress(server.substring(0, colon), Integer.parseInt(server.substring(colon + 1)));
+    }
+
+    private TrustConfig trustOption() {
+        if (insecure) {
+            return TrustConfig.insecure();
+        }
+        if (trust != null) {
+            return TrustConfig.pemCa(trust);
+        }
+        if (pin != null) {
+            return TrustConfig.pinSha256(pin);
+        }
+        throw new ParameterException(spec.commandLine(), "with --server give --insecure, --trust or --pin");
+    }
+
+    private Map<String, Object> context() {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("scenario", scenario.name().toLowerCase(java.util.Locale.ROOT));
+        c.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        c.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
+        c.put("cores", Runtime.getRuntime().availableProcessors());
+        c.put("streams", streams);
+        c.put("connections", connections);
+        c.put("size", size);
+        c.put("concurrency", concurrency);
+        c.put("warmupSeconds", warmup.toMillis() / 1000.0);
+        c.put("durationSeconds", duration.toMillis() / 1000.0);
+        c.put("rounds", rounds);
+        return c;
+    }
+
+    /** Keeps the resume token in memory for the resume scenario. */
+    private static final class MemoryTokens implements TokenStore {
+        private volatile String token;
+
+        @Override
+        public Optional<String> load() {
+            return Optional.ofNullable(token);
+        }
+
+        @Override
+        public void save(String value) {
+            token = value;
+        }
+    }
+}

@@ -48,7 +48,7 @@ import javax.net.ssl.SSLException;
  */
 public final class Link {
     /** Bytes a client stream may have written but not yet handed to QUIC. */
-    private static final int STREAM_WRITE_BUFFER = 256 * 1024;
+    private static final int STREAM_WRITE_BUFFER = 1024 * 1024;
     private final ClientConfig config;
     private final Channel udp;
     private final QuicChannel quic;

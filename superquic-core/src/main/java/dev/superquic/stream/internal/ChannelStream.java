@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class ChannelStream implements DuplexStream {
     /** Largest buffer handed to Netty in one write; keeps the in-flight bound meaningful. */
-    static final int WRITE_CHUNK = 32 * 1024;
+    static final int WRITE_CHUNK = 128 * 1024;
     /** How long a closed stream keeps reading (and discarding) for the peer's FIN. */
     static final long UNREAD_INPUT_LINGER_MILLIS = 2000;
 

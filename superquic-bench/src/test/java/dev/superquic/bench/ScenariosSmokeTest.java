@@ -1,0 +1,70 @@
+package dev.superquic.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.superquic.bench.raw.RawQuic;
+import dev.superquic.bench.raw.TcpTls;
+import dev.superquic.client.ClientConfig;
+import dev.superquic.client.ReconnectPolicy;
+import dev.superquic.client.SuperQuicClient;
+import dev.superquic.client.TrustConfig;
+import dev.superquic.server.ServerConfig;
+import dev.superquic.server.SuperQuicServer;
+import dev.superquic.server.services.DemoServices;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Every scenario runs against every target and measures something; speed is not asserted here. */
+class ScenariosSmokeTest {
+    private static final BenchOptions QUICK = new BenchOptions(2, 1, 64, Duration.ofMillis(100),
+            Duration.ofMillis(400), 2, 1, line -> { });
+
+    @Test
+    void allScenariosMeasureAllTargets() throws Exception {
+        try (SuperQuicServer sq = DemoServices.register(SuperQuicServer.builder(ServerConfig.builder()
+                        .host("127.0.0.1").port(0).build())).start();
+             RawQuic.Server raw = new RawQuic.Server("127.0.0.1");
+             TcpTls.Server tcp = new TcpTls.Server("127.0.0.1");
+             SuperQuicTarget sqTarget = new SuperQuicTarget(client(sq).build());
+             RawQuic.ClientTarget rawTarget = new RawQuic.ClientTarget(raw.address());
+             TcpTls.ClientTarget tcpTarget = new TcpTls.ClientTarget(tcp.address())) {
+            for (Target t : List.<Target>of(sqTarget, rawTarget, tcpTarget)) {
+                assertThat(Scenarios.throughput(t, Scenarios.Direction.UPLOAD, QUICK).figure("MB/s")).as(t.name()).isPositive();
+                assertThat(Scenarios.throughput(t, Scenarios.Direction.DOWNLOAD, QUICK).figure("MB/s")).as(t.name()).isPositive();
+                BenchResult rpc = Scenarios.rpc(t, QUICK);
+                assertThat(rpc.figure("req/s")).as(t.name()).isPositive();
+                assertThat(rpc.figure("p50 us")).isPositive().isLessThanOrEqualTo(rpc.figure("max us"));
+                assertThat(Scenarios.connect(t, QUICK).figure("conn/s")).as(t.name()).isPositive();
+            }
+            try (SuperQuicClient resumer = new SuperQuicClient(client(sq).tokenStore(new MemoryTokens()).build())) {
+                BenchResult resume = Scenarios.resume(resumer, QUICK);
+                assertThat(resume.figure("resumes/s")).isPositive();
+                assertThat(resume.figure("not resumed")).isZero();
+            }
+            assertThat(Report.comparison(Report.summarize(List.of(
+                    new BenchResult("rpc", "superquic", java.util.Map.of("req/s", 2.0)),
+                    new BenchResult("rpc", "raw-quic", java.util.Map.of("req/s", 4.0))))))
+                    .contains("superquic/raw-quic=0.50");
+        }
+    }
+
+    private static ClientConfig.Builder client(SuperQuicServer server) {
+        return ClientConfig.builder().server("127.0.0.1", server.localAddress().getPort())
+                .trust(TrustConfig.pinSha256(server.certificateFingerprint())).reconnect(ReconnectPolicy.disabled());
+    }
+
+    private static final class MemoryTokens implements dev.superquic.client.TokenStore {
+        private volatile String token;
+
+        @Override
+        public java.util.Optional<String> load() {
+            return java.util.Optional.ofNullable(token);
+        }
+
+        @Override
+        public void save(String value) {
+            token = value;
+        }
+    }
+}

@@ -141,6 +141,74 @@ public final class Scenarios {
         return new BenchResult("resume", "superquic", f);
     }
 
+    /**
+     * Opens {@code idleConnections} sessions and holds them; reports the memory they cost per
+     * connection (heap after GC, Netty's pooled direct memory, process RSS) as seen by
+     * {@code memory} (zeros leave the figures out, for a remote server). With a server in this
+     * process the figures include the client's side of each connection.
+     */
+    public static BenchResult idle(SuperQuicClient client, BenchOptions o, java.util.function.Supplier<long[]> memory)
+            throws Exception {
+        long[] before = memory.get();
+        List<ClientSession> sessions = new ArrayList<>();
+        long start = System.nanoTime();
+        try {
+            for (int i = 0; i < o.idleConnections(); i++) {
+                sessions.add(client.connect());
+                if ((i + 1) % 500 == 0) {
+                    o.progress().accept(String.format("idle superquic: %d connections with sessions open", i + 1));
+                }
+            }
+            double openSeconds = (System.nanoTime() - start) / 1e9;
+            o.progress().accept(String.format("idle superquic: holding %d connections for %d s",
+                    sessions.size(), o.duration().toSeconds()));
+            Thread.sleep(o.duration().toMillis());
+            long[] after = memory.get();
+            int n = sessions.size();
+            Map<String, Double> f = new LinkedHashMap<>();
+            f.put("connections", (double) n);
+            f.put("open/s", n / openSeconds);
+            if (after[0] > 0) {
+                f.put("heap KiB/conn", (after[0] - before[0]) / 1024.0 / n);
+                f.put("netty direct KiB/conn", (after[1] - before[1]) / 1024.0 / n);
+            }
+            if (after[2] > 0) {
+                f.put("process RSS KiB/conn", (after[2] - before[2]) / 1024.0 / n);
+            }
+            return new BenchResult("idle", "superquic", f);
+        } finally {
+            try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                sessions.forEach(s -> pool.submit(s::close));
+            }
+        }
+    }
+
+    /**
+     * Heap used after a GC, Netty's pooled direct memory, and the process's resident set (Linux;
+     * 0 elsewhere), which also counts quiche's native per-connection state.
+     */
+    public static long[] localMemory() {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        long heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        long direct = io.netty.buffer.PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory();
+        return new long[] {heap, direct, residentBytes()};
+    }
+
+    private static long residentBytes() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // Not Linux: leave the figure out.
+        }
+        return 0;
+    }
+
     static Map<String, Double> percentiles(Histogram h) {
         Map<String, Double> f = new LinkedHashMap<>();
         double us = 1000.0;
@@ -193,6 +261,9 @@ public final class Scenarios {
                 failFast(running);
                 TimeUnit.MILLISECONDS.sleep(Math.min(1000, Math.max(1, (Math.min(end, measuring ? end : measureAt) - now) / 1_000_000)));
                 long t = System.nanoTime();
+                if (t >= end) {
+                    break;
+                }
                 long total = w.total();
                 o.progress().accept(String.format("%-32s %-9s %6.1fs  %s", label, measuring ? "measuring" : "warm-up",
                         (t - start) / 1e9, rate.apply((double) (total - lastTotal), (t - lastAt) / 1e9)));

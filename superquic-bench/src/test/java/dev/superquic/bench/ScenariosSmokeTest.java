@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 /** Every scenario runs against every target and measures something; speed is not asserted here. */
 class ScenariosSmokeTest {
     private static final BenchOptions QUICK = new BenchOptions(2, 1, 64, Duration.ofMillis(100),
-            Duration.ofMillis(400), 2, 1, line -> { });
+            Duration.ofMillis(400), 2, 20, line -> { });
 
     @Test
     void allScenariosMeasureAllTargets() throws Exception {
@@ -41,6 +41,11 @@ class ScenariosSmokeTest {
                 BenchResult resume = Scenarios.resume(resumer, QUICK);
                 assertThat(resume.figure("resumes/s")).isPositive();
                 assertThat(resume.figure("not resumed")).isZero();
+            }
+            try (SuperQuicClient idler = new SuperQuicClient(client(sq).build())) {
+                BenchResult idle = Scenarios.idle(idler, QUICK, Scenarios::localMemory);
+                assertThat(idle.figure("connections")).isEqualTo(20);
+                assertThat(idle.figure("open/s")).isPositive();
             }
             assertThat(Report.comparison(Report.summarize(List.of(
                     new BenchResult("rpc", "superquic", java.util.Map.of("req/s", 2.0)),

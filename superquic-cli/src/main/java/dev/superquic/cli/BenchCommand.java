@@ -37,18 +37,18 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code superquic bench}: load scenarios, and superquic side by side with raw QUIC and TCP+TLS. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measure superquic. SCENARIO is throughput, rpc, connect, resume or compare.",
+        description = {"Measure superquic. SCENARIO is throughput, rpc, connect, resume, idle or compare.",
             "compare runs throughput (up and down), rpc and connect against superquic, raw Netty QUIC and",
             "TCP + TLS 1.3, all started in this process, alternating targets over --rounds rounds, and",
             "prints medians, spread and superquic's ratio to each baseline.",
             "Other scenarios run against --server (with a trust option) or a server started here (--local)."})
 final class BenchCommand implements Callable<Integer> {
-    enum Scenario { THROUGHPUT, RPC, CONNECT, RESUME, COMPARE }
+    enum Scenario { THROUGHPUT, RPC, CONNECT, RESUME, IDLE, COMPARE }
 
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "SCENARIO", description = "throughput, rpc, connect, resume or compare")
+    @Parameters(index = "0", paramLabel = "SCENARIO", description = "throughput, rpc, connect, resume, idle or compare")
     Scenario scenario;
 
     @Option(names = "--local", description = "Start a superquic server in this process on 127.0.0.1.")
@@ -81,6 +81,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--concurrency", defaultValue = "1", description = "connect, resume: attempts in flight. Default: ${DEFAULT-VALUE}.")
     int concurrency;
 
+    @Option(names = "--idle-connections", defaultValue = "1000",
+            description = "idle: connections with sessions to hold. Default: ${DEFAULT-VALUE}.")
+    int idleConnections;
+
     @Option(names = "--warmup", defaultValue = "2s", converter = Units.DurationConverter.class,
             description = "Warm-up before measuring (excluded). Default: ${DEFAULT-VALUE}.")
     Duration warmup;
@@ -98,7 +102,7 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        BenchOptions options = new BenchOptions(streams, connections, size, warmup, duration, concurrency, 1,
+        BenchOptions options = new BenchOptions(streams, connections, size, warmup, duration, concurrency, idleConnections,
                 line -> {
                     err.println(line);
                     err.flush();
@@ -127,12 +131,20 @@ final class BenchCommand implements Callable<Integer> {
         try {
             ClientConfig.Builder config;
             if (local) {
+                // Room for the idle scenario: every connection holds its control stream.
                 SuperQuicServer s = DemoServices.register(SuperQuicServer.builder(ServerConfig.builder()
-                        .host("127.0.0.1").port(0).build())).start();
+                        .host("127.0.0.1").port(0).idleTimeout(Duration.ofMinutes(10)).build())).start();
                 started.set(s);
                 config = clientConfig(s.localAddress(), TrustConfig.pinSha256(s.certificateFingerprint()));
             } else {
                 config = clientConfig(address(), trustOption());
+            }
+            if (scenario == Scenario.IDLE) {
+                // Memory is measured here with --local; against a remote server watch its own RSS.
+                try (SuperQuicClient client = new SuperQuicClient(config.idleTimeout(Duration.ofMinutes(10)).build())) {
+                    results.add(Scenarios.idle(client, o, local ? Scenarios::localMemory : () -> new long[3]));
+                }
+                return;
             }
             if (scenario == Scenario.RESUME) {
                 try (SuperQuicClient client = new SuperQuicClient(config.tokenStore(new MemoryTokens()).build())) {

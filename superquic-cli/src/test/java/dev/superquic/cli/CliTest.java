@@ -124,6 +124,27 @@ class CliTest {
     }
 
     @Test
+    void statsSummarisesARunningServer() throws Exception {
+        try (SuperQuicServer withOps = DemoServices.register(SuperQuicServer.builder(ServerConfig.builder()
+                        .host("127.0.0.1").port(0).build())
+                .opsEndpoint(new java.net.InetSocketAddress("127.0.0.1", 0))).start()) {
+            String quic = "127.0.0.1:" + withOps.localAddress().getPort();
+            assertThat(cli("echo", "--server", quic, "--insecure", "x").exit()).isZero();
+            Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> withOps.sessionStore().counts().detached() == 1);
+            Run r = cli("stats", "--metrics", "127.0.0.1:" + withOps.opsAddress().orElseThrow().getPort());
+            assertThat(r.exit()).as(r.err()).isZero();
+            assertThat(r.out()).contains("ready:               yes")
+                    .containsPattern("sessions: +0 attached, 1 detached")
+                    .containsPattern("session events: +\\(created 1\\)")
+                    .containsPattern("bytes: +\\d+ B in");
+        }
+        Run down = cli("stats", "--metrics", "127.0.0.1:9");
+        assertThat(down.exit()).isEqualTo(3);
+        assertThat(down.err()).contains("no metrics endpoint");
+    }
+
+    @Test
     void configFileValuesApplyBelowEnvironmentAndFlags(@TempDir Path dir) throws Exception {
         Path config = dir.resolve("superquic.properties");
         java.nio.file.Files.writeString(config, "max-bidi-streams=0\n");

@@ -53,6 +53,7 @@ final class StreamProtocol {
                 throw new ProtocolException(ErrorCode.PROTOCOL_VIOLATION, "control stream ended before the hello");
             }
             Hello hello = Messages.decodeHello(first);
+            log.debug("hello: {} versions {}", hello.resume() ? "resume" : "new", hello.versions());
             if (!hello.versions().contains(Protocol.VERSION)) {
                 throw new ProtocolException(ErrorCode.UNSUPPORTED_VERSION,
                         "server speaks versions " + Protocol.SUPPORTED_VERSIONS + ", client offered " + hello.versions());
@@ -68,6 +69,7 @@ final class StreamProtocol {
                 }
                 ObjectNode msg = Messages.parseObject(frame);
                 String type = Messages.requiredText(msg, "type");
+                log.debug("control frame: {} ({} bytes)", type, frame.length);
                 if (!type.equals("ping")) {
                     throw new ProtocolException(ErrorCode.PROTOCOL_VIOLATION,
                             "unexpected control message '" + type + "'");
@@ -110,6 +112,7 @@ final class StreamProtocol {
                 return;
             }
             StreamHeader header = Messages.decodeStreamHeader(headerFrame);
+            log.debug("stream header: service {}", header.service());
             SessionBinding binding = awaitSession(conn);
             StreamService service = services.get(header.service());
             if (service == null) {

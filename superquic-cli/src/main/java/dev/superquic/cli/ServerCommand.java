@@ -97,6 +97,9 @@ final class ServerCommand implements Callable<Integer> {
             description = "Reset a stream whose peer takes no data for this long. Default: ${DEFAULT-VALUE}.")
     Duration streamWriteTimeout;
 
+    @Option(names = "--io-threads", description = "Event loops, each with its own SO_REUSEPORT socket (epoll). Default: the number of cores.")
+    Integer ioThreads;
+
     @Option(names = "--shutdown-grace", defaultValue = "10s", converter = Units.DurationConverter.class,
             description = "On SIGTERM, time open streams get to finish. Default: ${DEFAULT-VALUE}.")
     Duration shutdownGrace;
@@ -124,7 +127,8 @@ final class ServerCommand implements Callable<Integer> {
                 .streamBufferBytes(intSetting("stream-buffer", streamBuffer))
                 .streamWriteBufferBytes(intSetting("stream-write-buffer", streamWriteBuffer))
                 .maxFrameSize(intSetting("max-frame-size", maxFrameSize)).helloTimeout(helloTimeout)
-                .streamWriteTimeout(streamWriteTimeout).build();
+                .streamWriteTimeout(streamWriteTimeout)
+                .ioThreads(ioThreads != null ? ioThreads : DEFAULTS.ioThreads()).build();
         if (metricsPort < -1 || metricsPort > 65535) {
             throw new ServerConfig.InvalidSettingException("metrics-port", "must be -1 (off) or 0 to 65535", metricsPort);
         }

@@ -26,12 +26,14 @@ import java.util.Objects;
  * @param helloTimeout time a new connection has to complete the control exchange
  * @param streamWriteTimeout how long a stream's writer may wait while the peer takes no data at
  *     all before the stream is reset with WRITE_TIMEOUT
+ * @param ioThreads event loops, each with its own SO_REUSEPORT UDP socket (epoll only; NIO uses
+ *     one); default: the number of cores
  */
 public record ServerConfig(String host, int port, String alpn, long maxBidiStreams, long maxUniStreams,
                            Duration idleTimeout, long maxData, long maxStreamData,
                            CertificateSource certificate, Duration sessionTtl, int streamBufferBytes,
                            int streamWriteBufferBytes, int maxFrameSize, Duration helloTimeout,
-                           Duration streamWriteTimeout) {
+                           Duration streamWriteTimeout, int ioThreads) {
 
     /** Validates every field; see {@link Builder#build()}. */
     public ServerConfig {
@@ -65,6 +67,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                 helloTimeout);
         check(!streamWriteTimeout.isNegative() && !streamWriteTimeout.isZero(), "stream-write-timeout",
                 "must be positive", streamWriteTimeout);
+        check(ioThreads >= 1 && ioThreads <= 256, "io-threads", "must be between 1 and 256", ioThreads);
     }
 
     private static void check(boolean ok, String setting, String rule, Object value) {
@@ -84,7 +87,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                 .maxUniStreams(maxUniStreams).idleTimeout(idleTimeout).maxData(maxData)
                 .maxStreamData(maxStreamData).certificate(certificate).sessionTtl(sessionTtl)
                 .streamBufferBytes(streamBufferBytes).streamWriteBufferBytes(streamWriteBufferBytes)
-                .maxFrameSize(maxFrameSize).helloTimeout(helloTimeout).streamWriteTimeout(streamWriteTimeout);
+                .maxFrameSize(maxFrameSize).helloTimeout(helloTimeout).streamWriteTimeout(streamWriteTimeout).ioThreads(ioThreads);
     }
 
     /** A setting was out of range; the message names it. */
@@ -121,6 +124,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         private int maxFrameSize = Protocol.DEFAULT_MAX_FRAME;
         private Duration helloTimeout = Duration.ofSeconds(10);
         private Duration streamWriteTimeout = Duration.ofMinutes(2);
+        private int ioThreads = Runtime.getRuntime().availableProcessors();
 
         private Builder() {
         }
@@ -170,11 +174,14 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         /** How long a stream writer may wait while the peer takes no data. */
         public Builder streamWriteTimeout(Duration v) { streamWriteTimeout = v; return this; }
 
+        /** Event loops (and SO_REUSEPORT sockets). */
+        public Builder ioThreads(int v) { ioThreads = v; return this; }
+
         /** Validates and builds. */
         public ServerConfig build() {
             return new ServerConfig(host, port, alpn, maxBidiStreams, maxUniStreams, idleTimeout, maxData,
                     maxStreamData, certificate, sessionTtl, streamBufferBytes, streamWriteBufferBytes,
-                    maxFrameSize, helloTimeout, streamWriteTimeout);
+                    maxFrameSize, helloTimeout, streamWriteTimeout, ioThreads);
         }
     }
 }

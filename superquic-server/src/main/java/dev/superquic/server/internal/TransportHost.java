@@ -12,7 +12,10 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicCodecDispatcher;
+import io.netty.handler.codec.quic.QuicConnectionIdGenerator;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
@@ -21,6 +24,8 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.security.KeyStore;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import org.slf4j.Logger;
@@ -36,12 +41,12 @@ public final class TransportHost implements AutoCloseable {
     private static final int SOCKET_BUFFER = 4 * 1024 * 1024;
 
     private final EventLoopGroup group;
-    private final Channel channel;
+    private final List<Channel> channels;
     private final String certificateFingerprint;
 
-    private TransportHost(EventLoopGroup group, Channel channel, String fingerprint) {
+    private TransportHost(EventLoopGroup group, List<Channel> channels, String fingerprint) {
         this.group = group;
-        this.channel = channel;
+        this.channels = List.copyOf(channels);
         this.certificateFingerprint = fingerprint;
     }
 
@@ -49,7 +54,7 @@ public final class TransportHost implements AutoCloseable {
     public static TransportHost start(ServerRuntime runtime) throws Exception {
         ServerConfig config = runtime.config();
         SslSetup ssl = sslContext(config);
-        ChannelHandler codec = new QuicServerCodecBuilder()
+        QuicServerCodecBuilder codecs = new QuicServerCodecBuilder()
                 .sslContext(ssl.context)
                 .maxIdleTimeout(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .initialMaxData(config.maxData())
@@ -61,21 +66,43 @@ public final class TransportHost implements AutoCloseable {
                 .streamOption(ChannelOption.AUTO_READ, false)
                 .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .handler(new ConnectionInitializer(runtime))
-                .streamHandler(new StreamInitializer(runtime))
-                .build();
+                .streamHandler(new StreamInitializer(runtime));
         Transport transport = Transport.best();
-        EventLoopGroup group = transport.newGroup(1, "superquic-io");
+        // One UDP socket and event loop per thread. All QUIC connections of a socket live on its
+        // loop, so several SO_REUSEPORT sockets are what lets the server use every core; the
+        // dispatcher encodes the socket in each connection id so packets find their codec.
+        int sockets = transport == Transport.EPOLL ? config.ioThreads() : 1;
+        EventLoopGroup group = transport.newGroup(sockets, "superquic-io");
+        List<Channel> channels = new ArrayList<>();
         try {
-            Channel ch = new Bootstrap().group(group).channel(transport.datagramChannel())
+            ChannelHandler handler = sockets == 1 ? codecs.build() : new QuicCodecDispatcher() {
+                @Override
+                protected void initChannel(Channel ch, int localConnectionIdLength,
+                                           QuicConnectionIdGenerator idGenerator) {
+                    ch.pipeline().addLast(codecs.clone().localConnectionIdLength(localConnectionIdLength)
+                            .connectionIdAddressGenerator(idGenerator).build());
+                }
+            };
+            Bootstrap bootstrap = new Bootstrap().group(group).channel(transport.datagramChannel())
                     .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER)
                     .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER)
-                    .handler(codec)
-                    .bind(config.host(), config.port()).sync().channel();
-            log.info("listening on udp {} (transport {}, ALPN '{}')", ch.localAddress(), transport, config.alpn());
+                    .handler(handler);
+            if (sockets > 1) {
+                bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);
+            }
+            Channel first = bootstrap.bind(config.host(), config.port()).sync().channel();
+            channels.add(first);
+            int port = ((InetSocketAddress) first.localAddress()).getPort();
+            for (int i = 1; i < sockets; i++) {
+                channels.add(bootstrap.bind(config.host(), port).sync().channel());
+            }
+            log.info("listening on udp {} (transport {}, {} socket(s), ALPN '{}')", first.localAddress(), transport,
+                    sockets, config.alpn());
             log.info("certificate SHA-256 fingerprint {}{}", ssl.fingerprint,
                     ssl.selfSigned ? " (self-signed development certificate)" : "");
-            return new TransportHost(group, ch, ssl.fingerprint);
+            return new TransportHost(group, channels, ssl.fingerprint);
         } catch (Exception e) {
+            channels.forEach(Channel::close);
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
         }
@@ -83,7 +110,7 @@ public final class TransportHost implements AutoCloseable {
 
     /** The bound address. */
     public InetSocketAddress localAddress() {
-        return (InetSocketAddress) channel.localAddress();
+        return (InetSocketAddress) channels.get(0).localAddress();
     }
 
     /** SHA-256 fingerprint of the server certificate. */
@@ -93,7 +120,7 @@ public final class TransportHost implements AutoCloseable {
 
     /** Closes the socket and stops the event loop, waiting at most {@code timeout}. */
     public void close(Duration timeout) {
-        channel.close().awaitUninterruptibly(timeout.toMillis());
+        channels.forEach(ch -> ch.close().awaitUninterruptibly(timeout.toMillis()));
         group.shutdownGracefully(0, timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .awaitUninterruptibly(timeout.toMillis());
     }

@@ -135,38 +135,26 @@ public final class RawQuic {
         }
     }
 
-    private record RawConnection(Channel udp, QuicChannel quic) implements Target.Connection {
-        private void run(byte mode, BooleanSupplier stop, LongConsumer meter, int size) throws Exception {
+    private static final class RawConnection extends RawConnectionOps {
+        private final Channel udp;
+        private final QuicChannel quic;
+
+        RawConnection(Channel udp, QuicChannel quic) {
+            this.udp = udp;
+            this.quic = quic;
+        }
+
+        @Override
+        void run(byte mode, BooleanSupplier stop, LongConsumer meter, int size) throws Exception {
             RawClientHandler handler = new RawClientHandler(mode, stop, meter, size, RawQuic::fin);
             quic.newStreamBootstrap().type(QuicStreamType.BIDIRECTIONAL)
                     .option(ChannelOption.ALLOW_HALF_CLOSURE, true).handler(handler).create().sync();
             handler.done().get();
         }
 
-        @Override
-        public void upload(BooleanSupplier stop, LongConsumer accepted) throws Exception {
-            run(RawProtocol.DISCARD, stop, accepted, 0);
-        }
 
-        @Override
-        public void download(BooleanSupplier stop, LongConsumer received) throws Exception {
-            run(RawProtocol.GENERATE, stop, received, 0);
-        }
 
-        @Override
-        public void pingPong(int size, BooleanSupplier stop, LongConsumer roundTripNanos) throws Exception {
-            run(RawProtocol.ECHO, stop, roundTripNanos, size);
-        }
 
-        @Override
-        public void firstByte() throws Exception {
-            boolean[] once = {false};
-            run(RawProtocol.ECHO, () -> {
-                boolean s = once[0];
-                once[0] = true;
-                return s;
-            }, n -> { }, 1);
-        }
 
         @Override
         public void close() {

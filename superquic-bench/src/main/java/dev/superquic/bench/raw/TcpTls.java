@@ -108,8 +108,9 @@ public final class TcpTls {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
 
-        private final class TcpConnection implements Target.Connection {
-            private void run(byte mode, BooleanSupplier stop, LongConsumer meter, int size) throws Exception {
+        private final class TcpConnection extends RawConnectionOps {
+            @Override
+            void run(byte mode, BooleanSupplier stop, LongConsumer meter, int size) throws Exception {
                 RawClientHandler handler = new RawClientHandler(mode, stop, meter, size, ChannelHandlerContext::close);
                 Channel ch = new Bootstrap().group(group)
                         .channel(EPOLL ? EpollSocketChannel.class : NioSocketChannel.class)
@@ -137,30 +138,9 @@ public final class TcpTls {
                 }
             }
 
-            @Override
-            public void upload(BooleanSupplier stop, LongConsumer accepted) throws Exception {
-                run(RawProtocol.DISCARD, stop, accepted, 0);
-            }
 
-            @Override
-            public void download(BooleanSupplier stop, LongConsumer received) throws Exception {
-                run(RawProtocol.GENERATE, stop, received, 0);
-            }
 
-            @Override
-            public void pingPong(int size, BooleanSupplier stop, LongConsumer roundTripNanos) throws Exception {
-                run(RawProtocol.ECHO, stop, roundTripNanos, size);
-            }
 
-            @Override
-            public void firstByte() throws Exception {
-                boolean[] once = {false};
-                run(RawProtocol.ECHO, () -> {
-                    boolean s = once[0];
-                    once[0] = true;
-                    return s;
-                }, n -> { }, 1);
-            }
 
             @Override
             public void close() {

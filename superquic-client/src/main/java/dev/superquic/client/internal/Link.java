@@ -20,7 +20,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.quic.EpollQuicUtils;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicClientCodecBuilder;
 import io.netty.handler.codec.quic.QuicConnectionCloseEvent;
 import io.netty.handler.codec.quic.QuicSslContext;
@@ -91,7 +93,13 @@ public final class Link {
         long deadline = System.nanoTime() + config.connectTimeout().toNanos();
         QuicChannel quic;
         try {
-            quic = await(QuicChannel.newBootstrap(udp)
+            var bootstrap = QuicChannel.newBootstrap(udp);
+            if (transport == Transport.EPOLL) {
+                // GSO: one sendmsg hands the kernel up to 16 packets.
+                bootstrap.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR,
+                        EpollQuicUtils.newSegmentedAllocator(16));
+            }
+            quic = await(bootstrap
                     .handler(handler)
                     .streamHandler(new RejectServerStreams())
                     .remoteAddress(config.server())

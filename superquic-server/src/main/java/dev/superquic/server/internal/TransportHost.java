@@ -13,7 +13,9 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.handler.codec.quic.EpollQuicUtils;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicCodecDispatcher;
 import io.netty.handler.codec.quic.QuicConnectionIdGenerator;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
@@ -39,6 +41,8 @@ public final class TransportHost implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TransportHost.class);
     /** Socket buffers: loopback and fast paths drop packets with the kernel's 208 KiB default. */
     private static final int SOCKET_BUFFER = 4 * 1024 * 1024;
+    /** Packets per GSO send. */
+    static final int GSO_SEGMENTS = 16;
 
     private final EventLoopGroup group;
     private final List<Channel> channels;
@@ -68,6 +72,11 @@ public final class TransportHost implements AutoCloseable {
                 .handler(new ConnectionInitializer(runtime))
                 .streamHandler(new StreamInitializer(runtime));
         Transport transport = Transport.best();
+        if (transport == Transport.EPOLL) {
+            // GSO: one sendmsg hands the kernel up to 16 packets of a connection.
+            codecs.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR,
+                    EpollQuicUtils.newSegmentedAllocator(GSO_SEGMENTS));
+        }
         // One UDP socket and event loop per thread. All QUIC connections of a socket live on its
         // loop, so several SO_REUSEPORT sockets are what lets the server use every core; the
         // dispatcher encodes the socket in each connection id so packets find their codec.

@@ -58,7 +58,10 @@ public final class ChannelStream implements DuplexStream {
                                        java.time.Duration writeTimeout, StreamMeter listener) {
         channel.config().setAutoRead(false);
         channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        InboundPipe pipe = new InboundPipe(inboundBufferBytes, channel::read, listener);
+        InboundPipe[] self = new InboundPipe[1];
+        InboundPipe pipe = new InboundPipe(inboundBufferBytes, () -> StreamBridgeHandler.resume(channel, self[0]),
+                listener);
+        self[0] = pipe;
         OutboundGate gate = new OutboundGate(outboundInFlightBytes, writeTimeout);
         ChannelStream stream = new ChannelStream(channel, pipe, gate, maxFrameSize, writeTimeout, listener);
         channel.pipeline().addLast(new StreamBridgeHandler(pipe, gate, listener));

@@ -36,7 +36,7 @@ public final class InboundPipe {
     /**
      * @param capacityBytes the high-water mark: reading from QUIC stops at or above it
      * @param resumeReading run (on the consumer thread) when reading should start again; it must
-     *     hand the actual read request to the event loop
+     *     hand the actual switch to the event loop
      * @param listener told about pauses, for metrics
      */
     public InboundPipe(long capacityBytes, Runnable resumeReading, StreamMeter listener) {
@@ -106,6 +106,16 @@ public final class InboundPipe {
             failure = cause;
             releaseBuffers();
             changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether reading is paused because the pipe is full. */
+    public boolean isPaused() {
+        lock.lock();
+        try {
+            return paused;
         } finally {
             lock.unlock();
         }

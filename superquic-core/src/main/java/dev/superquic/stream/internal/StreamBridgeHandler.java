@@ -11,8 +11,10 @@ import java.io.IOException;
 
 /**
  * Event-loop side of a stream: moves received buffers into the {@link InboundPipe} and reads
- * from QUIC only while the pipe has room. Requires {@code AUTO_READ=false} and
- * {@code ALLOW_HALF_CLOSURE=true} on the stream channel. Never blocks.
+ * from QUIC only while the pipe has room, by switching auto-read off when it is full and on again
+ * when it drained. (Auto-read takes many buffers per wake-up; an explicit {@code read()} per
+ * buffer would also flush the whole connection each time.) The channel must be created with
+ * {@code AUTO_READ=false} and {@code ALLOW_HALF_CLOSURE=true}. Never blocks.
  */
 public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
     private final InboundPipe pipe;
@@ -28,15 +30,21 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        if (ctx.channel().isActive()) {
-            ctx.read();
-        }
+        // Streams are created with auto-read off so that nothing is read before this handler exists.
+        ctx.channel().config().setAutoRead(true);
     }
 
-    @Override
-    public void channelActive(ChannelHandlerContext ctx) {
-        ctx.read();
-        ctx.fireChannelActive();
+    /**
+     * Consumer thread: the pipe drained below its low-water mark. The switch back to auto-read
+     * happens on the event loop and only if the pipe is still not paused: a pause decided in the
+     * meantime (also on the event loop) must win, or the stream would stop reading for good.
+     */
+    static void resume(io.netty.channel.Channel channel, InboundPipe pipe) {
+        channel.eventLoop().execute(() -> {
+            if (!pipe.isPaused()) {
+                channel.config().setAutoRead(true);
+            }
+        });
     }
 
     @Override
@@ -46,8 +54,11 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         meter.received(buf.readableBytes());
-        if (pipe.offer(buf)) {
-            ctx.read();
+        if (!pipe.offer(buf)) {
+            // The consumer fell behind: stop reading, so QUIC stops extending the peer's credit.
+            // This also ends the current read loop after this buffer: the bound is exceeded by
+            // one buffer at most.
+            ctx.channel().config().setAutoRead(false);
         }
     }
 

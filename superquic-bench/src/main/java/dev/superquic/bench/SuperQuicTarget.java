@@ -2,9 +2,7 @@ package dev.superquic.bench;
 
 import dev.superquic.client.ClientConfig;
 import dev.superquic.client.ClientSession;
-import dev.superquic.client.ReconnectPolicy;
 import dev.superquic.client.SuperQuicClient;
-import dev.superquic.client.TokenStore;
 import dev.superquic.protocol.Messages;
 import dev.superquic.stream.DuplexStream;
 import java.io.IOException;
@@ -21,7 +19,7 @@ public final class SuperQuicTarget implements Target {
     private final SuperQuicClient client;
     private final ClientConfig config;
 
-    /** A target for the server in {@code config}; reconnects are turned off. */
+    /** A target for the server in {@code config} (benchmarks turn reconnects off there). */
     public SuperQuicTarget(ClientConfig config) throws IOException {
         this.config = config;
         this.client = new SuperQuicClient(config);
@@ -35,21 +33,6 @@ public final class SuperQuicTarget implements Target {
     @Override
     public Connection connect() throws IOException {
         return new SqConnection(client.connect());
-    }
-
-    /** Connects with {@code tokens} (to measure resumes); the session closes with the connection. */
-    public ClientSession connectWith(TokenStore tokens) throws IOException {
-        ClientConfig withTokens = ClientConfig.builder().server(config.server()).alpn(config.alpn())
-                .trust(config.trust()).tokenStore(tokens).reconnect(ReconnectPolicy.disabled())
-                .connectTimeout(config.connectTimeout()).build();
-        SuperQuicClient c = new SuperQuicClient(withTokens);
-        ClientSession s = c.connect();
-        return s;
-    }
-
-    /** The underlying client (shares its event loop with every connection of this target). */
-    public SuperQuicClient client() {
-        return client;
     }
 
     @Override

@@ -13,7 +13,6 @@ import io.netty.handler.codec.quic.DefaultQuicStreamFrame;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -213,20 +212,6 @@ public final class ChannelStream implements DuplexStream {
                     channel.close();
                 }
             });
-        }
-    }
-
-    /** Waits (bounded) until the FIN was handed to QUIC, i.e. all written data was accepted. */
-    public boolean awaitOutputFinished(long timeout, TimeUnit unit) throws InterruptedIOException {
-        ChannelFuture f = finFuture;
-        if (f == null) {
-            return false;
-        }
-        try {
-            return f.await(timeout, unit);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException();
         }
     }
 

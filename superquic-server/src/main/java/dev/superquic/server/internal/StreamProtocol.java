@@ -8,7 +8,6 @@ import dev.superquic.protocol.Messages.SessionGranted;
 import dev.superquic.protocol.Messages.StreamHeader;
 import dev.superquic.protocol.Protocol;
 import dev.superquic.protocol.ProtocolException;
-import dev.superquic.server.ServiceStream;
 import dev.superquic.server.Session;
 import dev.superquic.server.StreamService;
 import dev.superquic.server.internal.ConnectionState.SessionBinding;

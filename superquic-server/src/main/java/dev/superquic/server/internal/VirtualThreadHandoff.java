@@ -70,16 +70,6 @@ public final class VirtualThreadHandoff {
         }
     }
 
-    /** Tasks still running. */
-    public long liveTasks() {
-        lock.lock();
-        try {
-            return live;
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /** Waits up to {@code timeout} for every task to end; returns whether they did. */
     public boolean awaitIdle(Duration timeout) throws InterruptedException {
         long remaining = timeout.toNanos();

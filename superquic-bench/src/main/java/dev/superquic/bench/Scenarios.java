@@ -36,18 +36,13 @@ public final class Scenarios {
         Window w = new Window();
         List<Target.Connection> conns = open(target, o.connections());
         try {
-            List<Runnable> jobs = new ArrayList<>();
-            for (Target.Connection c : conns) {
-                for (int s = 0; s < o.streams(); s++) {
-                    jobs.add(() -> unchecked(() -> {
-                        if (direction == Direction.UPLOAD) {
-                            c.upload(w::stopped, w::count);
-                        } else {
-                            c.download(w::stopped, w::count);
-                        }
-                    }));
+            List<Runnable> jobs = perStream(conns, o, c -> {
+                if (direction == Direction.UPLOAD) {
+                    c.upload(w::stopped, w::count);
+                } else {
+                    c.download(w::stopped, w::count);
                 }
-            }
+            });
             double seconds = run(jobs, w, o, "throughput " + direction.name().toLowerCase() + " " + target.name(),
                     (total, dt) -> String.format("%.1f MB/s", total / MB / dt));
             Map<String, Double> f = new LinkedHashMap<>();
@@ -64,12 +59,7 @@ public final class Scenarios {
         Window w = new Window();
         List<Target.Connection> conns = open(target, o.connections());
         try {
-            List<Runnable> jobs = new ArrayList<>();
-            for (Target.Connection c : conns) {
-                for (int s = 0; s < o.streams(); s++) {
-                    jobs.add(() -> unchecked(() -> c.pingPong(o.size(), w::stopped, w::latency)));
-                }
-            }
+            List<Runnable> jobs = perStream(conns, o, c -> c.pingPong(o.size(), w::stopped, w::latency));
             double seconds = run(jobs, w, o, "rpc " + target.name(),
                     (total, dt) -> String.format("%.0f req/s", total / dt));
             Map<String, Double> f = new LinkedHashMap<>();
@@ -218,6 +208,22 @@ public final class Scenarios {
         f.put("p99.9 us", h.getValueAtPercentile(99.9) / us);
         f.put("max us", h.getMaxValue() / us);
         return f;
+    }
+
+    /** One job per stream: {@code streams} of them on every connection. */
+    private static List<Runnable> perStream(List<Target.Connection> conns, BenchOptions o, StreamJob job) {
+        List<Runnable> jobs = new ArrayList<>();
+        for (Target.Connection c : conns) {
+            for (int s = 0; s < o.streams(); s++) {
+                jobs.add(() -> unchecked(() -> job.run(c)));
+            }
+        }
+        return jobs;
+    }
+
+    /** Work on one stream of a connection. */
+    private interface StreamJob {
+        void run(Target.Connection connection) throws Exception;
     }
 
     private static List<Target.Connection> open(Target target, int n) throws Exception {

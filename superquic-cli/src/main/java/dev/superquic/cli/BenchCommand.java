@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -57,14 +58,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--server", paramLabel = "HOST:PORT", description = "Server to measure (with --insecure, --trust or --pin).")
     String server;
 
-    @Option(names = "--insecure", description = "Trust any certificate (development only).")
-    boolean insecure;
-
-    @Option(names = "--trust", paramLabel = "PEM", description = "Trust certificates issued by this CA (PEM).")
-    Path trust;
-
-    @Option(names = "--pin", paramLabel = "SHA256", description = "Trust only the certificate with this SHA-256 fingerprint.")
-    String pin;
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    ClientOptions.Trust trust;
 
     @Option(names = "--direction", defaultValue = "up", description = "throughput: up (to discard) or down (from generate). Default: ${DEFAULT-VALUE}.")
     String direction;
@@ -216,16 +211,10 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private TrustConfig trustOption() {
-        if (insecure) {
-            return TrustConfig.insecure();
+        if (trust == null) {
+            throw new ParameterException(spec.commandLine(), "with --server give --insecure, --trust or --pin");
         }
-        if (trust != null) {
-            return TrustConfig.pemCa(trust);
-        }
-        if (pin != null) {
-            return TrustConfig.pinSha256(pin);
-        }
-        throw new ParameterException(spec.commandLine(), "with --server give --insecure, --trust or --pin");
+        return trust.resolve(spec);
     }
 
     private Map<String, Object> context() {

@@ -30,7 +30,7 @@ final class ClientOptions {
             description = "Connect timeout. Default: ${DEFAULT-VALUE}.")
     Duration timeout;
 
-    /** How to trust the server; exactly one is required. */
+    /** How to trust the server: one of three options (shared by the client commands and bench). */
     static final class Trust {
         @Option(names = "--insecure", description = "Trust any certificate (development only).")
         boolean insecure;
@@ -40,22 +40,25 @@ final class ClientOptions {
 
         @Option(names = "--pin", paramLabel = "SHA256", description = "Trust only the certificate with this SHA-256 fingerprint.")
         String pin;
-    }
 
-    ClientConfig.Builder toConfig() {
-        TrustConfig t;
-        if (trust.insecure) {
-            t = TrustConfig.insecure();
-        } else if (trust.caFile != null) {
-            t = TrustConfig.pemCa(trust.caFile);
-        } else {
+        /** The chosen trust; a malformed pin is a usage error. */
+        TrustConfig resolve(CommandSpec spec) {
+            if (insecure) {
+                return TrustConfig.insecure();
+            }
+            if (caFile != null) {
+                return TrustConfig.pemCa(caFile);
+            }
             try {
-                t = TrustConfig.pinSha256(trust.pin);
+                return TrustConfig.pinSha256(pin);
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), "--pin: " + e.getMessage());
             }
         }
-        return ClientConfig.builder().server(address()).trust(t).alpn(alpn).connectTimeout(timeout)
+    }
+
+    ClientConfig.Builder toConfig() {
+        return ClientConfig.builder().server(address()).trust(trust.resolve(spec)).alpn(alpn).connectTimeout(timeout)
                 .streamOpenTimeout(timeout).reconnect(ReconnectPolicy.disabled());
     }
 

@@ -48,6 +48,7 @@ public final class Scenarios {
             Map<String, Double> f = new LinkedHashMap<>();
             f.put("MB/s", w.measured() / MB / seconds);
             f.put("streams", (double) o.connections() * o.streams());
+            putCpu(f, "CPU us/MB", w, w.measured() / MB);
             return new BenchResult("throughput-" + direction.name().toLowerCase(), target.name(), f);
         } finally {
             conns.forEach(Target.Connection::close);
@@ -65,6 +66,7 @@ public final class Scenarios {
             Map<String, Double> f = new LinkedHashMap<>();
             f.put("req/s", w.measured() / seconds);
             f.putAll(percentiles(w.histogram()));
+            putCpu(f, "CPU us/req", w, w.measured());
             return new BenchResult("rpc", target.name(), f);
         } finally {
             conns.forEach(Target.Connection::close);
@@ -96,6 +98,7 @@ public final class Scenarios {
         Map<String, Double> f = new LinkedHashMap<>();
         f.put("conn/s", w.measured() / seconds);
         percentiles(w.histogram()).forEach((k, v) -> f.put("ttfb " + k, v));
+        putCpu(f, "CPU us/conn", w, w.measured());
         return new BenchResult("connect-x" + o.concurrency(), target.name(), f);
     }
 
@@ -197,6 +200,13 @@ public final class Scenarios {
             // Not Linux: leave the figure out.
         }
         return 0;
+    }
+
+    /** Process CPU microseconds per unit of work, when the JVM reports CPU time. */
+    private static void putCpu(Map<String, Double> f, String name, Window w, double units) {
+        if (w.cpuNanos() >= 0 && units > 0) {
+            f.put(name, w.cpuNanos() / 1000.0 / units);
+        }
     }
 
     static Map<String, Double> percentiles(Histogram h) {

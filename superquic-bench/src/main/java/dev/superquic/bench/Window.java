@@ -14,6 +14,8 @@ final class Window {
     private final Recorder latencies = new Recorder(3);
     private volatile boolean measuring;
     private volatile boolean stopped;
+    private long cpuAtStart;
+    private long cpuMeasured = -1;
 
     void count(long n) {
         total.add(n);
@@ -44,12 +46,32 @@ final class Window {
 
     void startMeasuring() {
         latencies.reset();
+        cpuAtStart = processCpuNanos();
         measuring = true;
     }
 
     void stop() {
         measuring = false;
         stopped = true;
+        long now = processCpuNanos();
+        cpuMeasured = now < 0 || cpuAtStart < 0 ? -1 : now - cpuAtStart;
+    }
+
+    /**
+     * CPU time this process used while measuring (every thread: with a server in the process,
+     * both ends), or -1 where the JVM cannot tell. Unlike rates, this barely moves when other
+     * work competes for the cores, so it is the steadier figure for comparing costs.
+     */
+    long cpuNanos() {
+        return cpuMeasured;
+    }
+
+    private static long processCpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
     }
 
     Histogram histogram() {

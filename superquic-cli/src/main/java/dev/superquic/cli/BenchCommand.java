@@ -61,6 +61,10 @@ final class BenchCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "0..1")
     ClientOptions.Trust trust;
 
+    @Option(names = "--target", defaultValue = "superquic",
+            description = "With --local: what to start and measure: superquic, raw-quic or tcp-tls. Default: ${DEFAULT-VALUE}.")
+    String target;
+
     @Option(names = "--direction", defaultValue = "up", description = "throughput: up (to discard) or down (from generate). Default: ${DEFAULT-VALUE}.")
     String direction;
 
@@ -122,6 +126,10 @@ final class BenchCommand implements Callable<Integer> {
         if (local == (server != null)) {
             throw new ParameterException(spec.commandLine(), "give exactly one of --local or --server");
         }
+        if (!"superquic".equals(target)) {
+            baseline(o, results);
+            return;
+        }
         AtomicReference<SuperQuicServer> started = new AtomicReference<>();
         try {
             ClientConfig.Builder config;
@@ -152,6 +160,30 @@ final class BenchCommand implements Callable<Integer> {
             }
         } finally {
             Optional.ofNullable(started.get()).ifPresent(SuperQuicServer::close);
+        }
+    }
+
+    /** A single scenario against one of the in-process baselines. */
+    private void baseline(BenchOptions o, List<BenchResult> results) throws Exception {
+        if (!local || scenario == Scenario.IDLE || scenario == Scenario.RESUME) {
+            throw new ParameterException(spec.commandLine(),
+                    "--target " + target + " needs --local and one of throughput, rpc or connect");
+        }
+        switch (target) {
+            case "raw-quic" -> {
+                try (RawQuic.Server raw = new RawQuic.Server("127.0.0.1");
+                     RawQuic.ClientTarget t = new RawQuic.ClientTarget(raw.address())) {
+                    results.add(run(scenario, t, o));
+                }
+            }
+            case "tcp-tls" -> {
+                try (TcpTls.Server tcp = new TcpTls.Server("127.0.0.1");
+                     TcpTls.ClientTarget t = new TcpTls.ClientTarget(tcp.address())) {
+                    results.add(run(scenario, t, o));
+                }
+            }
+            default -> throw new ParameterException(spec.commandLine(),
+                    "--target must be superquic, raw-quic or tcp-tls");
         }
     }
 

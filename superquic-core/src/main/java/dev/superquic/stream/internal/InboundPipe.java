@@ -14,10 +14,20 @@ import java.util.concurrent.locks.ReentrantLock;
  * once it is above, QUIC stops granting credit and the sender slows down. The consumer's reads
  * drain the pipe; when it falls to the low-water mark the resume action asks QUIC for more.
  *
+ * <p>QUIC hands over a stream's data one packet at a time (~1.3 KB), and waking a virtual thread
+ * per packet costs more CPU than the transfer. So a full-sized buffer does not wake a waiting
+ * consumer: the event loop calls {@link #wakeConsumer()} once it has processed the current batch
+ * of datagrams, and the consumer wakes once per batch with all of it. A smaller buffer most
+ * likely ends what the peer wrote (a request, say) and wakes the consumer at once, so that it
+ * answers while the event loop is still busy rather than after it went to sleep.
+ *
  * <p>Locks are held only for a few field updates, never across I/O or callbacks, so the event
  * loop never waits for the consumer.
  */
 public final class InboundPipe {
+    /** Buffers smaller than this wake a waiting consumer at once; larger ones at the batch end. */
+    static final int IMMEDIATE_WAKE_BELOW = 1024;
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final ArrayDeque<ByteBuf> buffers = new ArrayDeque<>();
@@ -32,6 +42,8 @@ public final class InboundPipe {
     private IOException failure;
     private boolean paused;
     private long pausedAt;
+    private boolean consumerWaiting;
+    private boolean wakeRequested;
 
     /**
      * @param capacityBytes the high-water mark: reading from QUIC stops at or above it
@@ -49,24 +61,39 @@ public final class InboundPipe {
         this.listener = listener;
     }
 
+    /** What the event loop does after an {@link #offer(ByteBuf)}. */
+    public enum OfferResult {
+        /** Keep reading; the consumer is busy, was woken, or is already due to be woken. */
+        CONTINUE,
+        /** Keep reading, and call {@link #wakeConsumer()} once the current batch is processed. */
+        CONTINUE_AND_WAKE,
+        /** Stop reading from QUIC: the pipe is full. The consumer is awake or due to be woken. */
+        PAUSE
+    }
+
     /**
-     * Event loop: adds data. Takes ownership of {@code buf}.
-     *
-     * @return true if the caller should keep reading from QUIC, false if it must pause
+     * Event loop: adds data. Takes ownership of {@code buf}. A waiting consumer is woken here only
+     * for a small buffer or a full pipe; otherwise the result says when the caller must arrange
+     * {@link #wakeConsumer()}.
      */
-    public boolean offer(ByteBuf buf) {
+    public OfferResult offer(ByteBuf buf) {
         boolean pauseNow = false;
-        boolean keepReading;
+        boolean wake = false;
         lock.lock();
         try {
             if (released || finished || failure != null) {
                 buf.release();
-                return !released;
+                return released ? OfferResult.PAUSE : OfferResult.CONTINUE;
             }
             if (buf.isReadable()) {
                 buffers.add(buf);
                 buffered += buf.readableBytes();
-                changed.signalAll();
+                if (consumerWaiting && buf.readableBytes() < IMMEDIATE_WAKE_BELOW) {
+                    changed.signalAll();
+                } else if (consumerWaiting && !wakeRequested) {
+                    wakeRequested = true;
+                    wake = true;
+                }
             } else {
                 buf.release();
             }
@@ -74,15 +101,32 @@ public final class InboundPipe {
                 paused = true;
                 pausedAt = System.nanoTime();
                 pauseNow = true;
+                if (wakeRequested) {
+                    // A full pipe must not wait for the end of the batch.
+                    wakeRequested = false;
+                    wake = false;
+                    changed.signalAll();
+                }
             }
-            keepReading = !paused;
         } finally {
             lock.unlock();
         }
         if (pauseNow) {
             listener.paused();
+            return OfferResult.PAUSE;
         }
-        return keepReading;
+        return wake ? OfferResult.CONTINUE_AND_WAKE : OfferResult.CONTINUE;
+    }
+
+    /** Event loop: wakes the consumer for the data offered since it last waited. */
+    public void wakeConsumer() {
+        lock.lock();
+        try {
+            wakeRequested = false;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Event loop: the peer finished its side (FIN). Buffered data stays readable. */
@@ -165,7 +209,12 @@ public final class InboundPipe {
                 if (finished) {
                     return -1;
                 }
-                changed.await();
+                consumerWaiting = true;
+                try {
+                    changed.await();
+                } finally {
+                    consumerWaiting = false;
+                }
             }
             n = 0;
             while (n < len && !buffers.isEmpty()) {

@@ -10,11 +10,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * channel's own write queue is unbounded and its writability only mirrors send credit, so this
  * gate is what keeps a fast writer against a slow reader from piling up memory: the writer blocks
  * once {@code limit} bytes are in flight, and the event loop releases them as QUIC takes them.
+ *
+ * <p>A blocked writer is woken only once half of the limit is free again, so it then writes
+ * several chunks in one go instead of waking (and waking the event loop) for every chunk.
  */
 public final class OutboundGate {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final long limit;
+    private final long wakeBelow;
+    private int waitingWriters;
     private final long stallTimeoutNanos;
     private long inFlight;
     private IOException failure;
@@ -30,6 +35,7 @@ public final class OutboundGate {
             throw new IllegalArgumentException("limit and stall timeout must be positive");
         }
         this.limit = limitBytes;
+        this.wakeBelow = limitBytes / 2;
         this.stallTimeoutNanos = stallTimeout.toNanos();
     }
 
@@ -46,7 +52,12 @@ public final class OutboundGate {
                 if (remaining <= 0) {
                     throw new WriteStalledException(stallTimeoutNanos);
                 }
-                remaining = changed.awaitNanos(remaining);
+                waitingWriters++;
+                try {
+                    remaining = changed.awaitNanos(remaining);
+                } finally {
+                    waitingWriters--;
+                }
                 if (inFlight < before) {
                     remaining = stallTimeoutNanos; // progress: the peer is reading, however slowly
                 }
@@ -68,7 +79,11 @@ public final class OutboundGate {
         lock.lock();
         try {
             inFlight -= n;
-            changed.signalAll();
+            // The waiter re-checks progress when its stall timer runs out, so not waking it for
+            // progress above the mark cannot make it time out while the peer reads.
+            if (waitingWriters > 0 && inFlight <= wakeBelow) {
+                changed.signalAll();
+            }
         } finally {
             lock.unlock();
         }

@@ -54,11 +54,15 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         meter.received(buf.readableBytes());
-        if (!pipe.offer(buf)) {
+        switch (pipe.offer(buf)) {
+            case CONTINUE -> { }
+            // A task runs after the event loop has processed all datagrams of this wake-up, so
+            // the consumer wakes once per batch of packets rather than once per packet.
+            case CONTINUE_AND_WAKE -> ctx.executor().execute(pipe::wakeConsumer);
             // The consumer fell behind: stop reading, so QUIC stops extending the peer's credit.
             // This also ends the current read loop after this buffer: the bound is exceeded by
             // one buffer at most.
-            ctx.channel().config().setAutoRead(false);
+            case PAUSE -> ctx.channel().config().setAutoRead(false);
         }
     }
 

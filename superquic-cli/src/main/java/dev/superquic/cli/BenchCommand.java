@@ -95,6 +95,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "3", description = "compare: rounds per target. Default: ${DEFAULT-VALUE}.")
     int rounds;
 
+    @Option(names = "--max-udp-payload", defaultValue = "1350",
+            description = "superquic's largest UDP payload, client and local server (raise only where the path carries it). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    int maxUdpPayload;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write all results as JSON.")
     Path json;
 
@@ -136,7 +141,8 @@ final class BenchCommand implements Callable<Integer> {
             if (local) {
                 // Room for the idle scenario: every connection holds its control stream.
                 SuperQuicServer s = DemoServices.register(SuperQuicServer.builder(ServerConfig.builder()
-                        .host("127.0.0.1").port(0).idleTimeout(Duration.ofMinutes(10)).build())).start();
+                        .host("127.0.0.1").port(0).idleTimeout(Duration.ofMinutes(10)).maxUdpPayload(maxUdpPayload)
+                        .build())).start();
                 started.set(s);
                 config = clientConfig(s.localAddress(), TrustConfig.pinSha256(s.certificateFingerprint()));
             } else {
@@ -198,7 +204,7 @@ final class BenchCommand implements Callable<Integer> {
 
     private void compare(BenchOptions o, List<BenchResult> results) throws Exception {
         try (SuperQuicServer sq = DemoServices.register(SuperQuicServer.builder(ServerConfig.builder()
-                        .host("127.0.0.1").port(0).build())).start();
+                        .host("127.0.0.1").port(0).maxUdpPayload(maxUdpPayload).build())).start();
              RawQuic.Server raw = new RawQuic.Server("127.0.0.1");
              TcpTls.Server tcp = new TcpTls.Server("127.0.0.1");
              SuperQuicTarget sqTarget = new SuperQuicTarget(clientConfig(sq.localAddress(),
@@ -228,8 +234,8 @@ final class BenchCommand implements Callable<Integer> {
         };
     }
 
-    private static ClientConfig.Builder clientConfig(InetSocketAddress address, TrustConfig trust) {
-        return ClientConfig.builder().server(new InetSocketAddress("127.0.0.1".equals(address.getHostString())
+    private ClientConfig.Builder clientConfig(InetSocketAddress address, TrustConfig trust) {
+        return ClientConfig.builder().maxUdpPayload(maxUdpPayload).server(new InetSocketAddress("127.0.0.1".equals(address.getHostString())
                         || address.getAddress().isAnyLocalAddress() ? "127.0.0.1" : address.getHostString(), address.getPort()))
                 .trust(trust).reconnect(ReconnectPolicy.disabled()).streamOpenTimeout(Duration.ofSeconds(30));
     }
@@ -262,6 +268,7 @@ final class BenchCommand implements Callable<Integer> {
         c.put("warmupSeconds", warmup.toMillis() / 1000.0);
         c.put("durationSeconds", duration.toMillis() / 1000.0);
         c.put("rounds", rounds);
+        c.put("maxUdpPayload", maxUdpPayload);
         return c;
     }
 

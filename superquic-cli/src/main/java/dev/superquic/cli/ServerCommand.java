@@ -100,6 +100,11 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--io-threads", description = "Event loops, each with its own SO_REUSEPORT socket (epoll). Default: the number of cores.")
     Integer ioThreads;
 
+    @Option(names = "--max-udp-payload", defaultValue = "1350",
+            description = "Largest UDP payload sent and accepted (1200 to 65507). Raise only where every hop carries it: "
+                    + "jumbo frames, loopback. Default: ${DEFAULT-VALUE}.")
+    int maxUdpPayload;
+
     @Option(names = "--shutdown-grace", defaultValue = "10s", converter = Units.DurationConverter.class,
             description = "On SIGTERM, time open streams get to finish. Default: ${DEFAULT-VALUE}.")
     Duration shutdownGrace;
@@ -128,7 +133,7 @@ final class ServerCommand implements Callable<Integer> {
                 .streamWriteBufferBytes(intSetting("stream-write-buffer", streamWriteBuffer))
                 .maxFrameSize(intSetting("max-frame-size", maxFrameSize)).helloTimeout(helloTimeout)
                 .streamWriteTimeout(streamWriteTimeout)
-                .ioThreads(ioThreads != null ? ioThreads : DEFAULTS.ioThreads()).build();
+                .ioThreads(ioThreads != null ? ioThreads : DEFAULTS.ioThreads()).maxUdpPayload(maxUdpPayload).build();
         if (metricsPort < -1 || metricsPort > 65535) {
             throw new ServerConfig.InvalidSettingException("metrics-port", "must be -1 (off) or 0 to 65535", metricsPort);
         }

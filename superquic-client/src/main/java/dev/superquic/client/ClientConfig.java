@@ -1,6 +1,7 @@
 package dev.superquic.client;
 
 import dev.superquic.protocol.Protocol;
+import dev.superquic.transport.Transport;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
@@ -19,10 +20,13 @@ import java.util.Objects;
  * @param idleTimeout QUIC idle timeout
  * @param maxFrameSize largest frame accepted from the server
  * @param streamBufferBytes bound of each stream's inbound buffer
+ * @param maxUdpPayload largest UDP payload sent and accepted (1350 fits nearly every path; the
+ *     server's own setting also bounds what it sends)
  */
 public record ClientConfig(InetSocketAddress server, String alpn, TrustConfig trust, TokenStore tokenStore,
                            ReconnectPolicy reconnect, Duration connectTimeout, Duration streamOpenTimeout,
-                           Duration idleTimeout, int maxFrameSize, int streamBufferBytes) {
+                           Duration idleTimeout, int maxFrameSize, int streamBufferBytes,
+                           int maxUdpPayload) {
     /** Validates the fields. */
     public ClientConfig {
         Objects.requireNonNull(server, "server");
@@ -36,6 +40,10 @@ public record ClientConfig(InetSocketAddress server, String alpn, TrustConfig tr
         }
         if (maxFrameSize < 1024 || streamBufferBytes < 1024) {
             throw new IllegalArgumentException("maxFrameSize and streamBufferBytes must be at least 1024");
+        }
+        if (maxUdpPayload < Transport.MIN_UDP_PAYLOAD || maxUdpPayload > Transport.MAX_UDP_PAYLOAD) {
+            throw new IllegalArgumentException("maxUdpPayload must be between " + Transport.MIN_UDP_PAYLOAD + " and "
+                    + Transport.MAX_UDP_PAYLOAD + " (got " + maxUdpPayload + ")");
         }
     }
 
@@ -56,6 +64,7 @@ public record ClientConfig(InetSocketAddress server, String alpn, TrustConfig tr
         private Duration idleTimeout = Duration.ofSeconds(30);
         private int maxFrameSize = Protocol.DEFAULT_MAX_FRAME;
         private int streamBufferBytes = 256 * 1024;
+        private int maxUdpPayload = Transport.DEFAULT_MAX_UDP_PAYLOAD;
 
         private Builder() {
         }
@@ -93,10 +102,13 @@ public record ClientConfig(InetSocketAddress server, String alpn, TrustConfig tr
         /** Inbound buffer bound per stream. */
         public Builder streamBufferBytes(int v) { streamBufferBytes = v; return this; }
 
+        /** Largest UDP payload sent and accepted; raise only where every hop carries it. */
+        public Builder maxUdpPayload(int v) { maxUdpPayload = v; return this; }
+
         /** Validates and builds. */
         public ClientConfig build() {
             return new ClientConfig(server, alpn, trust, tokenStore, reconnect, connectTimeout, streamOpenTimeout,
-                    idleTimeout, maxFrameSize, streamBufferBytes);
+                    idleTimeout, maxFrameSize, streamBufferBytes, maxUdpPayload);
         }
     }
 }

@@ -32,6 +32,8 @@ public final class UdpRelay implements AutoCloseable {
     private final InetSocketAddress target;
     private final Map<SocketAddress, DatagramChannel> upstreams = new ConcurrentHashMap<>();
     private final AtomicLong dropped = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger largestToTarget = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger largestFromTarget = new java.util.concurrent.atomic.AtomicInteger();
     private volatile Mode mode = Mode.PASS;
     private volatile double dropRate;
     private volatile boolean closed;
@@ -68,6 +70,16 @@ public final class UdpRelay implements AutoCloseable {
         return dropped.get();
     }
 
+    /** Largest datagram payload seen from the clients towards the target. */
+    public int largestToTarget() {
+        return largestToTarget.get();
+    }
+
+    /** Largest datagram payload seen from the target back to the clients. */
+    public int largestFromTarget() {
+        return largestFromTarget.get();
+    }
+
     private boolean pass() {
         Mode m = mode;
         boolean ok = m == Mode.PASS || (m == Mode.LOSSY && ThreadLocalRandom.current().nextDouble() >= dropRate);
@@ -84,6 +96,7 @@ public final class UdpRelay implements AutoCloseable {
                 buf.clear();
                 SocketAddress client = front.receive(buf);
                 buf.flip();
+                largestToTarget.accumulateAndGet(buf.remaining(), Math::max);
                 if (!pass()) {
                     continue;
                 }
@@ -117,6 +130,7 @@ public final class UdpRelay implements AutoCloseable {
                 buf.clear();
                 up.receive(buf);
                 buf.flip();
+                largestFromTarget.accumulateAndGet(buf.remaining(), Math::max);
                 if (pass()) {
                     front.send(buf, client);
                 }

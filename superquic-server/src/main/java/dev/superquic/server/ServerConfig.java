@@ -1,6 +1,7 @@
 package dev.superquic.server;
 
 import dev.superquic.protocol.Protocol;
+import dev.superquic.transport.Transport;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
@@ -28,12 +29,14 @@ import java.util.Objects;
  *     all before the stream is reset with WRITE_TIMEOUT
  * @param ioThreads event loops, each with its own SO_REUSEPORT UDP socket (epoll only; NIO uses
  *     one); default: the number of cores
+ * @param maxUdpPayload largest UDP payload sent and accepted; 1350 fits nearly every path, larger
+ *     values (jumbo frames, loopback) cut the per-packet cost where every hop carries them
  */
 public record ServerConfig(String host, int port, String alpn, long maxBidiStreams, long maxUniStreams,
                            Duration idleTimeout, long maxData, long maxStreamData,
                            CertificateSource certificate, Duration sessionTtl, int streamBufferBytes,
                            int streamWriteBufferBytes, int maxFrameSize, Duration helloTimeout,
-                           Duration streamWriteTimeout, int ioThreads) {
+                           Duration streamWriteTimeout, int ioThreads, int maxUdpPayload) {
 
     /** Validates every field; see {@link Builder#build()}. */
     public ServerConfig {
@@ -68,6 +71,9 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         check(!streamWriteTimeout.isNegative() && !streamWriteTimeout.isZero(), "stream-write-timeout",
                 "must be positive", streamWriteTimeout);
         check(ioThreads >= 1 && ioThreads <= 256, "io-threads", "must be between 1 and 256", ioThreads);
+        check(maxUdpPayload >= Transport.MIN_UDP_PAYLOAD && maxUdpPayload <= Transport.MAX_UDP_PAYLOAD,
+                "max-udp-payload", "must be between " + Transport.MIN_UDP_PAYLOAD + " and " + Transport.MAX_UDP_PAYLOAD,
+                maxUdpPayload);
     }
 
     private static void check(boolean ok, String setting, String rule, Object value) {
@@ -87,7 +93,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                 .maxUniStreams(maxUniStreams).idleTimeout(idleTimeout).maxData(maxData)
                 .maxStreamData(maxStreamData).certificate(certificate).sessionTtl(sessionTtl)
                 .streamBufferBytes(streamBufferBytes).streamWriteBufferBytes(streamWriteBufferBytes)
-                .maxFrameSize(maxFrameSize).helloTimeout(helloTimeout).streamWriteTimeout(streamWriteTimeout).ioThreads(ioThreads);
+                .maxFrameSize(maxFrameSize).helloTimeout(helloTimeout).streamWriteTimeout(streamWriteTimeout).ioThreads(ioThreads)
+                .maxUdpPayload(maxUdpPayload);
     }
 
     /** A setting was out of range; the message names it. */
@@ -125,6 +132,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         private Duration helloTimeout = Duration.ofSeconds(10);
         private Duration streamWriteTimeout = Duration.ofMinutes(2);
         private int ioThreads = Runtime.getRuntime().availableProcessors();
+        private int maxUdpPayload = Transport.DEFAULT_MAX_UDP_PAYLOAD;
 
         private Builder() {
         }
@@ -177,11 +185,14 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         /** Event loops (and SO_REUSEPORT sockets). */
         public Builder ioThreads(int v) { ioThreads = v; return this; }
 
+        /** Largest UDP payload sent and accepted; raise only where every hop carries it. */
+        public Builder maxUdpPayload(int v) { maxUdpPayload = v; return this; }
+
         /** Validates and builds. */
         public ServerConfig build() {
             return new ServerConfig(host, port, alpn, maxBidiStreams, maxUniStreams, idleTimeout, maxData,
                     maxStreamData, certificate, sessionTtl, streamBufferBytes, streamWriteBufferBytes,
-                    maxFrameSize, helloTimeout, streamWriteTimeout, ioThreads);
+                    maxFrameSize, helloTimeout, streamWriteTimeout, ioThreads, maxUdpPayload);
         }
     }
 }

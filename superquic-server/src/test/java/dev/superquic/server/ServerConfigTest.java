@@ -18,6 +18,7 @@ class ServerConfigTest {
         assertThat(c.idleTimeout()).isEqualTo(Duration.ofMinutes(2));
         assertThat(c.sessionTtl()).isEqualTo(Duration.ofMinutes(5));
         assertThat(c.certificate()).isInstanceOf(CertificateSource.SelfSigned.class);
+        assertThat(c.maxUdpPayload()).isEqualTo(1350);
     }
 
     @Test
@@ -32,6 +33,10 @@ class ServerConfigTest {
                 .hasMessageContaining("max-stream-data");
         assertThatThrownBy(() -> ServerConfig.builder().streamBufferBytes(10).build())
                 .hasMessageContaining("stream-buffer");
+        assertThatThrownBy(() -> ServerConfig.builder().maxUdpPayload(1199).build())
+                .hasMessageContaining("max-udp-payload");
+        assertThatThrownBy(() -> ServerConfig.builder().maxUdpPayload(65_508).build())
+                .hasMessageContaining("max-udp-payload");
     }
 
     @Test

@@ -20,7 +20,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.handler.codec.quic.EpollQuicUtils;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicClientCodecBuilder;
@@ -72,7 +71,7 @@ public final class Link {
      */
     public static Link open(ClientConfig config, EventLoopGroup group, Transport transport, QuicSslContext ssl,
                             Hello hello) throws IOException {
-        ChannelHandler codec = new QuicClientCodecBuilder()
+        ChannelHandler codec = Transport.maxUdpPayload(new QuicClientCodecBuilder(), config.maxUdpPayload())
                 .sslEngineProvider(q -> ssl.newEngine(q.alloc(), config.server().getHostString(),
                         config.server().getPort()))
                 .maxIdleTimeout(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
@@ -82,8 +81,7 @@ public final class Link {
                 .build();
         Channel udp;
         try {
-            udp = new Bootstrap().group(group).channel(transport.datagramChannel())
-                    .option(ChannelOption.SO_RCVBUF, 4 * 1024 * 1024)
+            udp = transport.tuneUdp(new Bootstrap(), config.maxUdpPayload()).group(group).channel(transport.datagramChannel())
                     .handler(codec).bind(0).sync().channel();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -94,10 +92,9 @@ public final class Link {
         QuicChannel quic;
         try {
             var bootstrap = QuicChannel.newBootstrap(udp);
-            if (transport == Transport.EPOLL) {
-                // GSO: one sendmsg hands the kernel up to 16 packets.
+            if (transport.segmentedAllocator(config.maxUdpPayload()) != null) {
                 bootstrap.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR,
-                        EpollQuicUtils.newSegmentedAllocator(16));
+                        transport.segmentedAllocator(config.maxUdpPayload()));
             }
             quic = await(bootstrap
                     .handler(handler)

@@ -13,7 +13,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.EpollChannelOption;
-import io.netty.handler.codec.quic.EpollQuicUtils;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicCodecDispatcher;
@@ -39,10 +38,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class TransportHost implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TransportHost.class);
-    /** Socket buffers: loopback and fast paths drop packets with the kernel's 208 KiB default. */
-    private static final int SOCKET_BUFFER = 4 * 1024 * 1024;
-    /** Packets per GSO send. */
-    static final int GSO_SEGMENTS = 16;
 
     private final EventLoopGroup group;
     private final List<Channel> channels;
@@ -72,10 +67,10 @@ public final class TransportHost implements AutoCloseable {
                 .handler(new ConnectionInitializer(runtime))
                 .streamHandler(new StreamInitializer(runtime));
         Transport transport = Transport.best();
-        if (transport == Transport.EPOLL) {
-            // GSO: one sendmsg hands the kernel up to 16 packets of a connection.
+        Transport.maxUdpPayload(codecs, config.maxUdpPayload());
+        if (transport.segmentedAllocator(config.maxUdpPayload()) != null) {
             codecs.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR,
-                    EpollQuicUtils.newSegmentedAllocator(GSO_SEGMENTS));
+                    transport.segmentedAllocator(config.maxUdpPayload()));
         }
         // One UDP socket and event loop per thread. All QUIC connections of a socket live on its
         // loop, so several SO_REUSEPORT sockets are what lets the server use every core; the
@@ -92,9 +87,7 @@ public final class TransportHost implements AutoCloseable {
                             .connectionIdAddressGenerator(idGenerator).build());
                 }
             };
-            Bootstrap bootstrap = new Bootstrap().group(group).channel(transport.datagramChannel())
-                    .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER)
-                    .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER)
+            Bootstrap bootstrap = transport.tuneUdp(new Bootstrap(), config.maxUdpPayload()).group(group).channel(transport.datagramChannel())
                     .handler(handler);
             if (sockets > 1) {
                 bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);

@@ -40,16 +40,23 @@ public final class Report {
         }
         List<Summary> out = new ArrayList<>();
         byScenario.forEach((scenario, byTarget) -> {
-            List<BenchResult> sq = byTarget.get("superquic");
-            for (String figure : byTarget.values().iterator().next().get(0).figures().keySet()) {
+            // Every figure any target reported; a target without a figure has no cell for it.
+            java.util.Set<String> figures = new java.util.LinkedHashSet<>();
+            byTarget.values().forEach(runs -> runs.forEach(r -> figures.addAll(r.figures().keySet())));
+            for (String figure : figures) {
                 Map<String, double[]> stats = new LinkedHashMap<>();
-                byTarget.forEach((target, runs) -> stats.put(target, stats(runs, figure)));
+                byTarget.forEach((target, runs) -> {
+                    double[] st = stats(runs, figure);
+                    if (st != null) {
+                        stats.put(target, st);
+                    }
+                });
                 Map<String, Double> ratios = new LinkedHashMap<>();
-                if (sq != null) {
-                    double mine = stats.get("superquic")[0];
-                    stats.forEach((target, s) -> {
-                        if (!target.equals("superquic") && s[0] != 0) {
-                            ratios.put("superquic/" + target, mine / s[0]);
+                double[] mine = stats.get("superquic");
+                if (mine != null) {
+                    stats.forEach((target, st) -> {
+                        if (!target.equals("superquic") && st[0] != 0) {
+                            ratios.put("superquic/" + target, mine[0] / st[0]);
                         }
                     });
                 }
@@ -59,8 +66,12 @@ public final class Report {
         return out;
     }
 
+    /** Median, min, max and count of a figure over runs; null when no run has it. */
     private static double[] stats(List<BenchResult> runs, String figure) {
-        double[] v = runs.stream().mapToDouble(r -> r.figure(figure)).sorted().toArray();
+        double[] v = runs.stream().mapToDouble(r -> r.figure(figure)).filter(d -> !Double.isNaN(d)).sorted().toArray();
+        if (v.length == 0) {
+            return null;
+        }
         double median = v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
         return new double[] {median, v[0], v[v.length - 1], v.length};
     }
@@ -76,16 +87,19 @@ public final class Report {
     public record Summary(String scenario, String figure, Map<String, double[]> stats, Map<String, Double> ratios) {
     }
 
-    /** The comparison table. */
+    /** The comparison table: a column per target (superquic first), then the ratios. */
     public static String comparison(List<Summary> summaries) {
-        StringBuilder b = new StringBuilder();
-        b.append(String.format("%-22s %-14s %-30s %-30s %-30s %s%n", "scenario", "figure", "superquic", "raw-quic",
-                "tcp-tls", "ratios"));
+        java.util.Set<String> targets = new java.util.LinkedHashSet<>(List.of("superquic"));
+        summaries.forEach(s -> targets.addAll(s.stats().keySet()));
+        StringBuilder b = new StringBuilder(String.format("%-22s %-16s", "scenario", "figure"));
+        targets.forEach(t -> b.append(String.format(" %-26s", t)));
+        b.append(" ratios").append(System.lineSeparator());
         for (Summary s : summaries) {
-            b.append(String.format("%-22s %-14s %-30s %-30s %-30s %s%n", s.scenario(), s.figure(),
-                    cell(s.stats().get("superquic")), cell(s.stats().get("raw-quic")), cell(s.stats().get("tcp-tls")),
-                    s.ratios().entrySet().stream().map(e -> e.getKey() + "=" + String.format("%.2f", e.getValue()))
-                            .collect(Collectors.joining(" "))));
+            b.append(String.format("%-22s %-16s", s.scenario(), s.figure()));
+            targets.forEach(t -> b.append(String.format(" %-26s", cell(s.stats().get(t)))));
+            b.append(' ').append(s.ratios().entrySet().stream()
+                    .map(e -> e.getKey() + "=" + String.format("%.2f", e.getValue()))
+                    .collect(Collectors.joining(" "))).append(System.lineSeparator());
         }
         return b.toString();
     }

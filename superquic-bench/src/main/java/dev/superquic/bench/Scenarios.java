@@ -49,6 +49,7 @@ public final class Scenarios {
             f.put("MB/s", w.measured() / MB / seconds);
             f.put("streams", (double) o.connections() * o.streams());
             putCpu(f, "CPU us/MB", w, w.measured() / MB);
+            putLoops(f, w);
             return new BenchResult("throughput-" + direction.name().toLowerCase(), target.name(), f);
         } finally {
             conns.forEach(Target.Connection::close);
@@ -206,6 +207,17 @@ public final class Scenarios {
     private static void putCpu(Map<String, Double> f, String name, Window w, double units) {
         if (w.cpuNanos() >= 0 && units > 0) {
             f.put(name, w.cpuNanos() / 1000.0 / units);
+        }
+    }
+
+    /** How busy each local server event loop was; loops that did nothing are left out. */
+    private static void putLoops(Map<String, Double> f, Window w) {
+        int i = 0;
+        for (double busy : w.serverLoopBusy().values()) {
+            i++;
+            if (busy >= 1) {
+                f.put("server loop " + i + " busy %", busy);
+            }
         }
     }
 

@@ -16,6 +16,9 @@ final class Window {
     private volatile boolean stopped;
     private long cpuAtStart;
     private long cpuMeasured = -1;
+    private java.util.Map<String, Long> loopCpuAtStart = java.util.Map.of();
+    private long startedAt;
+    private final java.util.Map<String, Double> loopBusy = new java.util.TreeMap<>();
 
     void count(long n) {
         total.add(n);
@@ -47,6 +50,8 @@ final class Window {
     void startMeasuring() {
         latencies.reset();
         cpuAtStart = processCpuNanos();
+        loopCpuAtStart = serverLoopCpuNanos();
+        startedAt = System.nanoTime();
         measuring = true;
     }
 
@@ -55,6 +60,36 @@ final class Window {
         stopped = true;
         long now = processCpuNanos();
         cpuMeasured = now < 0 || cpuAtStart < 0 ? -1 : now - cpuAtStart;
+        double elapsed = System.nanoTime() - startedAt;
+        serverLoopCpuNanos().forEach((name, cpu) -> {
+            Long before = loopCpuAtStart.get(name);
+            if (before != null) {
+                loopBusy.put(name, 100.0 * (cpu - before) / elapsed);
+            }
+        });
+    }
+
+    /**
+     * How busy each event loop of a server in this process was while measuring (% of one core),
+     * by thread name: shows whether connections spread over the loops ({@code --io-threads}).
+     */
+    java.util.Map<String, Double> serverLoopBusy() {
+        return loopBusy;
+    }
+
+    /** CPU time of the threads of superquic servers' event loops in this process, by name. */
+    private static java.util.Map<String, Long> serverLoopCpuNanos() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        java.util.Map<String, Long> cpu = new java.util.HashMap<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("superquic-io-")) {
+                long nanos = mx.getThreadCpuTime(t.threadId());
+                if (nanos >= 0) {
+                    cpu.put(t.getName(), nanos);
+                }
+            }
+        }
+        return cpu;
     }
 
     /**

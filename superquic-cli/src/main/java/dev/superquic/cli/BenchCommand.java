@@ -39,9 +39,10 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code superquic bench}: load scenarios, and superquic side by side with raw QUIC and TCP+TLS. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure superquic. SCENARIO is throughput, rpc, connect, resume, idle or compare.",
-            "compare runs throughput (up and down), rpc and connect against superquic, raw Netty QUIC and",
-            "TCP + TLS 1.3, all started in this process, alternating targets over --rounds rounds, and",
-            "prints medians, spread and superquic's ratio to each baseline.",
+            "compare runs throughput (up and down), rpc and connect against superquic, raw Netty QUIC (with",
+            "Netty's UDP defaults and with superquic's) and TCP + TLS 1.3, all started in this process,",
+            "alternating targets over --rounds rounds, and prints medians, spread and superquic's ratio",
+            "to each baseline.",
             "Other scenarios run against --server (with a trust option) or a server started here (--local)."})
 final class BenchCommand implements Callable<Integer> {
     enum Scenario { THROUGHPUT, RPC, CONNECT, RESUME, IDLE, COMPARE }
@@ -62,7 +63,8 @@ final class BenchCommand implements Callable<Integer> {
     ClientOptions.Trust trust;
 
     @Option(names = "--target", defaultValue = "superquic",
-            description = "With --local: what to start and measure: superquic, raw-quic or tcp-tls. Default: ${DEFAULT-VALUE}.")
+            description = "With --local: what to start and measure: superquic, raw-quic (Netty's UDP defaults), "
+                    + "raw-quic-tuned (superquic's UDP settings) or tcp-tls. Default: ${DEFAULT-VALUE}.")
     String target;
 
     @Option(names = "--direction", defaultValue = "up", description = "throughput: up (to discard) or down (from generate). Default: ${DEFAULT-VALUE}.")
@@ -176,9 +178,10 @@ final class BenchCommand implements Callable<Integer> {
                     "--target " + target + " needs --local and one of throughput, rpc or connect");
         }
         switch (target) {
-            case "raw-quic" -> {
-                try (RawQuic.Server raw = new RawQuic.Server("127.0.0.1");
-                     RawQuic.ClientTarget t = new RawQuic.ClientTarget(raw.address())) {
+            case "raw-quic", "raw-quic-tuned" -> {
+                Integer tuned = "raw-quic".equals(target) ? null : maxUdpPayload;
+                try (RawQuic.Server raw = new RawQuic.Server("127.0.0.1", tuned);
+                     RawQuic.ClientTarget t = new RawQuic.ClientTarget(raw.address(), tuned)) {
                     results.add(run(scenario, t, o));
                 }
             }
@@ -189,7 +192,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
             default -> throw new ParameterException(spec.commandLine(),
-                    "--target must be superquic, raw-quic or tcp-tls");
+                    "--target must be superquic, raw-quic, raw-quic-tuned or tcp-tls");
         }
     }
 
@@ -206,12 +209,14 @@ final class BenchCommand implements Callable<Integer> {
         try (SuperQuicServer sq = DemoServices.register(SuperQuicServer.builder(ServerConfig.builder()
                         .host("127.0.0.1").port(0).maxUdpPayload(maxUdpPayload).build())).start();
              RawQuic.Server raw = new RawQuic.Server("127.0.0.1");
+             RawQuic.Server rawTuned = new RawQuic.Server("127.0.0.1", maxUdpPayload);
              TcpTls.Server tcp = new TcpTls.Server("127.0.0.1");
              SuperQuicTarget sqTarget = new SuperQuicTarget(clientConfig(sq.localAddress(),
                      TrustConfig.pinSha256(sq.certificateFingerprint())).build());
              RawQuic.ClientTarget rawTarget = new RawQuic.ClientTarget(raw.address());
+             RawQuic.ClientTarget rawTunedTarget = new RawQuic.ClientTarget(rawTuned.address(), maxUdpPayload);
              TcpTls.ClientTarget tcpTarget = new TcpTls.ClientTarget(tcp.address())) {
-            List<Target> targets = List.of(sqTarget, rawTarget, tcpTarget);
+            List<Target> targets = List.of(sqTarget, rawTarget, rawTunedTarget, tcpTarget);
             for (int round = 0; round < rounds; round++) {
                 // Rotate the order each round so no target always runs first (or warmest).
                 List<Target> order = new ArrayList<>(targets);

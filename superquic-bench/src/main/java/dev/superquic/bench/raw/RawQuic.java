@@ -14,6 +14,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.quic.DefaultQuicStreamFrame;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicClientCodecBuilder;
 import io.netty.handler.codec.quic.QuicCodecBuilder;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
@@ -32,6 +33,11 @@ import java.util.function.LongConsumer;
  * The raw Netty QUIC baseline: a server and a client with the same transport settings as
  * superquic's defaults, and none of its layers (no control stream, sessions, framing, blocking
  * bridge or virtual threads). Both sides run entirely on Netty event loops.
+ *
+ * <p>Two variants: {@code raw-quic} keeps Netty's UDP defaults (one recvmsg per datagram, no GSO,
+ * 1350-byte packets); {@code raw-quic-tuned} sets up its sockets exactly as superquic does
+ * ({@link Transport#tuneUdp}, GSO, the same max UDP payload), so that superquic's ratio to it
+ * measures only superquic's own layers.
  */
 public final class RawQuic {
     static final String ALPN = "raw-bench";
@@ -47,17 +53,53 @@ public final class RawQuic {
                 .initialMaxStreamsBidirectional(100);
     }
 
+    /** Name of the variant: tuned with superquic's UDP settings, or Netty's defaults. */
+    static String name(Integer tunedPayload) {
+        return tunedPayload == null ? "raw-quic" : "raw-quic-tuned";
+    }
+
+    /** superquic's UDP settings for {@code tunedPayload}, or Netty's defaults for null. */
+    static Bootstrap udp(Transport t, Integer tunedPayload) {
+        Bootstrap b = new Bootstrap();
+        return tunedPayload == null ? b.option(ChannelOption.SO_RCVBUF, 4 << 20).option(ChannelOption.SO_SNDBUF, 4 << 20)
+                : t.tuneUdp(b, tunedPayload);
+    }
+
+    /** The transport settings, plus superquic's payload size when tuned. */
+    static <B extends QuicCodecBuilder<B>> B codec(B b, Integer tunedPayload) {
+        transport(b);
+        return tunedPayload == null ? b : Transport.maxUdpPayload(b, tunedPayload);
+    }
+
+    /** GSO as superquic sends, when tuned and the transport has it; else null. */
+    static io.netty.handler.codec.quic.SegmentedDatagramPacketAllocator gso(Transport t, Integer tunedPayload) {
+        return tunedPayload == null ? null : t.segmentedAllocator(tunedPayload);
+    }
+
     /** A running raw QUIC server. */
     public static final class Server implements AutoCloseable {
         private final EventLoopGroup group;
         private final Channel channel;
 
-        /** Starts on {@code host}, port 0. */
+        /** Starts on {@code host}, port 0, with Netty's UDP defaults. */
         public Server(String host) throws InterruptedException {
+            this(host, null);
+        }
+
+        /**
+         * Starts on {@code host}, port 0; with {@code tunedPayload} set, with superquic's UDP
+         * settings for that max payload.
+         */
+        public Server(String host, Integer tunedPayload) throws InterruptedException {
             DevCertificate cert = DevCertificate.generate(Duration.ofDays(1));
             QuicSslContext ssl = QuicSslContextBuilder.forServer(cert.privateKey(), null, cert.certificate())
                     .applicationProtocols(ALPN).build();
-            ChannelHandler codec = transport(new QuicServerCodecBuilder()).sslContext(ssl)
+            Transport t = Transport.best();
+            QuicServerCodecBuilder builder = codec(new QuicServerCodecBuilder(), tunedPayload);
+            if (gso(t, tunedPayload) != null) {
+                builder.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, gso(t, tunedPayload));
+            }
+            ChannelHandler codec = builder.sslContext(ssl)
                     .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .handler(new ChannelInboundHandlerAdapter() {
                         @Override
@@ -71,10 +113,8 @@ public final class RawQuic {
                             ch.pipeline().addLast(new RawServerHandler(RawQuic::fin));
                         }
                     }).build();
-            Transport t = Transport.best();
-            group = t.newGroup(1, "raw-quic-server");
-            channel = new Bootstrap().group(group).channel(t.datagramChannel())
-                    .option(ChannelOption.SO_RCVBUF, 4 << 20).option(ChannelOption.SO_SNDBUF, 4 << 20)
+            group = t.newGroup(1, name(tunedPayload) + "-server");
+            channel = udp(t, tunedPayload).group(group).channel(t.datagramChannel())
                     .handler(codec).bind(host, 0).sync().channel();
         }
 
@@ -97,29 +137,41 @@ public final class RawQuic {
     /** The raw QUIC client target. */
     public static final class ClientTarget implements Target {
         private final InetSocketAddress server;
+        private final Integer tunedPayload;
         private final Transport transport = Transport.best();
-        private final EventLoopGroup group = transport.newGroup(1, "raw-quic-client");
+        private final EventLoopGroup group;
         private final QuicSslContext ssl = QuicSslContextBuilder.forClient()
                 .trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null)
                 .applicationProtocols(ALPN).build();
 
-        /** A client of the raw server at {@code server}. */
+        /** A client of the raw server at {@code server}, with Netty's UDP defaults. */
         public ClientTarget(InetSocketAddress server) {
+            this(server, null);
+        }
+
+        /** A client of the raw server at {@code server}; tuned like superquic when the payload is set. */
+        public ClientTarget(InetSocketAddress server, Integer tunedPayload) {
             this.server = server;
+            this.tunedPayload = tunedPayload;
+            this.group = transport.newGroup(1, RawQuic.name(tunedPayload) + "-client");
         }
 
         @Override
         public String name() {
-            return "raw-quic";
+            return RawQuic.name(tunedPayload);
         }
 
         @Override
         public Connection connect() throws Exception {
-            ChannelHandler codec = transport(new QuicClientCodecBuilder()).sslContext(ssl).build();
-            Channel udp = new Bootstrap().group(group).channel(transport.datagramChannel())
-                    .option(ChannelOption.SO_RCVBUF, 4 << 20).handler(codec).bind(0).sync().channel();
+            ChannelHandler codec = codec(new QuicClientCodecBuilder(), tunedPayload).sslContext(ssl).build();
+            Channel udp = udp(transport, tunedPayload).group(group).channel(transport.datagramChannel())
+                    .handler(codec).bind(0).sync().channel();
             try {
-                QuicChannel quic = QuicChannel.newBootstrap(udp).handler(new ChannelInboundHandlerAdapter())
+                var bootstrap = QuicChannel.newBootstrap(udp);
+                if (gso(transport, tunedPayload) != null) {
+                    bootstrap.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, gso(transport, tunedPayload));
+                }
+                QuicChannel quic = bootstrap.handler(new ChannelInboundHandlerAdapter())
                         .streamHandler(new ChannelInboundHandlerAdapter()).remoteAddress(server)
                         .connect().get(5, TimeUnit.SECONDS);
                 return new RawConnection(udp, quic);
@@ -151,10 +203,6 @@ public final class RawQuic {
                     .option(ChannelOption.ALLOW_HALF_CLOSURE, true).handler(handler).create().sync();
             handler.done().get();
         }
-
-
-
-
 
         @Override
         public void close() {

@@ -38,19 +38,22 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code superquic bench}: load scenarios, and superquic side by side with raw QUIC and TCP+TLS. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measure superquic. SCENARIO is throughput, rpc, connect, resume, idle or compare.",
+        description = {"Measure superquic. SCENARIO is throughput, rpc, connect, resume, idle, compare or serve.",
             "compare runs throughput (up and down), rpc and connect against superquic, raw Netty QUIC (with",
             "Netty's UDP defaults and with superquic's) and TCP + TLS 1.3, all started in this process,",
             "alternating targets over --rounds rounds, and prints medians, spread and superquic's ratio",
             "to each baseline.",
-            "Other scenarios run against --server (with a trust option) or a server started here (--local)."})
+            "Other scenarios run against --server (with a trust option) or a server started here (--local).",
+            "serve starts a raw QUIC baseline server (--target raw-quic or raw-quic-tuned) on --bind until",
+            "stopped, so that a baseline, like superquic's own server, can run in a process of its own."})
 final class BenchCommand implements Callable<Integer> {
-    enum Scenario { THROUGHPUT, RPC, CONNECT, RESUME, IDLE, COMPARE }
+    enum Scenario { THROUGHPUT, RPC, CONNECT, RESUME, IDLE, COMPARE, SERVE }
 
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "SCENARIO", description = "throughput, rpc, connect, resume, idle or compare")
+    @Parameters(index = "0", paramLabel = "SCENARIO",
+            description = "throughput, rpc, connect, resume, idle, compare or serve")
     Scenario scenario;
 
     @Option(names = "--local", description = "Start a superquic server in this process on 127.0.0.1.")
@@ -102,6 +105,14 @@ final class BenchCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     int maxUdpPayload;
 
+    @Option(names = "--bind", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:0",
+            description = "serve: where the baseline server listens. Default: ${DEFAULT-VALUE}.")
+    String bind;
+
+    @Option(names = "--io-threads", description = "Event loops (SO_REUSEPORT sockets) of the local superquic server. "
+            + "Default: the number of cores.")
+    Integer ioThreads;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write all results as JSON.")
     Path json;
 
@@ -114,6 +125,9 @@ final class BenchCommand implements Callable<Integer> {
                     err.flush();
                 });
         List<BenchResult> results = new ArrayList<>();
+        if (scenario == Scenario.SERVE) {
+            return serve();
+        }
         if (scenario == Scenario.COMPARE) {
             compare(options, results);
         } else {
@@ -144,7 +158,7 @@ final class BenchCommand implements Callable<Integer> {
                 // Room for the idle scenario: every connection holds its control stream.
                 SuperQuicServer s = DemoServices.register(SuperQuicServer.builder(ServerConfig.builder()
                         .host("127.0.0.1").port(0).idleTimeout(Duration.ofMinutes(10)).maxUdpPayload(maxUdpPayload)
-                        .build())).start();
+                        .ioThreads(localIoThreads()).build())).start();
                 started.set(s);
                 config = clientConfig(s.localAddress(), TrustConfig.pinSha256(s.certificateFingerprint()));
             } else {
@@ -171,21 +185,51 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** A single scenario against one of the in-process baselines. */
+    /** Runs a raw QUIC baseline server until the process is stopped. */
+    private int serve() throws Exception {
+        if (!target.startsWith("raw-quic")) {
+            throw new ParameterException(spec.commandLine(), "serve needs --target raw-quic or raw-quic-tuned");
+        }
+        InetSocketAddress at = address(bind, "--bind");
+        try (RawQuic.Server raw = new RawQuic.Server(at.getHostString(), at.getPort(), tunedPayload())) {
+            spec.commandLine().getOut().println(target + " listening on udp " + raw.address().getHostString() + ":"
+                    + raw.address().getPort());
+            spec.commandLine().getOut().flush();
+            new java.util.concurrent.CountDownLatch(1).await(); // until SIGTERM / Ctrl-C ends the process
+        }
+        return 0;
+    }
+
+    private Integer tunedPayload() {
+        return "raw-quic-tuned".equals(target) ? maxUdpPayload : null;
+    }
+
+    /**
+     * A single scenario against one of the baselines: started in this process with --local, or
+     * one started elsewhere with {@code bench serve} (raw QUIC only) at --server.
+     */
     private void baseline(BenchOptions o, List<BenchResult> results) throws Exception {
-        if (!local || scenario == Scenario.IDLE || scenario == Scenario.RESUME) {
+        if (scenario == Scenario.IDLE || scenario == Scenario.RESUME) {
             throw new ParameterException(spec.commandLine(),
-                    "--target " + target + " needs --local and one of throughput, rpc or connect");
+                    "--target " + target + " works with throughput, rpc or connect");
         }
         switch (target) {
             case "raw-quic", "raw-quic-tuned" -> {
-                Integer tuned = "raw-quic".equals(target) ? null : maxUdpPayload;
-                try (RawQuic.Server raw = new RawQuic.Server("127.0.0.1", tuned);
-                     RawQuic.ClientTarget t = new RawQuic.ClientTarget(raw.address(), tuned)) {
+                if (!local) {
+                    try (RawQuic.ClientTarget t = new RawQuic.ClientTarget(address(), tunedPayload())) {
+                        results.add(run(scenario, t, o));
+                    }
+                    return;
+                }
+                try (RawQuic.Server raw = new RawQuic.Server("127.0.0.1", tunedPayload());
+                     RawQuic.ClientTarget t = new RawQuic.ClientTarget(raw.address(), tunedPayload())) {
                     results.add(run(scenario, t, o));
                 }
             }
             case "tcp-tls" -> {
+                if (!local) {
+                    throw new ParameterException(spec.commandLine(), "--target tcp-tls needs --local");
+                }
                 try (TcpTls.Server tcp = new TcpTls.Server("127.0.0.1");
                      TcpTls.ClientTarget t = new TcpTls.ClientTarget(tcp.address())) {
                     results.add(run(scenario, t, o));
@@ -207,7 +251,8 @@ final class BenchCommand implements Callable<Integer> {
 
     private void compare(BenchOptions o, List<BenchResult> results) throws Exception {
         try (SuperQuicServer sq = DemoServices.register(SuperQuicServer.builder(ServerConfig.builder()
-                        .host("127.0.0.1").port(0).maxUdpPayload(maxUdpPayload).build())).start();
+                        .host("127.0.0.1").port(0).maxUdpPayload(maxUdpPayload).ioThreads(localIoThreads())
+                        .build())).start();
              RawQuic.Server raw = new RawQuic.Server("127.0.0.1");
              RawQuic.Server rawTuned = new RawQuic.Server("127.0.0.1", maxUdpPayload);
              TcpTls.Server tcp = new TcpTls.Server("127.0.0.1");
@@ -231,6 +276,10 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    private int localIoThreads() {
+        return ioThreads != null ? ioThreads : ServerConfig.builder().build().ioThreads();
+    }
+
     private Direction direction() {
         return switch (direction.toLowerCase(java.util.Locale.ROOT)) {
             case "up", "upload" -> Direction.UPLOAD;
@@ -246,11 +295,19 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private InetSocketAddress address() {
-        int colon = server.lastIndexOf(':');
-        if (colon <= 0) {
-            throw new ParameterException(spec.commandLine(), "--server must be HOST:PORT");
+        return address(server, "--server");
+    }
+
+    private InetSocketAddress address(String hostPort, String option) {
+        int colon = hostPort.lastIndexOf(':');
+        try {
+            if (colon > 0) {
+                return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+            }
+        } catch (IllegalArgumentException e) {
+            // reported below
         }
-        return new InetSocketAddress(server.substring(0, colon), Integer.parseInt(server.substring(colon + 1)));
+        throw new ParameterException(spec.commandLine(), option + " must be HOST:PORT (got " + hostPort + ")");
     }
 
     private TrustConfig trustOption() {
@@ -274,6 +331,7 @@ final class BenchCommand implements Callable<Integer> {
         c.put("durationSeconds", duration.toMillis() / 1000.0);
         c.put("rounds", rounds);
         c.put("maxUdpPayload", maxUdpPayload);
+        c.put("ioThreads", localIoThreads());
         return c;
     }
 

@@ -91,6 +91,11 @@ public final class RawQuic {
          * settings for that max payload.
          */
         public Server(String host, Integer tunedPayload) throws InterruptedException {
+            this(host, 0, tunedPayload);
+        }
+
+        /** Starts on {@code host} and {@code port} (0: a free one); tuned as {@link #Server(String, Integer)}. */
+        public Server(String host, int port, Integer tunedPayload) throws InterruptedException {
             DevCertificate cert = DevCertificate.generate(Duration.ofDays(1));
             QuicSslContext ssl = QuicSslContextBuilder.forServer(cert.privateKey(), null, cert.certificate())
                     .applicationProtocols(ALPN).build();
@@ -115,7 +120,7 @@ public final class RawQuic {
                     }).build();
             group = t.newGroup(1, name(tunedPayload) + "-server");
             channel = udp(t, tunedPayload).group(group).channel(t.datagramChannel())
-                    .handler(codec).bind(host, 0).sync().channel();
+                    .handler(codec).bind(host, port).sync().channel();
         }
 
         /** The bound address. */

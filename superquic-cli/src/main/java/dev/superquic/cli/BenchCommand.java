@@ -66,8 +66,9 @@ final class BenchCommand implements Callable<Integer> {
     ClientOptions.Trust trust;
 
     @Option(names = "--target", defaultValue = "superquic",
-            description = "With --local: what to start and measure: superquic, raw-quic (Netty's UDP defaults), "
-                    + "raw-quic-tuned (superquic's UDP settings) or tcp-tls. Default: ${DEFAULT-VALUE}.")
+            description = "What to measure: superquic, raw-quic (Netty's UDP defaults), raw-quic-tuned (superquic's UDP "
+                    + "settings) or tcp-tls; baselines start here with --local, raw QUIC ones may be at --server "
+                    + "(see serve). Default: ${DEFAULT-VALUE}.")
     String target;
 
     @Option(names = "--direction", defaultValue = "up", description = "throughput: up (to discard) or down (from generate). Default: ${DEFAULT-VALUE}.")

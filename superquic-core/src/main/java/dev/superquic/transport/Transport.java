@@ -49,7 +49,7 @@ public enum Transport {
     public static final int MAX_UDP_PAYLOAD = 65_507;
     /** Most packets handed to the kernel in one GSO sendmsg. */
     static final int MAX_GSO_SEGMENTS = 16;
-    /** A GSO train or a batch read stays within one 64 KiB IP-sized buffer. */
+    /** A batch read fills about 64 KiB. */
     private static final int BATCH_BYTES = 64 * 1024;
     /** Most datagrams read in one recvmmsg. */
     private static final int MAX_READ_BATCH = 32;
@@ -81,14 +81,15 @@ public enum Transport {
 
     /**
      * The QUIC channel option value that sends with GSO (one sendmsg hands the kernel several
-     * packets, as many as fit 64 KiB, at most 16), or null where the transport has none.
+     * packets, at most 16, and no more than one IPv4 datagram's worth, which the kernel requires
+     * of a GSO send), or null where the transport has none.
      */
     public SegmentedDatagramPacketAllocator segmentedAllocator(int maxUdpPayload) {
         checkPayload(maxUdpPayload);
         if (this != EPOLL) {
             return null;
         }
-        return EpollQuicUtils.newSegmentedAllocator(Math.clamp(BATCH_BYTES / maxUdpPayload, 1, MAX_GSO_SEGMENTS));
+        return EpollQuicUtils.newSegmentedAllocator(Math.clamp(MAX_UDP_PAYLOAD / maxUdpPayload, 1, MAX_GSO_SEGMENTS));
     }
 
     private static void checkPayload(int maxUdpPayload) {

@@ -23,7 +23,7 @@ class UdpPayloadTest {
     private static final int BYTES = 4 * 1024 * 1024;
 
     @ParameterizedTest(name = "server {0}, client {1}")
-    @CsvSource({"1350, 1350", "8952, 8952", "1350, 8952", "8952, 1350", "1200, 1200"})
+    @CsvSource({"1350, 1350", "8952, 8952", "1350, 8952", "8952, 1350", "1200, 1200", "4096, 4096", "65507, 65507"})
     void echoIsIntactAndDatagramsStayWithinWhatThePeerAccepts(int serverPayload, int clientPayload)
             throws Exception {
         try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().maxUdpPayload(serverPayload).build(),

@@ -16,7 +16,8 @@ import java.io.OutputStream;
 public final class GenerateService implements StreamService {
     /** Service name. */
     public static final String NAME = "generate";
-    private static final byte[] PATTERN = new byte[64 * 1024];
+    /** One write per 128 KiB: the largest chunk a stream hands to the event loop at once. */
+    private static final byte[] PATTERN = new byte[128 * 1024];
 
     static {
         for (int i = 0; i < PATTERN.length; i++) {

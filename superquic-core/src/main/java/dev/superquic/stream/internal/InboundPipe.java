@@ -14,20 +14,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * once it is above, QUIC stops granting credit and the sender slows down. The consumer's reads
  * drain the pipe; when it falls to the low-water mark the resume action asks QUIC for more.
  *
- * <p>QUIC hands over a stream's data one packet at a time (~1.3 KB), and waking a virtual thread
- * per packet costs more CPU than the transfer. So a full-sized buffer does not wake a waiting
- * consumer: the event loop calls {@link #wakeConsumer()} once it has processed the current batch
- * of datagrams, and the consumer wakes once per batch with all of it. A smaller buffer most
- * likely ends what the peer wrote (a request, say) and wakes the consumer at once, so that it
- * answers while the event loop is still busy rather than after it went to sleep.
+ * <p>The event loop hands data over in batches ({@link #offerAll}); {@link StreamBridgeHandler}
+ * decides when, so that the pipe's lock and fields move between the two threads' cores once per
+ * batch of packets instead of once per packet.
  *
  * <p>Locks are held only for a few field updates, never across I/O or callbacks, so the event
  * loop never waits for the consumer.
  */
 public final class InboundPipe {
-    /** Buffers smaller than this wake a waiting consumer at once; larger ones at the batch end. */
-    static final int IMMEDIATE_WAKE_BELOW = 1024;
-
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final ArrayDeque<ByteBuf> buffers = new ArrayDeque<>();
@@ -43,7 +37,6 @@ public final class InboundPipe {
     private boolean paused;
     private long pausedAt;
     private boolean consumerWaiting;
-    private boolean wakeRequested;
 
     /**
      * @param capacityBytes the high-water mark: reading from QUIC stops at or above it
@@ -61,71 +54,66 @@ public final class InboundPipe {
         this.listener = listener;
     }
 
-    /** What the event loop does after an {@link #offer(ByteBuf)}. */
-    public enum OfferResult {
-        /** Keep reading; the consumer is busy, was woken, or is already due to be woken. */
-        CONTINUE,
-        /** Keep reading, and call {@link #wakeConsumer()} once the current batch is processed. */
-        CONTINUE_AND_WAKE,
-        /** Stop reading from QUIC: the pipe is full. The consumer is awake or due to be woken. */
-        PAUSE
+    /**
+     * Event loop: adds one buffer and wakes the consumer if it waits. Takes ownership of
+     * {@code buf}.
+     *
+     * @return true if the caller should keep reading from QUIC, false if it must pause
+     */
+    public boolean offer(ByteBuf buf) {
+        ArrayDeque<ByteBuf> one = new ArrayDeque<>(1);
+        one.add(buf);
+        return offerAll(one);
     }
 
     /**
-     * Event loop: adds data. Takes ownership of {@code buf}. A waiting consumer is woken here only
-     * for a small buffer or a full pipe; otherwise the result says when the caller must arrange
-     * {@link #wakeConsumer()}.
+     * Event loop: moves every buffer of {@code batch} into the pipe under one lock and wakes the
+     * consumer if it waits. Takes ownership of the buffers; {@code batch} is left empty.
+     *
+     * @return true if the caller should keep reading from QUIC, false if it must pause
      */
-    public OfferResult offer(ByteBuf buf) {
+    public boolean offerAll(ArrayDeque<ByteBuf> batch) {
         boolean pauseNow = false;
-        boolean wake = false;
+        boolean keepReading;
         lock.lock();
         try {
             if (released || finished || failure != null) {
-                buf.release();
-                return released ? OfferResult.PAUSE : OfferResult.CONTINUE;
+                releaseAll(batch);
+                return !released;
             }
-            if (buf.isReadable()) {
-                buffers.add(buf);
-                buffered += buf.readableBytes();
-                if (consumerWaiting && buf.readableBytes() < IMMEDIATE_WAKE_BELOW) {
-                    changed.signalAll();
-                } else if (consumerWaiting && !wakeRequested) {
-                    wakeRequested = true;
-                    wake = true;
+            boolean added = false;
+            ByteBuf buf;
+            while ((buf = batch.pollFirst()) != null) {
+                if (buf.isReadable()) {
+                    buffers.add(buf);
+                    buffered += buf.readableBytes();
+                    added = true;
+                } else {
+                    buf.release();
                 }
-            } else {
-                buf.release();
+            }
+            if (added && consumerWaiting) {
+                changed.signalAll();
             }
             if (buffered >= highWater && !paused) {
                 paused = true;
                 pausedAt = System.nanoTime();
                 pauseNow = true;
-                if (wakeRequested) {
-                    // A full pipe must not wait for the end of the batch.
-                    wakeRequested = false;
-                    wake = false;
-                    changed.signalAll();
-                }
             }
+            keepReading = !paused;
         } finally {
             lock.unlock();
         }
         if (pauseNow) {
             listener.paused();
-            return OfferResult.PAUSE;
         }
-        return wake ? OfferResult.CONTINUE_AND_WAKE : OfferResult.CONTINUE;
+        return keepReading;
     }
 
-    /** Event loop: wakes the consumer for the data offered since it last waited. */
-    public void wakeConsumer() {
-        lock.lock();
-        try {
-            wakeRequested = false;
-            changed.signalAll();
-        } finally {
-            lock.unlock();
+    private static void releaseAll(ArrayDeque<ByteBuf> batch) {
+        ByteBuf b;
+        while ((b = batch.pollFirst()) != null) {
+            b.release();
         }
     }
 

@@ -8,6 +8,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.quic.QuicStreamResetException;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
+import java.util.ArrayDeque;
 
 /**
  * Event-loop side of a stream: moves received buffers into the {@link InboundPipe} and reads
@@ -15,11 +16,27 @@ import java.io.IOException;
  * when it drained. (Auto-read takes many buffers per wake-up; an explicit {@code read()} per
  * buffer would also flush the whole connection each time.) The channel must be created with
  * {@code AUTO_READ=false} and {@code ALLOW_HALF_CLOSURE=true}. Never blocks.
+ *
+ * <p>Netty's QUIC codec delivers a stream's data one packet (~1.3 KB) at a time. Handing each
+ * packet to the reading thread on its own would wake it, and move the pipe's lock between the
+ * two threads' cores, once per packet. Full-sized buffers are therefore collected here and handed
+ * over together by a task that the event loop runs after it has processed the current batch of
+ * datagrams (or once {@link #PUBLISH_AT} bytes are collected). A smaller buffer most likely ends
+ * what the peer wrote (a request, say) and is handed over at once, so that the reader answers
+ * while the event loop is still awake rather than after it went to sleep.
  */
 public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
+    /** Buffers smaller than this are handed to the reader at once, with what was collected. */
+    static final int SMALL_BUFFER = 1024;
+    /** Collected bytes that are handed over without waiting for the end of the batch. */
+    static final int PUBLISH_AT = 64 * 1024;
+
     private final InboundPipe pipe;
     private final OutboundGate gate;
     private final StreamMeter meter;
+    private final ArrayDeque<ByteBuf> collected = new ArrayDeque<>();
+    private int collectedBytes;
+    private boolean publishScheduled;
 
     /** Creates the bridge for one stream. */
     public StreamBridgeHandler(InboundPipe pipe, OutboundGate gate, StreamMeter meter) {
@@ -32,6 +49,11 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         // Streams are created with auto-read off so that nothing is read before this handler exists.
         ctx.channel().config().setAutoRead(true);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releaseCollected();
     }
 
     /**
@@ -53,22 +75,40 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
-        meter.received(buf.readableBytes());
-        switch (pipe.offer(buf)) {
-            case CONTINUE -> { }
-            // A task runs after the event loop has processed all datagrams of this wake-up, so
-            // the consumer wakes once per batch of packets rather than once per packet.
-            case CONTINUE_AND_WAKE -> ctx.executor().execute(pipe::wakeConsumer);
+        int n = buf.readableBytes();
+        meter.received(n);
+        collected.add(buf);
+        collectedBytes += n;
+        if (n < SMALL_BUFFER || collectedBytes >= PUBLISH_AT) {
+            publish(ctx);
+        } else if (!publishScheduled) {
+            // Tasks run after the event loop has processed all datagrams of this wake-up.
+            publishScheduled = true;
+            ctx.executor().execute(() -> {
+                publishScheduled = false;
+                publish(ctx);
+            });
+        }
+    }
+
+    /** Hands the collected buffers to the pipe; pauses reading if that filled it. */
+    private void publish(ChannelHandlerContext ctx) {
+        if (collected.isEmpty()) {
+            return;
+        }
+        collectedBytes = 0;
+        if (!pipe.offerAll(collected)) {
             // The consumer fell behind: stop reading, so QUIC stops extending the peer's credit.
-            // This also ends the current read loop after this buffer: the bound is exceeded by
-            // one buffer at most.
-            case PAUSE -> ctx.channel().config().setAutoRead(false);
+            // This also ends the current read loop: the pipe's bound is exceeded by at most
+            // what was collected (under PUBLISH_AT plus one buffer).
+            ctx.channel().config().setAutoRead(false);
         }
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
+            publish(ctx);
             pipe.finish();
         }
         ReferenceCountUtil.release(evt);
@@ -80,15 +120,27 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
                 ? new StreamResetException("stream reset by peer (code " + reset.applicationProtocolCode() + ")",
                         reset.applicationProtocolCode(), cause)
                 : new StreamResetException("stream failed: " + cause, -1, cause);
+        releaseCollected();
         pipe.fail(failure);
         gate.fail(failure);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        // Data collected before the peer's FIN was handed over with the FIN; what is left here
+        // belongs to a stream that ended without one.
+        releaseCollected();
         StreamResetException closed = new StreamResetException("stream closed before it finished", -1, null);
         pipe.fail(closed);
         gate.fail(closed);
         ctx.fireChannelInactive();
+    }
+
+    private void releaseCollected() {
+        ByteBuf b;
+        while ((b = collected.pollFirst()) != null) {
+            b.release();
+        }
+        collectedBytes = 0;
     }
 }

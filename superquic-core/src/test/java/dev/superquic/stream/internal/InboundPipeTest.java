@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.superquic.stream.StreamResetException;
-import dev.superquic.stream.internal.InboundPipe.OfferResult;
 import io.netty.buffer.Unpooled;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -24,8 +23,8 @@ class InboundPipeTest {
                 pauses.incrementAndGet();
             }
         });
-        assertThat(pipe.offer(Unpooled.wrappedBuffer(new byte[60]))).isEqualTo(OfferResult.CONTINUE);
-        assertThat(pipe.offer(Unpooled.wrappedBuffer(new byte[60]))).isEqualTo(OfferResult.PAUSE);
+        assertThat(pipe.offer(Unpooled.wrappedBuffer(new byte[60]))).isTrue();
+        assertThat(pipe.offer(Unpooled.wrappedBuffer(new byte[60]))).isFalse();
         assertThat(pauses).hasValue(1);
         byte[] dst = new byte[30];
         pipe.read(dst, 0, 30);
@@ -62,44 +61,52 @@ class InboundPipeTest {
         InboundPipe pipe = new InboundPipe(1024, () -> { }, StreamMeter.NONE);
         pipe.release();
         var buf = Unpooled.directBuffer(4).writeInt(1);
-        assertThat(pipe.offer(buf)).isEqualTo(OfferResult.PAUSE);
+        assertThat(pipe.offer(buf)).isFalse();
         assertThat(buf.refCnt()).isZero();
     }
 
     @Test
-    void fullSizedBuffersWakeTheConsumerOncePerBatch() throws Exception {
+    void aBatchReachesAWaitingConsumerInOneRead() throws Exception {
         InboundPipe pipe = new InboundPipe(64 * 1024, () -> { }, StreamMeter.NONE);
         CompletableFuture<Integer> read = startReader(pipe, 16 * 1024);
-        assertThat(pipe.offer(packet())).isEqualTo(OfferResult.CONTINUE_AND_WAKE);
-        assertThat(pipe.offer(packet())).as("a wake-up is already due").isEqualTo(OfferResult.CONTINUE);
-        assertThat(read).as("full-sized buffers alone do not wake the consumer").isNotDone();
-        pipe.wakeConsumer();
-        assertThat(read.get(10, TimeUnit.SECONDS)).as("the whole batch in one read").isEqualTo(2 * packet().readableBytes());
+        java.util.ArrayDeque<io.netty.buffer.ByteBuf> batch = new java.util.ArrayDeque<>();
+        batch.add(Unpooled.wrappedBuffer(new byte[1300]));
+        batch.add(Unpooled.wrappedBuffer(new byte[1300]));
+        batch.add(Unpooled.EMPTY_BUFFER);
+        assertThat(pipe.offerAll(batch)).isTrue();
+        assertThat(batch).isEmpty();
+        assertThat(read.get(10, TimeUnit.SECONDS)).isEqualTo(2600);
         pipe.release();
     }
 
     @Test
-    void smallBufferWakesTheConsumerAtOnce() throws Exception {
-        InboundPipe pipe = new InboundPipe(64 * 1024, () -> { }, StreamMeter.NONE);
-        CompletableFuture<Integer> read = startReader(pipe, 16 * 1024);
-        assertThat(pipe.offer(Unpooled.wrappedBuffer(new byte[64]))).isEqualTo(OfferResult.CONTINUE);
-        assertThat(read.get(10, TimeUnit.SECONDS)).isEqualTo(64);
+    void aBatchThatFillsThePipePausesReading() {
+        AtomicInteger pauses = new AtomicInteger();
+        InboundPipe pipe = new InboundPipe(2000, () -> { }, new StreamMeter() {
+            @Override
+            public void paused() {
+                pauses.incrementAndGet();
+            }
+        });
+        java.util.ArrayDeque<io.netty.buffer.ByteBuf> batch = new java.util.ArrayDeque<>();
+        batch.add(Unpooled.wrappedBuffer(new byte[1300]));
+        batch.add(Unpooled.wrappedBuffer(new byte[1300]));
+        assertThat(pipe.offerAll(batch)).isFalse();
+        assertThat(pauses).hasValue(1);
+        assertThat(pipe.isPaused()).isTrue();
         pipe.release();
     }
 
     @Test
-    void waitingConsumerIsWokenAtOnceWhenThePipeFills() throws Exception {
-        InboundPipe pipe = new InboundPipe(2 * packet().readableBytes(), () -> { }, StreamMeter.NONE);
-        CompletableFuture<Integer> read = startReader(pipe, 16 * 1024);
-        assertThat(pipe.offer(packet())).isEqualTo(OfferResult.CONTINUE_AND_WAKE);
-        assertThat(pipe.offer(packet())).isEqualTo(OfferResult.PAUSE);
-        assertThat(read.get(10, TimeUnit.SECONDS)).isEqualTo(2 * packet().readableBytes());
-        pipe.release();
-    }
-
-    /** A full-sized packet's worth of stream data. */
-    private static io.netty.buffer.ByteBuf packet() {
-        return Unpooled.wrappedBuffer(new byte[1300]);
+    void aBatchOfferedAfterAFailureIsFreed() {
+        InboundPipe pipe = new InboundPipe(1024, () -> { }, StreamMeter.NONE);
+        pipe.fail(new StreamResetException("reset", 5, null));
+        var buf = Unpooled.directBuffer(4).writeInt(1);
+        java.util.ArrayDeque<io.netty.buffer.ByteBuf> batch = new java.util.ArrayDeque<>();
+        batch.add(buf);
+        pipe.offerAll(batch);
+        assertThat(buf.refCnt()).isZero();
+        assertThat(batch).isEmpty();
     }
 
     /** Starts a virtual-thread read and returns once it waits in the pipe. */

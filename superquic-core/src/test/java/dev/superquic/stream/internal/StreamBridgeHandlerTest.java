@@ -1,0 +1,93 @@
+package dev.superquic.stream.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The bridge's batching, on Netty's embedded channel (a plain test channel, not a QUIC type):
+ * what reaches the pipe, and when.
+ */
+class StreamBridgeHandlerTest {
+    private final InboundPipe pipe = new InboundPipe(256 * 1024, () -> { }, StreamMeter.NONE);
+    private final EmbeddedChannel channel = new EmbeddedChannel(
+            new StreamBridgeHandler(pipe, new OutboundGate(1024, Duration.ofSeconds(5)), StreamMeter.NONE));
+
+    @Test
+    void fullSizedBuffersReachThePipeWhenTheBatchEnds() {
+        read(channel, packet(), packet());
+        assertThat(pipe.bufferedBytes()).as("collected until the event loop's tasks run").isZero();
+        channel.runPendingTasks();
+        assertThat(pipe.bufferedBytes()).isEqualTo(2600);
+        close();
+    }
+
+    @Test
+    void aSmallBufferIsHandedOverAtOnceWithWhatCameBefore() {
+        read(channel, packet(), Unpooled.wrappedBuffer(new byte[64]));
+        assertThat(pipe.bufferedBytes()).isEqualTo(1364);
+        close();
+    }
+
+    @Test
+    void enoughCollectedBytesAreHandedOverWithoutWaitingForTheBatchEnd() {
+        for (int i = 0; i < StreamBridgeHandler.PUBLISH_AT / 1300 + 1; i++) {
+            read(channel, packet());
+        }
+        assertThat(pipe.bufferedBytes()).isGreaterThanOrEqualTo(StreamBridgeHandler.PUBLISH_AT);
+        close();
+    }
+
+    @Test
+    void theFinHandsOverCollectedDataFirst() throws Exception {
+        read(channel, packet());
+        channel.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+        byte[] dst = new byte[4096];
+        assertThat(pipe.read(dst, 0, dst.length)).isEqualTo(1300);
+        assertThat(pipe.read(dst, 0, dst.length)).isEqualTo(-1);
+        close();
+    }
+
+    @Test
+    void aFullPipeTurnsAutoReadOff() {
+        InboundPipe small = new InboundPipe(2000, () -> { }, StreamMeter.NONE);
+        EmbeddedChannel ch = new EmbeddedChannel(
+                new StreamBridgeHandler(small, new OutboundGate(1024, Duration.ofSeconds(5)), StreamMeter.NONE));
+        assertThat(ch.config().isAutoRead()).isTrue();
+        read(ch, packet(), packet());
+        ch.runPendingTasks();
+        assertThat(ch.config().isAutoRead()).isFalse();
+        small.release();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void collectedDataOfAStreamThatDiesIsFreed() {
+        ByteBuf buf = packet();
+        read(channel, buf);
+        channel.close();
+        assertThat(buf.refCnt()).isZero();
+        pipe.release();
+    }
+
+    /** Delivers reads as the event loop does, without running its tasks (unlike writeInbound). */
+    private static void read(EmbeddedChannel ch, ByteBuf... bufs) {
+        for (ByteBuf b : bufs) {
+            ch.pipeline().fireChannelRead(b);
+        }
+    }
+
+    private void close() {
+        pipe.release();
+        channel.finishAndReleaseAll();
+    }
+
+    private static ByteBuf packet() {
+        return Unpooled.directBuffer(1300).writeZero(1300);
+    }
+}

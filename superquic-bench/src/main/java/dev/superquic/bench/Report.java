@@ -8,8 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /** Tables for people and JSON for machines. */
@@ -41,7 +44,7 @@ public final class Report {
         List<Summary> out = new ArrayList<>();
         byScenario.forEach((scenario, byTarget) -> {
             // Every figure any target reported; a target without a figure has no cell for it.
-            java.util.Set<String> figures = new java.util.LinkedHashSet<>();
+            Set<String> figures = new LinkedHashSet<>();
             byTarget.values().forEach(runs -> runs.forEach(r -> figures.addAll(r.figures().keySet())));
             for (String figure : figures) {
                 Map<String, double[]> stats = new LinkedHashMap<>();
@@ -89,7 +92,7 @@ public final class Report {
 
     /** The comparison table: a column per target (superquic first), then the ratios. */
     public static String comparison(List<Summary> summaries) {
-        java.util.Set<String> targets = new java.util.LinkedHashSet<>(List.of("superquic"));
+        Set<String> targets = new LinkedHashSet<>(List.of("superquic"));
         summaries.forEach(s -> targets.addAll(s.stats().keySet()));
         StringBuilder b = new StringBuilder(String.format("%-22s %-16s", "scenario", "figure"));
         targets.forEach(t -> b.append(String.format(" %-26s", t)));

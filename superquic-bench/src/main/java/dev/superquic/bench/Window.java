@@ -1,5 +1,10 @@
 package dev.superquic.bench;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -16,9 +21,9 @@ final class Window {
     private volatile boolean stopped;
     private long cpuAtStart;
     private long cpuMeasured = -1;
-    private java.util.Map<String, Long> loopCpuAtStart = java.util.Map.of();
+    private Map<String, Long> loopCpuAtStart = Map.of();
     private long startedAt;
-    private final java.util.Map<String, Double> loopBusy = new java.util.TreeMap<>();
+    private final Map<String, Double> loopBusy = new TreeMap<>();
 
     void count(long n) {
         total.add(n);
@@ -73,14 +78,14 @@ final class Window {
      * How busy each event loop of a server in this process was while measuring (% of one core),
      * by thread name: shows whether connections spread over the loops ({@code --io-threads}).
      */
-    java.util.Map<String, Double> serverLoopBusy() {
+    Map<String, Double> serverLoopBusy() {
         return loopBusy;
     }
 
     /** CPU time of the threads of superquic servers' event loops in this process, by name. */
-    private static java.util.Map<String, Long> serverLoopCpuNanos() {
-        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-        java.util.Map<String, Long> cpu = new java.util.HashMap<>();
+    private static Map<String, Long> serverLoopCpuNanos() {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        Map<String, Long> cpu = new HashMap<>();
         for (Thread t : Thread.getAllStackTraces().keySet()) {
             if (t.getName().startsWith("superquic-io-")) {
                 long nanos = mx.getThreadCpuTime(t.threadId());
@@ -94,15 +99,15 @@ final class Window {
 
     /**
      * CPU time this process used while measuring (every thread: with a server in the process,
-     * both ends), or -1 where the JVM cannot tell. Unlike rates, this barely moves when other
-     * work competes for the cores, so it is the steadier figure for comparing costs.
+     * both ends), or -1 where the JVM cannot tell. Per unit of work it says what a result cost,
+     * which a rate alone does not: a rate also rises when more CPU happened to be free.
      */
     long cpuNanos() {
         return cpuMeasured;
     }
 
     private static long processCpuNanos() {
-        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        if (ManagementFactory.getOperatingSystemMXBean()
                 instanceof com.sun.management.OperatingSystemMXBean os) {
             return os.getProcessCpuTime();
         }

@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -196,7 +197,7 @@ final class BenchCommand implements Callable<Integer> {
             spec.commandLine().getOut().println(target + " listening on udp " + raw.address().getHostString() + ":"
                     + raw.address().getPort());
             spec.commandLine().getOut().flush();
-            new java.util.concurrent.CountDownLatch(1).await(); // until SIGTERM / Ctrl-C ends the process
+            new CountDownLatch(1).await(); // until SIGTERM / Ctrl-C ends the process
         }
         return 0;
     }

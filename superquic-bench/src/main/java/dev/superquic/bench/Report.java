@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;

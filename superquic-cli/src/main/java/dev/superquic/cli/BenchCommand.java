@@ -42,8 +42,8 @@ import picocli.CommandLine.Model.CommandSpec;
         description = {"Measure superquic. SCENARIO is throughput, rpc, connect, resume, idle, compare or serve.",
             "compare runs throughput (up and down), rpc and connect against superquic, raw Netty QUIC (with",
             "Netty's UDP defaults and with superquic's) and TCP + TLS 1.3, all started in this process,",
-            "alternating targets over --rounds rounds, and prints medians, spread and superquic's ratio",
-            "to each baseline.",
+            "alternating targets over --rounds recorded rounds (after one unrecorded warm-up round), and",
+            "prints medians, spread and superquic's ratio to each baseline.",
             "Other scenarios run against --server (with a trust option) or a server started here (--local).",
             "serve starts a raw QUIC baseline server (--target raw-quic or raw-quic-tuned) on --bind until",
             "stopped, so that a baseline, like superquic's own server, can run in a process of its own."})
@@ -264,15 +264,18 @@ final class BenchCommand implements Callable<Integer> {
              RawQuic.ClientTarget rawTunedTarget = new RawQuic.ClientTarget(rawTuned.address(), maxUdpPayload);
              TcpTls.ClientTarget tcpTarget = new TcpTls.ClientTarget(tcp.address())) {
             List<Target> targets = List.of(sqTarget, rawTarget, rawTunedTarget, tcpTarget);
-            for (int round = 0; round < rounds; round++) {
+            // Round 0 is not recorded: it lets the JIT compile every target's code paths, which
+            // otherwise takes seconds and falls on whichever target runs first.
+            for (int round = 0; round <= rounds; round++) {
                 // Rotate the order each round so no target always runs first (or warmest).
                 List<Target> order = new ArrayList<>(targets);
                 java.util.Collections.rotate(order, round);
+                List<BenchResult> sink = round == 0 ? new ArrayList<>() : results;
                 for (Target t : order) {
-                    results.add(Scenarios.throughput(t, Direction.UPLOAD, o));
-                    results.add(Scenarios.throughput(t, Direction.DOWNLOAD, o));
-                    results.add(Scenarios.rpc(t, o));
-                    results.add(Scenarios.connect(t, o));
+                    sink.add(Scenarios.throughput(t, Direction.UPLOAD, o));
+                    sink.add(Scenarios.throughput(t, Direction.DOWNLOAD, o));
+                    sink.add(Scenarios.rpc(t, o));
+                    sink.add(Scenarios.connect(t, o));
                 }
             }
         }

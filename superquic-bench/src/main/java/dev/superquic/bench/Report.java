@@ -91,8 +91,12 @@ public final class Report {
 
     /** The comparison table: a column per target (superquic first), then the ratios. */
     public static String comparison(List<Summary> summaries) {
-        Set<String> targets = new LinkedHashSet<>(List.of("superquic"));
-        summaries.forEach(s -> targets.addAll(s.stats().keySet()));
+        Set<String> seen = new LinkedHashSet<>();
+        summaries.forEach(s -> seen.addAll(s.stats().keySet()));
+        // superquic and the usual baselines in a fixed order, then anything else as it came.
+        Set<String> targets = new LinkedHashSet<>(List.of("superquic", "raw-quic", "raw-quic-tuned", "tcp-tls"));
+        targets.retainAll(seen);
+        targets.addAll(seen);
         StringBuilder b = new StringBuilder(String.format("%-22s %-16s", "scenario", "figure"));
         targets.forEach(t -> b.append(String.format(" %-26s", t)));
         b.append(" ratios").append(System.lineSeparator());

@@ -30,7 +30,8 @@ public final class InboundPipe {
     private final Runnable resumeReading;
     private final StreamMeter listener;
 
-    private long buffered;
+    /** Written under the lock; volatile so that {@link #wouldFill} may read it without. */
+    private volatile long buffered;
     private boolean finished;
     private boolean released;
     private IOException failure;
@@ -108,6 +109,15 @@ public final class InboundPipe {
             listener.paused();
         }
         return keepReading;
+    }
+
+    /**
+     * Event loop: whether {@code more} bytes would bring the pipe to its bound. Read without the
+     * lock: only the event loop adds bytes, so a stale value can only be too high, which makes the
+     * caller hand data over early, never late.
+     */
+    public boolean wouldFill(long more) {
+        return buffered + more >= highWater;
     }
 
     private static void releaseAll(ArrayDeque<ByteBuf> batch) {

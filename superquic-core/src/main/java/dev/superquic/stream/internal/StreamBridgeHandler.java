@@ -18,12 +18,13 @@ import java.util.ArrayDeque;
  * {@code AUTO_READ=false} and {@code ALLOW_HALF_CLOSURE=true}. Never blocks.
  *
  * <p>Netty's QUIC codec delivers a stream's data one packet (~1.3 KB) at a time. Handing each
- * packet to the reading thread on its own would wake it, and move the pipe's lock between the
- * two threads' cores, once per packet. Full-sized buffers are therefore collected here and handed
- * over together by a task that the event loop runs after it has processed the current batch of
- * datagrams (or once {@link #PUBLISH_AT} bytes are collected). A smaller buffer most likely ends
- * what the peer wrote (a request, say) and is handed over at once, so that the reader answers
- * while the event loop is still awake rather than after it went to sleep.
+ * packet to the reading thread on its own would wake it, and move the pipe's lock between the two
+ * threads' cores, once per packet. Full-sized buffers are therefore collected here and handed over
+ * together by a task that the event loop runs after it has processed the current batch of
+ * datagrams (or once {@link #PUBLISH_AT} bytes are collected, or the pipe would be full). A
+ * smaller buffer most likely ends what the peer wrote (a request, say) and is handed over at once,
+ * so that the reader answers while the event loop is still awake rather than after it went to
+ * sleep.
  */
 public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
     /** Buffers smaller than this are handed to the reader at once, with what was collected. */
@@ -79,7 +80,8 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
         meter.received(n);
         collected.add(buf);
         collectedBytes += n;
-        if (n < SMALL_BUFFER || collectedBytes >= PUBLISH_AT) {
+        // Handing over at the pipe's bound keeps it exceeded by at most this one buffer.
+        if (n < SMALL_BUFFER || collectedBytes >= PUBLISH_AT || pipe.wouldFill(collectedBytes)) {
             publish(ctx);
         } else if (!publishScheduled) {
             // Tasks run after the event loop has processed all datagrams of this wake-up.
@@ -99,8 +101,8 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
         collectedBytes = 0;
         if (!pipe.offerAll(collected)) {
             // The consumer fell behind: stop reading, so QUIC stops extending the peer's credit.
-            // This also ends the current read loop: the pipe's bound is exceeded by at most
-            // what was collected (under PUBLISH_AT plus one buffer).
+            // This also ends the current read loop: the pipe's bound is exceeded by one buffer
+            // at most.
             ctx.channel().config().setAutoRead(false);
         }
     }

@@ -54,13 +54,15 @@ class StreamBridgeHandlerTest {
     }
 
     @Test
-    void aFullPipeTurnsAutoReadOff() {
+    void dataThatWouldFillThePipeIsHandedOverAtOnceAndPausesReading() {
         InboundPipe small = new InboundPipe(2000, () -> { }, StreamMeter.NONE);
         EmbeddedChannel ch = new EmbeddedChannel(
                 new StreamBridgeHandler(small, new OutboundGate(1024, Duration.ofSeconds(5)), StreamMeter.NONE));
         assertThat(ch.config().isAutoRead()).isTrue();
-        read(ch, packet(), packet());
-        ch.runPendingTasks();
+        read(ch, packet());
+        assertThat(small.bufferedBytes()).as("collected: the pipe has room").isZero();
+        read(ch, packet());
+        assertThat(small.bufferedBytes()).as("handed over as soon as the pipe would fill").isEqualTo(2600);
         assertThat(ch.config().isAutoRead()).isFalse();
         small.release();
         ch.finishAndReleaseAll();

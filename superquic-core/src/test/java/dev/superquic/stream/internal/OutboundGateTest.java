@@ -45,14 +45,14 @@ class OutboundGateTest {
 
     @Test
     void progressAboveTheWakeMarkKeepsTheWriterFromTimingOut() throws Exception {
-        OutboundGate gate = new OutboundGate(100, Duration.ofMillis(300));
+        OutboundGate gate = new OutboundGate(100, Duration.ofMillis(500));
         gate.acquire(100);
         // Needs 40 or fewer in flight, so it waits past the wake mark (50).
         CompletableFuture<Void> writer = acquireInBackground(gate, 60);
-        // A slow peer: a byte every 25 ms takes 1.5 s to free 60 bytes: three stall timeouts.
+        // A slow peer: a byte every 25 ms takes 1.5 s to free 60 bytes, three stall timeouts.
         try (ScheduledExecutorService peer = Executors.newSingleThreadScheduledExecutor()) {
             peer.scheduleAtFixedRate(() -> gate.release(1), 25, 25, TimeUnit.MILLISECONDS);
-            Awaitility.await().during(Duration.ofMillis(900)).atMost(Duration.ofSeconds(5))
+            Awaitility.await().during(Duration.ofMillis(1200)).atMost(Duration.ofSeconds(5))
                     .until(() -> !writer.isDone());
             peer.shutdownNow();
         }

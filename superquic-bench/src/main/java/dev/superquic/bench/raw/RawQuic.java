@@ -22,6 +22,7 @@ import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicStreamType;
+import io.netty.handler.codec.quic.SegmentedDatagramPacketAllocator;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -72,7 +73,7 @@ public final class RawQuic {
     }
 
     /** GSO as superquic sends, when tuned and the transport has it; else null. */
-    static io.netty.handler.codec.quic.SegmentedDatagramPacketAllocator gso(Transport t, Integer tunedPayload) {
+    static SegmentedDatagramPacketAllocator gso(Transport t, Integer tunedPayload) {
         return tunedPayload == null ? null : t.segmentedAllocator(tunedPayload);
     }
 
@@ -101,8 +102,9 @@ public final class RawQuic {
                     .applicationProtocols(ALPN).build();
             Transport t = Transport.best();
             QuicServerCodecBuilder builder = codec(new QuicServerCodecBuilder(), tunedPayload);
-            if (gso(t, tunedPayload) != null) {
-                builder.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, gso(t, tunedPayload));
+            var gso = gso(t, tunedPayload);
+            if (gso != null) {
+                builder.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, gso);
             }
             ChannelHandler codec = builder.sslContext(ssl)
                     .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
@@ -173,8 +175,9 @@ public final class RawQuic {
                     .handler(codec).bind(0).sync().channel();
             try {
                 var bootstrap = QuicChannel.newBootstrap(udp);
-                if (gso(transport, tunedPayload) != null) {
-                    bootstrap.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, gso(transport, tunedPayload));
+                var gso = gso(transport, tunedPayload);
+                if (gso != null) {
+                    bootstrap.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, gso);
                 }
                 QuicChannel quic = bootstrap.handler(new ChannelInboundHandlerAdapter())
                         .streamHandler(new ChannelInboundHandlerAdapter()).remoteAddress(server)

@@ -92,9 +92,9 @@ public final class Link {
         QuicChannel quic;
         try {
             var bootstrap = QuicChannel.newBootstrap(udp);
-            if (transport.segmentedAllocator(config.maxUdpPayload()) != null) {
-                bootstrap.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR,
-                        transport.segmentedAllocator(config.maxUdpPayload()));
+            var gso = transport.segmentedAllocator(config.maxUdpPayload());
+            if (gso != null) {
+                bootstrap.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, gso);
             }
             quic = await(bootstrap
                     .handler(handler)

@@ -68,9 +68,9 @@ public final class TransportHost implements AutoCloseable {
                 .streamHandler(new StreamInitializer(runtime));
         Transport transport = Transport.best();
         Transport.maxUdpPayload(codecs, config.maxUdpPayload());
-        if (transport.segmentedAllocator(config.maxUdpPayload()) != null) {
-            codecs.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR,
-                    transport.segmentedAllocator(config.maxUdpPayload()));
+        var gso = transport.segmentedAllocator(config.maxUdpPayload());
+        if (gso != null) {
+            codecs.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, gso);
         }
         // One UDP socket and event loop per thread. All QUIC connections of a socket live on its
         // loop, so several SO_REUSEPORT sockets are what lets the server use every core; the

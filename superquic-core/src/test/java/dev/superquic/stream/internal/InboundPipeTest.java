@@ -4,9 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.superquic.stream.StreamResetException;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.buffer.UnpooledHeapByteBuf;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
@@ -107,6 +111,85 @@ class InboundPipeTest {
         pipe.offerAll(batch);
         assertThat(buf.refCnt()).isZero();
         assertThat(batch).isEmpty();
+    }
+
+    @Test
+    void theEventLoopDoesNotWaitWhileAReadCopies() throws Exception {
+        InboundPipe pipe = new InboundPipe(64 * 1024, () -> { }, StreamMeter.NONE);
+        CountDownLatch copying = new CountDownLatch(1);
+        CountDownLatch finishCopy = new CountDownLatch(1);
+        pipe.offer(new SlowCopyBuffer(new byte[100], copying, finishCopy));
+        CompletableFuture<Integer> read = CompletableFuture.supplyAsync(() -> {
+            try {
+                return pipe.read(new byte[100], 0, 100);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, runnable -> Thread.ofVirtual().start(runnable));
+        try {
+            assertThat(copying.await(10, TimeUnit.SECONDS)).isTrue();
+            // The read is now copying; an offer from the event loop must not wait for it.
+            CompletableFuture<Boolean> offer = CompletableFuture.supplyAsync(
+                    () -> pipe.offer(Unpooled.wrappedBuffer(new byte[10])), runnable -> new Thread(runnable).start());
+            assertThat(offer.get(10, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            finishCopy.countDown();
+        }
+        assertThat(read.get(10, TimeUnit.SECONDS)).isEqualTo(100);
+        assertThat(pipe.bufferedBytes()).isEqualTo(10);
+        pipe.release();
+    }
+
+    @Test
+    void buffersAReadTookOverAreFreedOnRelease() throws Exception {
+        InboundPipe pipe = new InboundPipe(1024, () -> { }, StreamMeter.NONE);
+        var first = Unpooled.directBuffer(4).writeInt(1);
+        var second = Unpooled.directBuffer(4).writeInt(2);
+        pipe.offer(first);
+        pipe.offer(second);
+        assertThat(pipe.read(new byte[2], 0, 2)).isEqualTo(2);
+        assertThat(pipe.bufferedBytes()).isEqualTo(6);
+        pipe.release();
+        assertThat(first.refCnt()).isZero();
+        assertThat(second.refCnt()).isZero();
+        assertThatThrownBy(() -> pipe.read(new byte[4], 0, 4)).isInstanceOf(StreamResetException.class);
+    }
+
+    @Test
+    void buffersAReadTookOverAreFreedOnFailure() throws Exception {
+        InboundPipe pipe = new InboundPipe(1024, () -> { }, StreamMeter.NONE);
+        var buf = Unpooled.directBuffer(8).writeLong(1);
+        pipe.offer(buf);
+        assertThat(pipe.read(new byte[2], 0, 2)).isEqualTo(2);
+        pipe.fail(new StreamResetException("reset", 5, null));
+        assertThat(buf.refCnt()).isZero();
+        assertThatThrownBy(() -> pipe.read(new byte[4], 0, 4)).isInstanceOf(StreamResetException.class);
+    }
+
+    /** A heap buffer whose copy-out blocks until told to go on, to catch a read copying. */
+    private static final class SlowCopyBuffer extends UnpooledHeapByteBuf {
+        private final CountDownLatch copying;
+        private final CountDownLatch finishCopy;
+
+        SlowCopyBuffer(byte[] content, CountDownLatch copying, CountDownLatch finishCopy) {
+            super(UnpooledByteBufAllocator.DEFAULT, content, content.length);
+            this.copying = copying;
+            this.finishCopy = finishCopy;
+        }
+
+        @Override
+        public ByteBuf getBytes(int index, byte[] dst, int dstIndex, int length) {
+            copying.countDown();
+            try {
+                if (!finishCopy.await(20, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("copy never allowed to finish");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            return super.getBytes(index, dst, dstIndex, length);
+        }
     }
 
     /** Starts a virtual-thread read and returns once it waits in the pipe. */

@@ -203,10 +203,19 @@ public final class Scenarios {
         return 0;
     }
 
-    /** Process CPU microseconds per unit of work, when the JVM reports CPU time. */
+    /**
+     * Process CPU microseconds per unit of work, when the JVM reports CPU time, and the share of
+     * it of the server loops, client loops and virtual threads ({@code name + " " + role}).
+     */
     private static void putCpu(Map<String, Double> f, String name, Window w, double units) {
         if (w.cpuNanos() >= 0 && units > 0) {
             f.put(name, w.cpuNanos() / 1000.0 / units);
+            for (Window.ThreadRole role : Window.ThreadRole.values()) {
+                Long nanos = w.cpuNanosByRole().get(role);
+                if (nanos != null && nanos > 0) {
+                    f.put(name + " " + role.label, nanos / 1000.0 / units);
+                }
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package dev.superquic.bench;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -21,9 +22,39 @@ final class Window {
     private volatile boolean stopped;
     private long cpuAtStart;
     private long cpuMeasured = -1;
-    private Map<String, Long> loopCpuAtStart = Map.of();
+    private Map<String, Long> threadCpuAtStart = Map.of();
     private long startedAt;
     private final Map<String, Double> loopBusy = new TreeMap<>();
+    private final Map<ThreadRole, Long> cpuByRole = new EnumMap<>(ThreadRole.class);
+
+    /** What a thread of the process does, told by its name. */
+    enum ThreadRole {
+        /** Event loops of local servers: superquic's and the baselines'. */
+        SERVER_LOOP("server loop"),
+        /** Event loops of the clients. */
+        CLIENT_LOOP("client loop"),
+        /** Carriers of virtual threads: services, the bench's workers, the clients' callers. */
+        VIRTUAL_THREADS("virtual threads");
+
+        final String label;
+
+        ThreadRole(String label) {
+            this.label = label;
+        }
+
+        static ThreadRole of(String threadName) {
+            if (threadName.startsWith("superquic-io-") || threadName.contains("-server")) {
+                return SERVER_LOOP;
+            }
+            if (threadName.startsWith("superquic-client") || threadName.contains("-client")) {
+                return CLIENT_LOOP;
+            }
+            if (threadName.startsWith("ForkJoinPool-")) {
+                return VIRTUAL_THREADS;
+            }
+            return null;
+        }
+    }
 
     void count(long n) {
         total.add(n);
@@ -55,7 +86,7 @@ final class Window {
     void startMeasuring() {
         latencies.reset();
         cpuAtStart = processCpuNanos();
-        loopCpuAtStart = serverLoopCpuNanos();
+        threadCpuAtStart = threadCpuNanos();
         startedAt = System.nanoTime();
         measuring = true;
     }
@@ -66,12 +97,24 @@ final class Window {
         long now = processCpuNanos();
         cpuMeasured = now < 0 || cpuAtStart < 0 ? -1 : now - cpuAtStart;
         double elapsed = System.nanoTime() - startedAt;
-        serverLoopCpuNanos().forEach((name, cpu) -> {
-            Long before = loopCpuAtStart.get(name);
-            if (before != null) {
-                loopBusy.put(name, 100.0 * (cpu - before) / elapsed);
+        threadCpuNanos().forEach((name, cpu) -> {
+            long used = cpu - threadCpuAtStart.getOrDefault(name, 0L);
+            if (name.startsWith("superquic-io-") && threadCpuAtStart.containsKey(name)) {
+                loopBusy.put(name, 100.0 * used / elapsed);
+            }
+            ThreadRole role = ThreadRole.of(name);
+            if (role != null) {
+                cpuByRole.merge(role, used, Long::sum);
             }
         });
+    }
+
+    /**
+     * CPU time used while measuring by the threads of each role, where the JVM tells thread CPU
+     * time: shows which side and which layer a result's CPU went to.
+     */
+    Map<ThreadRole, Long> cpuNanosByRole() {
+        return cpuByRole;
     }
 
     /**
@@ -82,12 +125,12 @@ final class Window {
         return loopBusy;
     }
 
-    /** CPU time of the threads of superquic servers' event loops in this process, by name. */
-    private static Map<String, Long> serverLoopCpuNanos() {
+    /** CPU time of every platform thread of this process, by name (names are unique here). */
+    private static Map<String, Long> threadCpuNanos() {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         Map<String, Long> cpu = new HashMap<>();
         for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().startsWith("superquic-io-")) {
+            if (!t.isVirtual()) {
                 long nanos = mx.getThreadCpuTime(t.threadId());
                 if (nanos >= 0) {
                     cpu.put(t.getName(), nanos);

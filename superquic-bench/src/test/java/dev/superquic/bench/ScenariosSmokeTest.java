@@ -36,6 +36,11 @@ class ScenariosSmokeTest {
                 BenchResult up = Scenarios.throughput(t, Scenarios.Direction.UPLOAD, QUICK);
                 assertThat(up.figure("MB/s")).as(t.name()).isPositive();
                 assertThat(up.figure("CPU us/MB")).as(t.name()).isPositive();
+                assertThat(up.figure("CPU us/MB server loop")).as(t.name()).isPositive();
+                assertThat(up.figure("CPU us/MB client loop")).as(t.name()).isPositive();
+                if (t == sqTarget) {
+                    assertThat(up.figure("CPU us/MB virtual threads")).isPositive();
+                }
                 assertThat(Scenarios.throughput(t, Scenarios.Direction.DOWNLOAD, QUICK).figure("MB/s")).as(t.name()).isPositive();
                 BenchResult rpc = Scenarios.rpc(t, QUICK);
                 assertThat(rpc.figure("req/s")).as(t.name()).isPositive();

@@ -205,14 +205,16 @@ public final class Scenarios {
 
     /**
      * Process CPU microseconds per unit of work, when the JVM reports CPU time, and the share of
-     * it of the server loops, client loops and virtual threads ({@code name + " " + role}).
+     * it of the server loops, client loops and virtual threads ({@code name + " " + role}). A
+     * role with under 1 % of the process CPU is left out: a ratio between such crumbs (a
+     * baseline's bench workers, say) would only mislead.
      */
     private static void putCpu(Map<String, Double> f, String name, Window w, double units) {
         if (w.cpuNanos() >= 0 && units > 0) {
             f.put(name, w.cpuNanos() / 1000.0 / units);
             for (Window.ThreadRole role : Window.ThreadRole.values()) {
                 Long nanos = w.cpuNanosByRole().get(role);
-                if (nanos != null && nanos > 0) {
+                if (nanos != null && nanos >= w.cpuNanos() / 100) {
                     f.put(name + " " + role.label, nanos / 1000.0 / units);
                 }
             }

@@ -1,6 +1,7 @@
 package dev.superquic.stream;
 
 import dev.superquic.protocol.ErrorCode;
+import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,7 +11,8 @@ import java.io.OutputStream;
  * thread. Reads block until data, end of stream or failure; writes block while the peer has not
  * granted flow-control credit, so a slow reader slows its writer and nothing queues without bound.
  *
- * <p>Raw bytes ({@link #input()}, {@link #output()}) and length-prefixed frames
+ * <p>Raw bytes ({@link #input()}, {@link #output()}), Netty buffers without copies
+ * ({@link #readBuffer()}, {@link #write(ByteBuf)}) and length-prefixed frames
  * ({@link #readFrame()}, {@link #writeFrame(byte[])}) may be mixed as long as frames are whole.
  */
 public interface DuplexStream extends AutoCloseable {
@@ -36,6 +38,25 @@ public interface DuplexStream extends AutoCloseable {
 
     /** Writes one frame; blocks while flow control does not let it through. */
     void writeFrame(byte[] payload) throws IOException;
+
+    /**
+     * Reads the oldest bytes not yet read as the Netty buffer they arrived in, without copying:
+     * for services that pass data on or parse it in place. Blocks until data arrives. The caller
+     * owns the buffer and must {@link ByteBuf#release() release} it. May be mixed with
+     * {@link #input()} and {@link #readFrame()}.
+     *
+     * @return a readable buffer, or {@code null} once the peer has finished and all data was read
+     * @throws IOException when the stream was reset or the connection closed
+     */
+    ByteBuf readBuffer() throws IOException;
+
+    /**
+     * Writes the readable bytes of {@code data} without copying them: QUIC sends from the
+     * buffer's own memory (direct buffers avoid any copy). Takes ownership of {@code data}: it is
+     * released once sent, or when the write fails. Blocks like {@link #output()}'s writes while
+     * flow control does not let more through.
+     */
+    void write(ByteBuf data) throws IOException;
 
     /** Finishes the sending side (QUIC FIN) after everything written so far. Idempotent. */
     void finishOutput() throws IOException;

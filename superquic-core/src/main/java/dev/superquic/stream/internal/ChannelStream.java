@@ -169,6 +169,24 @@ public final class ChannelStream implements DuplexStream {
         }
     }
 
+    @Override
+    public ByteBuf readBuffer() throws IOException {
+        return pipe.readBuffer();
+    }
+
+    @Override
+    public void write(ByteBuf data) throws IOException {
+        Objects.requireNonNull(data, "data");
+        try {
+            // Slices of at most one chunk keep the in-flight bound meaningful, as for byte arrays.
+            while (data.isReadable()) {
+                send(data.readRetainedSlice(Math.min(data.readableBytes(), WRITE_CHUNK)));
+            }
+        } finally {
+            data.release();
+        }
+    }
+
     private void send(ByteBuf buf) throws IOException {
         if (outputFinished.get()) {
             buf.release();

@@ -208,34 +208,14 @@ public final class InboundPipe {
         }
         lock.lock();
         try {
-            while (buffered == 0) {
-                if (failure != null) {
-                    throw failure;
-                }
-                if (released) {
-                    throw new StreamResetException("stream closed", -1, null);
-                }
-                if (finished) {
-                    return -1;
-                }
-                consumerWaiting = true;
-                try {
-                    changed.await();
-                } finally {
-                    consumerWaiting = false;
-                }
-            }
-            if (reading) {
-                throw new IllegalStateException("concurrent reads of one stream");
+            if (!awaitData()) {
+                return -1;
             }
             reading = true;
             ByteBuf b;
             while ((b = buffers.pollFirst()) != null) {
                 taken.add(b);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while reading");
         } finally {
             lock.unlock();
         }
@@ -256,10 +236,70 @@ public final class InboundPipe {
         return n;
     }
 
+    /**
+     * Consumer: the oldest received bytes not yet read, as the buffer they arrived in, without
+     * copying; blocks until there is one. The caller owns the buffer and must release it.
+     *
+     * @return the buffer, or null at end of stream
+     */
+    public ByteBuf readBuffer() throws IOException {
+        ByteBuf next;
+        long resumedAfter;
+        lock.lock();
+        try {
+            if (!awaitData()) {
+                return null;
+            }
+            next = taken.pollFirst();
+            if (next == null) {
+                next = buffers.pollFirst();
+            }
+            resumedAfter = account(next.readableBytes());
+        } finally {
+            lock.unlock();
+        }
+        if (resumedAfter >= 0) {
+            resume(resumedAfter);
+        }
+        return next;
+    }
+
+    /**
+     * Under the lock: waits until bytes are buffered; false at end of stream, an exception when
+     * the pipe failed or was released.
+     */
+    private boolean awaitData() throws IOException {
+        try {
+            while (buffered == 0) {
+                if (failure != null) {
+                    throw failure;
+                }
+                if (released) {
+                    throw new StreamResetException("stream closed", -1, null);
+                }
+                if (finished) {
+                    return false;
+                }
+                consumerWaiting = true;
+                try {
+                    changed.await();
+                } finally {
+                    consumerWaiting = false;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while reading");
+        }
+        if (reading) {
+            throw new IllegalStateException("concurrent reads of one stream");
+        }
+        return true;
+    }
+
     /** Consumer, after copying: accounts for {@code n} bytes read and resumes reading if due. */
     private void consumed(int n) {
-        boolean resume = false;
-        long resumedAfter = 0;
+        long resumedAfter;
         lock.lock();
         try {
             reading = false;
@@ -268,19 +308,31 @@ public final class InboundPipe {
                 releaseTaken();
                 return;
             }
-            buffered -= n;
-            if (paused && buffered <= lowWater) {
-                paused = false;
-                resume = true;
-                resumedAfter = System.nanoTime() - pausedAt;
-            }
+            resumedAfter = account(n);
         } finally {
             lock.unlock();
         }
-        if (resume) {
-            listener.resumed(resumedAfter);
-            resumeReading.run();
+        if (resumedAfter >= 0) {
+            resume(resumedAfter);
         }
+    }
+
+    /**
+     * Under the lock: {@code n} bytes were read. Returns how long reading was paused if it should
+     * resume now, else -1.
+     */
+    private long account(int n) {
+        buffered -= n;
+        if (paused && buffered <= lowWater) {
+            paused = false;
+            return System.nanoTime() - pausedAt;
+        }
+        return -1;
+    }
+
+    private void resume(long pausedNanos) {
+        listener.resumed(pausedNanos);
+        resumeReading.run();
     }
 
     /** Consumer or owner: frees all buffers; later offers are released at once. Idempotent. */

@@ -166,6 +166,47 @@ class InboundPipeTest {
         assertThatThrownBy(() -> pipe.read(new byte[4], 0, 4)).isInstanceOf(StreamResetException.class);
     }
 
+    @Test
+    void readBufferHandsOverWholeBuffersAndResumesReading() throws Exception {
+        AtomicInteger resumes = new AtomicInteger();
+        InboundPipe pipe = new InboundPipe(100, resumes::incrementAndGet, StreamMeter.NONE);
+        ByteBuf first = Unpooled.directBuffer(60).writeZero(60);
+        ByteBuf second = Unpooled.directBuffer(60).writeZero(60);
+        pipe.offer(first);
+        assertThat(pipe.offer(second)).as("120 bytes: paused").isFalse();
+        assertThat(pipe.read(new byte[10], 0, 10)).isEqualTo(10);
+        ByteBuf got = pipe.readBuffer();
+        assertThat(got).as("the rest of the first buffer, not a copy").isSameAs(first);
+        assertThat(got.readableBytes()).isEqualTo(50);
+        got.release();
+        assertThat(resumes).as("60 left: above the low-water mark").hasValue(0);
+        got = pipe.readBuffer();
+        assertThat(got).isSameAs(second);
+        got.release();
+        assertThat(resumes).hasValue(1);
+        assertThat(pipe.bufferedBytes()).isZero();
+        pipe.finish();
+        assertThat(pipe.readBuffer()).isNull();
+    }
+
+    @Test
+    void readBufferWaitsForDataAndFailsWithTheStream() throws Exception {
+        InboundPipe pipe = new InboundPipe(1024, () -> { }, StreamMeter.NONE);
+        CompletableFuture<ByteBuf> read = CompletableFuture.supplyAsync(() -> {
+            try {
+                return pipe.readBuffer();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, runnable -> Thread.ofVirtual().start(runnable));
+        pipe.offer(Unpooled.wrappedBuffer(new byte[] {7}));
+        ByteBuf got = read.get(10, TimeUnit.SECONDS);
+        assertThat(got.readByte()).isEqualTo((byte) 7);
+        got.release();
+        pipe.fail(new StreamResetException("reset", 5, null));
+        assertThatThrownBy(pipe::readBuffer).isInstanceOf(StreamResetException.class);
+    }
+
     /** A heap buffer whose copy-out blocks until told to go on, to catch a read copying. */
     private static final class SlowCopyBuffer extends UnpooledHeapByteBuf {
         private final CountDownLatch copying;

@@ -4,6 +4,7 @@ import dev.superquic.protocol.ErrorCode;
 import dev.superquic.server.ServiceStream;
 import dev.superquic.server.Session;
 import dev.superquic.stream.DuplexStream;
+import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -60,6 +61,16 @@ final class DefaultServiceStream implements ServiceStream {
     @Override
     public void writeFrame(byte[] payload) throws IOException {
         stream.writeFrame(payload);
+    }
+
+    @Override
+    public ByteBuf readBuffer() throws IOException {
+        return stream.readBuffer();
+    }
+
+    @Override
+    public void write(ByteBuf data) throws IOException {
+        stream.write(data);
     }
 
     @Override

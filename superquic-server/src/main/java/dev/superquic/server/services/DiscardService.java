@@ -3,7 +3,7 @@ package dev.superquic.server.services;
 import dev.superquic.protocol.Messages;
 import dev.superquic.server.ServiceStream;
 import dev.superquic.server.StreamService;
-import java.io.InputStream;
+import io.netty.buffer.ByteBuf;
 
 /**
  * {@code discard}: reads and drops everything (a sink for upload load tests); when the client
@@ -15,11 +15,10 @@ public final class DiscardService implements StreamService {
 
     @Override
     public void serve(ServiceStream stream) throws Exception {
-        byte[] buf = new byte[64 * 1024];
-        InputStream in = stream.input();
         long total = 0;
-        for (int n; (n = in.read(buf)) >= 0;) {
-            total += n;
+        for (ByteBuf buf; (buf = stream.readBuffer()) != null;) {
+            total += buf.readableBytes(); // counted where it arrived: no copy
+            buf.release();
         }
         stream.writeFrame(Messages.encodeTree(Messages.mapper().createObjectNode()
                 .put("type", "discarded").put("bytes", total)));

@@ -6,7 +6,9 @@ import dev.superquic.protocol.ProtocolException;
 import dev.superquic.server.ServiceStream;
 import dev.superquic.server.StreamService;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.OutputStream;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.ByteBuffer;
 
 /**
  * {@code generate}: a source for download load tests. For each frame {@code {"bytes":N}} the
@@ -17,17 +19,23 @@ public final class GenerateService implements StreamService {
     /** Service name. */
     public static final String NAME = "generate";
     /** One write per 128 KiB: the largest chunk a stream hands to the event loop at once. */
-    private static final byte[] PATTERN = new byte[128 * 1024];
+    private static final int CHUNK = 128 * 1024;
+    /**
+     * The pattern in memory outside the heap, shared by every stream and never freed: each
+     * write sends a slice of it without copying it first.
+     */
+    private static final ByteBuf PATTERN;
 
     static {
-        for (int i = 0; i < PATTERN.length; i++) {
-            PATTERN[i] = (byte) i;
+        ByteBuffer pattern = ByteBuffer.allocateDirect(CHUNK);
+        for (int i = 0; i < CHUNK; i++) {
+            pattern.put((byte) i);
         }
+        PATTERN = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(pattern.flip()));
     }
 
     @Override
     public void serve(ServiceStream stream) throws Exception {
-        OutputStream out = stream.output();
         for (byte[] request; (request = stream.readFrame()) != null;) {
             ObjectNode node = Messages.parseObject(request);
             if (!node.path("bytes").canConvertToLong() || node.path("bytes").asLong() < 0) {
@@ -35,8 +43,8 @@ public final class GenerateService implements StreamService {
             }
             long remaining = node.path("bytes").asLong();
             while (remaining > 0) {
-                int n = (int) Math.min(remaining, PATTERN.length);
-                out.write(PATTERN, 0, n);
+                int n = (int) Math.min(remaining, CHUNK);
+                stream.write(PATTERN.slice(0, n));
                 remaining -= n;
             }
         }

@@ -69,18 +69,6 @@ public final class InboundPipe {
     }
 
     /**
-     * Event loop: adds one buffer and wakes the consumer if it waits. Takes ownership of
-     * {@code buf}.
-     *
-     * @return true if the caller should keep reading from QUIC, false if it must pause
-     */
-    public boolean offer(ByteBuf buf) {
-        ArrayDeque<ByteBuf> one = new ArrayDeque<>(1);
-        one.add(buf);
-        return offerAll(one);
-    }
-
-    /**
      * Event loop: moves every buffer of {@code batch} into the pipe under one lock and wakes the
      * consumer if it waits. Takes ownership of the buffers; {@code batch} is left empty.
      *

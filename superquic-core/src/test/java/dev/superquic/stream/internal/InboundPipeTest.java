@@ -27,8 +27,8 @@ class InboundPipeTest {
                 pauses.incrementAndGet();
             }
         });
-        assertThat(pipe.offer(Unpooled.wrappedBuffer(new byte[60]))).isTrue();
-        assertThat(pipe.offer(Unpooled.wrappedBuffer(new byte[60]))).isFalse();
+        assertThat(offer(pipe, Unpooled.wrappedBuffer(new byte[60]))).isTrue();
+        assertThat(offer(pipe, Unpooled.wrappedBuffer(new byte[60]))).isFalse();
         assertThat(pauses).hasValue(1);
         byte[] dst = new byte[30];
         pipe.read(dst, 0, 30);
@@ -42,7 +42,7 @@ class InboundPipeTest {
     @Test
     void dataBeforeFinStaysReadableAndThenEndOfStream() throws Exception {
         InboundPipe pipe = new InboundPipe(1024, () -> { }, StreamMeter.NONE);
-        pipe.offer(Unpooled.wrappedBuffer(new byte[] {1, 2, 3}));
+        offer(pipe, Unpooled.wrappedBuffer(new byte[] {1, 2, 3}));
         pipe.finish();
         pipe.fail(new StreamResetException("late", -1, null));
         byte[] dst = new byte[8];
@@ -54,7 +54,7 @@ class InboundPipeTest {
     void failureDropsDataAndThrows() {
         InboundPipe pipe = new InboundPipe(1024, () -> { }, StreamMeter.NONE);
         var buf = Unpooled.directBuffer(4).writeInt(1);
-        pipe.offer(buf);
+        offer(pipe, buf);
         pipe.fail(new StreamResetException("reset", 5, null));
         assertThat(buf.refCnt()).isZero();
         assertThatThrownBy(() -> pipe.read(new byte[4], 0, 4)).isInstanceOf(StreamResetException.class);
@@ -65,7 +65,7 @@ class InboundPipeTest {
         InboundPipe pipe = new InboundPipe(1024, () -> { }, StreamMeter.NONE);
         pipe.release();
         var buf = Unpooled.directBuffer(4).writeInt(1);
-        assertThat(pipe.offer(buf)).isFalse();
+        assertThat(offer(pipe, buf)).isFalse();
         assertThat(buf.refCnt()).isZero();
     }
 
@@ -118,7 +118,7 @@ class InboundPipeTest {
         InboundPipe pipe = new InboundPipe(64 * 1024, () -> { }, StreamMeter.NONE);
         CountDownLatch copying = new CountDownLatch(1);
         CountDownLatch finishCopy = new CountDownLatch(1);
-        pipe.offer(new SlowCopyBuffer(new byte[100], copying, finishCopy));
+        offer(pipe, new SlowCopyBuffer(new byte[100], copying, finishCopy));
         CompletableFuture<Integer> read = CompletableFuture.supplyAsync(() -> {
             try {
                 return pipe.read(new byte[100], 0, 100);
@@ -130,7 +130,7 @@ class InboundPipeTest {
             assertThat(copying.await(10, TimeUnit.SECONDS)).isTrue();
             // The read is now copying; an offer from the event loop must not wait for it.
             CompletableFuture<Boolean> offer = CompletableFuture.supplyAsync(
-                    () -> pipe.offer(Unpooled.wrappedBuffer(new byte[10])), runnable -> new Thread(runnable).start());
+                    () -> offer(pipe, Unpooled.wrappedBuffer(new byte[10])), runnable -> new Thread(runnable).start());
             assertThat(offer.get(10, TimeUnit.SECONDS)).isTrue();
         } finally {
             finishCopy.countDown();
@@ -145,8 +145,8 @@ class InboundPipeTest {
         InboundPipe pipe = new InboundPipe(1024, () -> { }, StreamMeter.NONE);
         var first = Unpooled.directBuffer(4).writeInt(1);
         var second = Unpooled.directBuffer(4).writeInt(2);
-        pipe.offer(first);
-        pipe.offer(second);
+        offer(pipe, first);
+        offer(pipe, second);
         assertThat(pipe.read(new byte[2], 0, 2)).isEqualTo(2);
         assertThat(pipe.bufferedBytes()).isEqualTo(6);
         pipe.release();
@@ -159,7 +159,7 @@ class InboundPipeTest {
     void buffersAReadTookOverAreFreedOnFailure() throws Exception {
         InboundPipe pipe = new InboundPipe(1024, () -> { }, StreamMeter.NONE);
         var buf = Unpooled.directBuffer(8).writeLong(1);
-        pipe.offer(buf);
+        offer(pipe, buf);
         assertThat(pipe.read(new byte[2], 0, 2)).isEqualTo(2);
         pipe.fail(new StreamResetException("reset", 5, null));
         assertThat(buf.refCnt()).isZero();
@@ -172,8 +172,8 @@ class InboundPipeTest {
         InboundPipe pipe = new InboundPipe(100, resumes::incrementAndGet, StreamMeter.NONE);
         ByteBuf first = Unpooled.directBuffer(60).writeZero(60);
         ByteBuf second = Unpooled.directBuffer(60).writeZero(60);
-        pipe.offer(first);
-        assertThat(pipe.offer(second)).as("120 bytes: paused").isFalse();
+        offer(pipe, first);
+        assertThat(offer(pipe, second)).as("120 bytes: paused").isFalse();
         assertThat(pipe.read(new byte[10], 0, 10)).isEqualTo(10);
         ByteBuf got = pipe.readBuffer();
         assertThat(got).as("the rest of the first buffer, not a copy").isSameAs(first);
@@ -199,7 +199,7 @@ class InboundPipeTest {
                 throw new java.io.UncheckedIOException(e);
             }
         }, runnable -> Thread.ofVirtual().start(runnable));
-        pipe.offer(Unpooled.wrappedBuffer(new byte[] {7}));
+        offer(pipe, Unpooled.wrappedBuffer(new byte[] {7}));
         ByteBuf got = read.get(10, TimeUnit.SECONDS);
         assertThat(got.readByte()).isEqualTo((byte) 7);
         got.release();
@@ -231,6 +231,13 @@ class InboundPipeTest {
             }
             return super.getBytes(index, dst, dstIndex, length);
         }
+    }
+
+    /** Offers one buffer as a batch of its own, as the event loop does for a lone packet. */
+    private static boolean offer(InboundPipe pipe, ByteBuf buf) {
+        java.util.ArrayDeque<ByteBuf> one = new java.util.ArrayDeque<>(1);
+        one.add(buf);
+        return pipe.offerAll(one);
     }
 
     /** Starts a virtual-thread read and returns once it waits in the pipe. */

@@ -9,6 +9,7 @@ import dev.superquic.protocol.Messages.SessionGranted;
 import dev.superquic.protocol.ProtocolException;
 import dev.superquic.stream.DuplexStream;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -29,6 +30,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClientSession implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
+    /** How long {@link #close()} waits for the server to close after the control stream's FIN. */
+    private static final Duration GRACEFUL_CLOSE_WAIT = Duration.ofSeconds(1);
 
     private final SuperQuicClient client;
     private final ClientConfig config;
@@ -151,7 +154,12 @@ public final class ClientSession implements AutoCloseable {
         }
     }
 
-    /** Closes the connection and ends the session on this side (the server keeps it for its TTL). */
+    /**
+     * Closes the connection and ends the session on this side (the server keeps it for its TTL).
+     * The orderly way: the control stream is finished and the server closes the connection,
+     * so the close is not lost behind data still in flight; blocks up to about a second for it
+     * (more only if the server does not answer at all).
+     */
     @Override
     public void close() {
         Link l;
@@ -168,7 +176,7 @@ public final class ClientSession implements AutoCloseable {
             lock.unlock();
         }
         if (l != null) {
-            l.close(ErrorCode.NO_ERROR, "client closed");
+            l.closeGracefully(GRACEFUL_CLOSE_WAIT);
             l.closed().orTimeout(2, TimeUnit.SECONDS).exceptionally(t -> null).join();
         }
         client.sessionClosed(this);

@@ -231,6 +231,32 @@ public final class Link {
         }
     }
 
+    /**
+     * Closes the connection the orderly way: finishes the control stream, on which the server
+     * closes the connection, and closes it from here only if that has not happened within
+     * {@code wait}. Blocks for at most {@code wait}; not for event loops.
+     *
+     * <p>Why not just send CONNECTION_CLOSE: right after a bulk upload, with data and the
+     * congestion window still in flight, quiche's close packet may never leave, and the server
+     * would hold the connection and its streams until its idle timeout. The control stream's FIN
+     * is stream data: it is retransmitted until it arrives.
+     */
+    public void closeGracefully(Duration wait) {
+        ChannelStream c = control;
+        if (c != null && quic.isActive()) {
+            c.finishOutput();
+            try {
+                closed().get(wait.toNanos(), TimeUnit.NANOSECONDS);
+                return;
+            } catch (TimeoutException | ExecutionException e) {
+                // The server did not close in time: close from here.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        close(ErrorCode.NO_ERROR, "client closed");
+    }
+
     /** Closes the connection with an application code. */
     public void close(ErrorCode code, String reason) {
         quic.close(true, code.quicCode(), Unpooled.copiedBuffer(reason, StandardCharsets.UTF_8));

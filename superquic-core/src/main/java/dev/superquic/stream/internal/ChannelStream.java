@@ -259,6 +259,13 @@ public final class ChannelStream implements DuplexStream {
             // The owner stopped reading before the peer finished: tell the peer to stop sending.
             channel.shutdownInput(ErrorCode.NO_ERROR.quicCode());
         }
+        if (gate.isFailed()) {
+            // Sending failed (the peer stopped it with STOP_SENDING, typically): no FIN can
+            // follow, and a FIN queued on a stopped stream would hold the channel until the
+            // write timeout. Nothing is left to deliver, so close now.
+            channel.close();
+            return;
+        }
         finishOutput();
         // Netty closes a stream by itself only once both FINs passed. Without the peer's FIN, or
         // when the peer stopped our sending, close it once our FIN is through or has failed.

@@ -111,6 +111,16 @@ public final class OutboundGate {
         }
     }
 
+    /** Whether {@link #fail} was called: nothing more can be sent. */
+    public boolean isFailed() {
+        lock.lock();
+        try {
+            return failure != null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Bytes in flight right now. */
     public long inFlightBytes() {
         lock.lock();

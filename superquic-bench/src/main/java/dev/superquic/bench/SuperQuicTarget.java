@@ -15,8 +15,6 @@ import java.util.function.LongConsumer;
 
 /** superquic through its client library, against the demo services. */
 public final class SuperQuicTarget implements Target {
-    /** Bytes asked of {@code generate} per request while downloading. */
-    private static final long DOWNLOAD_REQUEST = 8L * 1024 * 1024;
     private static final int CHUNK = 128 * 1024;
     /**
      * What upload sends, outside the heap and never freed, written as slices without copies:
@@ -49,39 +47,47 @@ public final class SuperQuicTarget implements Target {
     }
 
     private record SqConnection(ClientSession session) implements Connection {
+        /**
+         * To {@code sink}, which finishes its side at once: a stream whose sending side stays open
+         * costs every packet the server receives (see {@code SinkService}).
+         */
         @Override
         public void upload(BooleanSupplier stop, LongConsumer accepted) throws Exception {
-            try (DuplexStream s = session.openStream("discard")) {
+            try (DuplexStream s = session.openStream("sink")) {
                 while (!stop.getAsBoolean()) {
                     s.write(ZEROS.slice());
                     accepted.accept(CHUNK);
                 }
                 s.finishOutput();
-                s.readFrame();
+                ByteBuf answer = s.readBuffer();
+                if (answer != null) {
+                    answer.release();
+                    throw new IOException("sink answered; it should only have finished its side");
+                }
             }
         }
 
+        /**
+         * One request for more than will ever be read, and our side finished right after it (an
+         * open, idle sending side costs every packet we receive); closing the stream unread
+         * then stops the server's sending (STOP_SENDING).
+         */
         @Override
         public void download(BooleanSupplier stop, LongConsumer received) throws Exception {
-            byte[] request = Messages.encodeTree(Messages.mapper().createObjectNode().put("bytes", DOWNLOAD_REQUEST));
+            byte[] request = Messages.encodeTree(Messages.mapper().createObjectNode().put("bytes", Long.MAX_VALUE));
             try (DuplexStream s = session.openStream("generate")) {
-                while (!stop.getAsBoolean()) {
-                    s.writeFrame(request);
-                    long left = DOWNLOAD_REQUEST;
-                    while (left > 0) {
-                        // Counted where they arrived, as raw-quic's client does: no copy.
-                        ByteBuf buf = s.readBuffer();
-                        if (buf == null) {
-                            throw new IOException("generate ended early");
-                        }
-                        int n = buf.readableBytes();
-                        buf.release();
-                        left -= n;
-                        received.accept(n);
-                    }
-                }
+                s.writeFrame(request);
                 s.finishOutput();
-                s.input().transferTo(OutputStream.nullOutputStream());
+                while (!stop.getAsBoolean()) {
+                    // Counted where they arrived, as raw-quic's client does: no copy.
+                    ByteBuf buf = s.readBuffer();
+                    if (buf == null) {
+                        throw new IOException("generate ended early");
+                    }
+                    int n = buf.readableBytes();
+                    buf.release();
+                    received.accept(n);
+                }
             }
         }
 

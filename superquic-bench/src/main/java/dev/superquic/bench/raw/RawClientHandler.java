@@ -24,6 +24,7 @@ final class RawClientHandler extends ChannelInboundHandlerAdapter {
     private final LongConsumer meter;
     private final int size;
     private final Consumer<ChannelHandlerContext> finishOutput;
+    private final Consumer<ChannelHandlerContext> stopReading;
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private boolean finishing;
     private int pending;
@@ -34,14 +35,17 @@ final class RawClientHandler extends ChannelInboundHandlerAdapter {
      * @param meter gets bytes (upload, download) or round-trip nanoseconds (echo)
      * @param size ping-pong message size
      * @param finishOutput ends our sending side (QUIC: FIN; TCP: close)
+     * @param stopReading asks the server to stop sending and closes (QUIC: STOP_SENDING); null
+     *     where the transport cannot half-close (TCP), and the client then finishes instead
      */
     RawClientHandler(byte mode, BooleanSupplier stop, LongConsumer meter, int size,
-                     Consumer<ChannelHandlerContext> finishOutput) {
+                     Consumer<ChannelHandlerContext> finishOutput, Consumer<ChannelHandlerContext> stopReading) {
         this.mode = mode;
         this.stop = stop;
         this.meter = meter;
         this.size = size;
         this.finishOutput = finishOutput;
+        this.stopReading = stopReading;
     }
 
     CompletableFuture<Void> done() {
@@ -72,7 +76,12 @@ final class RawClientHandler extends ChannelInboundHandlerAdapter {
         switch (mode) {
             case RawProtocol.DISCARD -> pump(ctx);
             case RawProtocol.ECHO -> ping(ctx);
-            default -> ctx.flush();
+            default -> {
+                ctx.flush();
+                if (stopReading != null) {
+                    finishOutput.accept(ctx); // generate: nothing more to send
+                }
+            }
         }
     }
 
@@ -118,7 +127,12 @@ final class RawClientHandler extends ChannelInboundHandlerAdapter {
             if (!finishing) {
                 meter.accept(n);
                 if (stop.getAsBoolean()) {
-                    finish(ctx);
+                    if (stopReading != null) {
+                        finishing = true;
+                        stopReading.accept(ctx);
+                    } else {
+                        finish(ctx);
+                    }
                 }
             }
         } else if (mode == RawProtocol.ECHO && !finishing) {
@@ -140,7 +154,9 @@ final class RawClientHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof ChannelInputShutdownEvent) {
+        // discard's server finishes its side at once (QUIC); the stream then closes by itself
+        // once our FIN is through too.
+        if (evt instanceof ChannelInputShutdownEvent && (finishing || mode != RawProtocol.DISCARD)) {
             ctx.close();
         }
         ReferenceCountUtil.release(evt);

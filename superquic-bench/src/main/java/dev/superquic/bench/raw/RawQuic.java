@@ -117,7 +117,7 @@ public final class RawQuic {
                     .streamHandler(new ChannelInitializer<QuicStreamChannel>() {
                         @Override
                         protected void initChannel(QuicStreamChannel ch) {
-                            ch.pipeline().addLast(new RawServerHandler(RawQuic::fin));
+                            ch.pipeline().addLast(new RawServerHandler(RawQuic::fin, true));
                         }
                     }).build();
             group = t.newGroup(1, name(tunedPayload) + "-server");
@@ -139,6 +139,11 @@ public final class RawQuic {
 
     static void fin(ChannelHandlerContext ctx) {
         ctx.writeAndFlush(new DefaultQuicStreamFrame(Unpooled.EMPTY_BUFFER, true));
+    }
+
+    /** Stops the peer's sending (STOP_SENDING), then closes the stream. */
+    static void stopReading(ChannelHandlerContext ctx) {
+        ((QuicStreamChannel) ctx.channel()).shutdownInput(0).addListener(f -> ctx.close());
     }
 
     /** The raw QUIC client target. */
@@ -206,7 +211,7 @@ public final class RawQuic {
 
         @Override
         void run(byte mode, BooleanSupplier stop, LongConsumer meter, int size) throws Exception {
-            RawClientHandler handler = new RawClientHandler(mode, stop, meter, size, RawQuic::fin);
+            RawClientHandler handler = new RawClientHandler(mode, stop, meter, size, RawQuic::fin, RawQuic::stopReading);
             quic.newStreamBootstrap().type(QuicStreamType.BIDIRECTIONAL)
                     .option(ChannelOption.ALLOW_HALF_CLOSURE, true).handler(handler).create().sync();
             handler.done().get();

@@ -12,6 +12,7 @@ import java.util.function.Consumer;
 /**
  * Baseline server logic on the event loop, for one QUIC stream or one TCP connection. Echo and
  * generate respect writability (QUIC send credit, TCP socket buffer) so memory stays bounded.
+ * Over QUIC each side finishes what it will not use at once (see {@link RawProtocol}).
  */
 final class RawServerHandler extends ChannelInboundHandlerAdapter {
     private static final ByteBuf PATTERN;
@@ -25,12 +26,17 @@ final class RawServerHandler extends ChannelInboundHandlerAdapter {
     }
 
     private final Consumer<ChannelHandlerContext> finish;
+    private final boolean halfClose;
     private byte mode;
     private boolean inputDone;
 
-    /** @param finish ends the sending side (QUIC: FIN; TCP: close) */
-    RawServerHandler(Consumer<ChannelHandlerContext> finish) {
+    /**
+     * @param finish ends the sending side (QUIC: FIN; TCP: close)
+     * @param halfClose whether the transport can finish one direction alone (QUIC)
+     */
+    RawServerHandler(Consumer<ChannelHandlerContext> finish, boolean halfClose) {
         this.finish = finish;
+        this.halfClose = halfClose;
     }
 
     @Override
@@ -40,6 +46,8 @@ final class RawServerHandler extends ChannelInboundHandlerAdapter {
             mode = buf.readByte();
             if (mode == RawProtocol.GENERATE) {
                 pump(ctx);
+            } else if (mode == RawProtocol.DISCARD && halfClose) {
+                finish.accept(ctx); // nothing to send: an open sending side costs every packet
             }
         }
         if (mode == RawProtocol.ECHO && buf.isReadable()) {
@@ -69,14 +77,22 @@ final class RawServerHandler extends ChannelInboundHandlerAdapter {
 
     private void pump(ChannelHandlerContext ctx) {
         while (!inputDone && ctx.channel().isActive() && ctx.channel().isWritable()) {
-            ctx.write(PATTERN.duplicate());
+            // A failed write means the client stopped reading (QUIC STOP_SENDING) or left.
+            ctx.write(PATTERN.duplicate()).addListener(f -> {
+                if (!f.isSuccess()) {
+                    inputDone = true;
+                    ctx.close();
+                }
+            });
         }
         ctx.flush();
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof ChannelInputShutdownEvent) {
+        // With half-close, discard finished its side already and generate runs until stopped.
+        boolean finishedEarly = halfClose && (mode == RawProtocol.DISCARD || mode == RawProtocol.GENERATE);
+        if (evt instanceof ChannelInputShutdownEvent && !finishedEarly) {
             inputDone = true;
             ctx.flush();
             finish.accept(ctx);

@@ -63,7 +63,7 @@ public final class TcpTls {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             ch.pipeline().addLast(ssl.newHandler(ch.alloc()),
-                                    new RawServerHandler(RawServerHandler::closeAfterFlush));
+                                    new RawServerHandler(RawServerHandler::closeAfterFlush, false));
                         }
                     }).bind(host, 0).sync().channel();
         }
@@ -111,7 +111,7 @@ public final class TcpTls {
         private final class TcpConnection extends RawConnectionOps {
             @Override
             void run(byte mode, BooleanSupplier stop, LongConsumer meter, int size) throws Exception {
-                RawClientHandler handler = new RawClientHandler(mode, stop, meter, size, ChannelHandlerContext::close);
+                RawClientHandler handler = new RawClientHandler(mode, stop, meter, size, ChannelHandlerContext::close, null);
                 Channel ch = new Bootstrap().group(group)
                         .channel(EPOLL ? EpollSocketChannel.class : NioSocketChannel.class)
                         .option(ChannelOption.TCP_NODELAY, true)

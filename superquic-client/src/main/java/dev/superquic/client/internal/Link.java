@@ -246,14 +246,16 @@ public final class Link {
         if (c != null && quic.isActive()) {
             c.finishOutput();
             try {
-                closed().get(wait.toNanos(), TimeUnit.NANOSECONDS);
-                return;
+                // The server's close frame, not the end of quiche's draining period (which
+                // would keep a closing client waiting for several round trips).
+                handler.peerClosed.get(wait.toNanos(), TimeUnit.NANOSECONDS);
             } catch (TimeoutException | ExecutionException e) {
                 // The server did not close in time: close from here.
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }
+        // After the server's close this only releases the channel; otherwise it is our close.
         close(ErrorCode.NO_ERROR, "client closed");
     }
 
@@ -319,6 +321,8 @@ public final class Link {
     /** Event-loop side of the connection: close cause and stream-credit updates. */
     private static final class LinkHandler extends ChannelInboundHandlerAdapter {
         final CompletableFuture<ConnectionLost> closed = new CompletableFuture<>();
+        /** Completes when the server's CONNECTION_CLOSE arrives (or the connection is gone). */
+        final CompletableFuture<Void> peerClosed = new CompletableFuture<>();
         private final ReentrantLock lock = new ReentrantLock();
         private final Condition creditChanged = lock.newCondition();
         private long creditEpoch;
@@ -386,6 +390,7 @@ public final class Link {
                 peerClose = new ConnectionLost(code, "server closed the connection ("
                         + (code != null ? code.name() : (close.isApplicationClose() ? "application" : "transport")
                         + " code " + close.error()) + (reason.isEmpty() ? "" : ": " + reason) + ")");
+                peerClosed.complete(null);
             }
             ReferenceCountUtil.release(evt);
         }
@@ -397,6 +402,7 @@ public final class Link {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            peerClosed.complete(null);
             ConnectionLost p = peerClose;
             closed.complete(p != null ? p : new ConnectionLost(null, "connection lost (idle timeout or network)"));
             signalCredit();

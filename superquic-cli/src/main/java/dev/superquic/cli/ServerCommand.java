@@ -19,7 +19,7 @@ import sun.misc.SignalHandler;
 
 /** {@code superquic server}: runs the server with the demo services until SIGTERM or Ctrl-C. */
 @Command(name = "server", mixinStandardHelpOptions = true,
-        description = {"Run a superquic server with the demo services (echo, kv, discard, generate).",
+        description = {"Run a superquic server with the demo services (echo, kv, discard, sink, generate).",
             "Each option can also come from the environment (--max-bidi-streams -> SUPERQUIC_MAX_BIDI_STREAMS)",
             "or from a properties file given by --config (max-bidi-streams=200).",
             "Precedence: command line, then environment, then config file, then the default shown."})

@@ -7,6 +7,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,11 +20,37 @@ class StreamBridgeHandlerTest {
             new StreamBridgeHandler(pipe, new OutboundGate(1024, Duration.ofSeconds(5)), StreamMeter.NONE));
 
     @Test
-    void fullSizedBuffersReachThePipeWhenTheBatchEnds() {
-        read(channel, packet(), packet());
+    void dataEndingInAShorterBufferReachesThePipeWhenTheBatchEnds() {
+        read(channel, packet(), packet(1100));
         assertThat(pipe.bufferedBytes()).as("collected until the event loop's tasks run").isZero();
         channel.runPendingTasks();
-        assertThat(pipe.bufferedBytes()).isEqualTo(2600);
+        assertThat(pipe.bufferedBytes()).isEqualTo(2400);
+        close();
+    }
+
+    @Test
+    void theMiddleOfAFlowWaitsForMoreUpToTheHold() {
+        channel.freezeTime();
+        read(channel, packet(), packet());
+        channel.runPendingTasks();
+        assertThat(pipe.bufferedBytes()).as("ends in a full-sized buffer: more is on its way").isZero();
+        read(channel, packet());
+        channel.runPendingTasks();
+        assertThat(pipe.bufferedBytes()).isZero();
+        channel.advanceTimeBy(StreamBridgeHandler.HOLD_NANOS, TimeUnit.NANOSECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(pipe.bufferedBytes()).as("handed over at the latest after the hold").isEqualTo(3900);
+        close();
+    }
+
+    @Test
+    void aShorterBufferEndsTheHoldAtTheEndOfItsBatch() {
+        channel.freezeTime();
+        read(channel, packet(), packet());
+        channel.runPendingTasks();
+        read(channel, packet(1200));
+        channel.runPendingTasks();
+        assertThat(pipe.bufferedBytes()).as("no waiting for the timer").isEqualTo(3800);
         close();
     }
 
@@ -90,6 +117,10 @@ class StreamBridgeHandlerTest {
     }
 
     private static ByteBuf packet() {
-        return Unpooled.directBuffer(1300).writeZero(1300);
+        return packet(1300);
+    }
+
+    private static ByteBuf packet(int size) {
+        return Unpooled.directBuffer(size).writeZero(size);
     }
 }

@@ -78,6 +78,7 @@ public final class SuperQuicTarget implements Target {
             try (DuplexStream s = session.openStream("generate")) {
                 s.writeFrame(request);
                 s.finishOutput();
+                s.readInBulk(true);
                 while (!stop.getAsBoolean()) {
                     // Counted where they arrived, as raw-quic's client does: no copy.
                     ByteBuf buf = s.readBuffer();

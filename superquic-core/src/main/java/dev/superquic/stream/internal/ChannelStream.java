@@ -40,6 +40,7 @@ public final class ChannelStream implements DuplexStream {
     private final InputStream input = new PipeInput();
     private final OutputStream output = new GateOutput();
     private volatile ChannelFuture finFuture;
+    private final StreamBridgeHandler bridge;
 
     /**
      * Installs the bridge on {@code channel} and returns the stream. Call on the channel's event
@@ -62,13 +63,15 @@ public final class ChannelStream implements DuplexStream {
                 listener);
         self[0] = pipe;
         OutboundGate gate = new OutboundGate(outboundInFlightBytes, writeTimeout);
-        ChannelStream stream = new ChannelStream(channel, pipe, gate, maxFrameSize, writeTimeout, listener);
-        channel.pipeline().addLast(new StreamBridgeHandler(pipe, gate, listener));
+        StreamBridgeHandler bridge = new StreamBridgeHandler(pipe, gate, listener);
+        ChannelStream stream = new ChannelStream(channel, pipe, gate, bridge, maxFrameSize, writeTimeout, listener);
+        channel.pipeline().addLast(bridge);
         return stream;
     }
 
-    private ChannelStream(QuicStreamChannel channel, InboundPipe pipe, OutboundGate gate, int maxFrameSize,
-                          java.time.Duration writeTimeout, StreamMeter meter) {
+    private ChannelStream(QuicStreamChannel channel, InboundPipe pipe, OutboundGate gate, StreamBridgeHandler bridge,
+                          int maxFrameSize, java.time.Duration writeTimeout, StreamMeter meter) {
+        this.bridge = bridge;
         this.writeTimeout = writeTimeout;
         this.meter = meter;
         this.channel = channel;
@@ -211,6 +214,11 @@ public final class ChannelStream implements DuplexStream {
                 gate.fail(new StreamResetException("write failed: " + f.cause(), -1, f.cause()));
             }
         });
+    }
+
+    @Override
+    public void readInBulk(boolean on) {
+        bridge.readInBulk(on);
     }
 
     @Override

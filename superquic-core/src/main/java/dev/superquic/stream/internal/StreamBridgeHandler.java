@@ -28,18 +28,21 @@ import java.util.concurrent.TimeUnit;
  * so that the reader answers while the event loop is still awake rather than after it went to
  * sleep.
  *
- * <p>Collected data that ends in a full-sized buffer (as large as the one before it) is the middle
- * of a flow: more follows at once. Such data waits for more, up to {@link #HOLD_NANOS}, before it
- * is handed over. With one busy stream that changes nothing (64 KiB arrive long before), but with
- * many streams each batch of datagrams carries only a packet or two per stream, and handing those
- * over one batch at a time woke every stream's reader every few hundred microseconds.
+ * <p>On a stream whose reader asked for bulk reads ({@link #readInBulk}), collected data that
+ * ends in a full-sized buffer (as large as the one before it) is taken for the middle of a flow:
+ * it waits for more, up to {@link #HOLD_NANOS}, before it is handed over. With one busy stream
+ * that changes nothing (64 KiB arrive long before), but with many streams each batch of datagrams
+ * carries only a packet or two per stream, and handing those over one batch at a time wakes every
+ * stream's reader every few hundred microseconds. It is opt-in because a message that happens to
+ * end on a full packet would wait too: nothing in QUIC tells the end of a message from the middle
+ * of a flow.
  */
 public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
     /** Buffers smaller than this are handed to the reader at once, with what was collected. */
     static final int SMALL_BUFFER = 1024;
     /** Collected bytes that are handed over without waiting for the end of the batch. */
     static final int PUBLISH_AT = 64 * 1024;
-    /** The longest that collected data ending in a full-sized buffer waits for more. */
+    /** The longest that data ending in a full-sized buffer waits for more, with bulk reads on. */
     static final long HOLD_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
     /** Packets of one flow differ in size by a few header bytes; a tail is much shorter. */
     private static final int FULL_SIZE_SLACK = 64;
@@ -52,6 +55,7 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
     private boolean publishScheduled;
     private int previousBufferSize;
     private boolean endsFull;
+    private volatile boolean bulk;
     private ScheduledFuture<?> holdTimer;
 
     /** Creates the bridge for one stream. */
@@ -95,7 +99,7 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
         meter.received(n);
         collected.add(buf);
         collectedBytes += n;
-        endsFull = n >= SMALL_BUFFER && n + FULL_SIZE_SLACK >= previousBufferSize;
+        endsFull = bulk && n >= SMALL_BUFFER && n + FULL_SIZE_SLACK >= previousBufferSize;
         previousBufferSize = n;
         // Handing over at the pipe's bound keeps it exceeded by at most this one buffer.
         if (n < SMALL_BUFFER || collectedBytes >= PUBLISH_AT || pipe.wouldFill(collectedBytes)) {
@@ -105,6 +109,9 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
             publishScheduled = true;
             ctx.executor().execute(() -> {
                 publishScheduled = false;
+                if (collected.isEmpty()) {
+                    return; // handed over already (64 KiB, a full pipe)
+                }
                 if (endsFull) {
                     holdForMore(ctx);
                 } else {
@@ -112,6 +119,11 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
                 }
             });
         }
+    }
+
+    /** Any thread: lets data that ends in a full-sized buffer wait for more (see the class comment). */
+    void readInBulk(boolean on) {
+        bulk = on;
     }
 
     /** The middle of a flow: hand it over when more arrived, or at the latest after the hold. */

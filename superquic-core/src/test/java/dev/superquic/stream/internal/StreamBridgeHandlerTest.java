@@ -16,8 +16,9 @@ import org.junit.jupiter.api.Test;
  */
 class StreamBridgeHandlerTest {
     private final InboundPipe pipe = new InboundPipe(256 * 1024, () -> { }, StreamMeter.NONE);
-    private final EmbeddedChannel channel = new EmbeddedChannel(
-            new StreamBridgeHandler(pipe, new OutboundGate(1024, Duration.ofSeconds(5)), StreamMeter.NONE));
+    private final StreamBridgeHandler bridge =
+            new StreamBridgeHandler(pipe, new OutboundGate(1024, Duration.ofSeconds(5)), StreamMeter.NONE);
+    private final EmbeddedChannel channel = new EmbeddedChannel(bridge);
 
     @Test
     void dataEndingInAShorterBufferReachesThePipeWhenTheBatchEnds() {
@@ -29,7 +30,16 @@ class StreamBridgeHandlerTest {
     }
 
     @Test
-    void theMiddleOfAFlowWaitsForMoreUpToTheHold() {
+    void fullSizedBuffersReachThePipeWhenTheBatchEndsUnlessReadInBulk() {
+        read(channel, packet(), packet());
+        channel.runPendingTasks();
+        assertThat(pipe.bufferedBytes()).as("a message may end on a full packet").isEqualTo(2600);
+        close();
+    }
+
+    @Test
+    void withBulkReadsTheMiddleOfAFlowWaitsForMoreUpToTheHold() {
+        bridge.readInBulk(true);
         channel.freezeTime();
         read(channel, packet(), packet());
         channel.runPendingTasks();
@@ -44,7 +54,8 @@ class StreamBridgeHandlerTest {
     }
 
     @Test
-    void aShorterBufferEndsTheHoldAtTheEndOfItsBatch() {
+    void withBulkReadsAShorterBufferEndsTheHoldAtTheEndOfItsBatch() {
+        bridge.readInBulk(true);
         channel.freezeTime();
         read(channel, packet(), packet());
         channel.runPendingTasks();

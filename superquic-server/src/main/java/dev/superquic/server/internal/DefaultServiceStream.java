@@ -74,6 +74,11 @@ final class DefaultServiceStream implements ServiceStream {
     }
 
     @Override
+    public void readInBulk(boolean on) {
+        stream.readInBulk(on);
+    }
+
+    @Override
     public void finishOutput() throws IOException {
         stream.finishOutput();
     }

@@ -15,6 +15,7 @@ public final class DiscardService implements StreamService {
 
     @Override
     public void serve(ServiceStream stream) throws Exception {
+        stream.readInBulk(true);
         long total = 0;
         for (ByteBuf buf; (buf = stream.readBuffer()) != null;) {
             total += buf.readableBytes(); // counted where it arrived: no copy

@@ -21,6 +21,7 @@ public final class SinkService implements StreamService {
     @Override
     public void serve(ServiceStream stream) throws Exception {
         stream.finishOutput();
+        stream.readInBulk(true);
         for (ByteBuf buf; (buf = stream.readBuffer()) != null;) {
             buf.release();
         }

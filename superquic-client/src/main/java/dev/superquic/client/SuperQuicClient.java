@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -84,11 +86,16 @@ public final class SuperQuicClient implements AutoCloseable {
         sessions.remove(session);
     }
 
-    /** Closes every session and stops the event loop. */
+    /**
+     * Closes every session and stops the event loop. Sessions close in parallel: each waits a
+     * round trip for the server's close (see {@link ClientSession#close()}).
+     */
     @Override
     public void close() {
-        for (ClientSession s : new ArrayList<>(sessions)) {
-            s.close();
+        try (ExecutorService closers = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (ClientSession s : new ArrayList<>(sessions)) {
+                closers.execute(s::close);
+            }
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }

@@ -29,6 +29,13 @@ final class RawServerHandler extends ChannelInboundHandlerAdapter {
     private final boolean halfClose;
     private byte mode;
     private boolean inputDone;
+    /** A failed write means the client stopped reading (QUIC STOP_SENDING) or left. One per stream, not per write. */
+    private final ChannelFutureListener stopOnFailedWrite = f -> {
+        if (!f.isSuccess()) {
+            inputDone = true;
+            f.channel().close();
+        }
+    };
 
     /**
      * @param finish ends the sending side (QUIC: FIN; TCP: close)
@@ -77,13 +84,7 @@ final class RawServerHandler extends ChannelInboundHandlerAdapter {
 
     private void pump(ChannelHandlerContext ctx) {
         while (!inputDone && ctx.channel().isActive() && ctx.channel().isWritable()) {
-            // A failed write means the client stopped reading (QUIC STOP_SENDING) or left.
-            ctx.write(PATTERN.duplicate()).addListener(f -> {
-                if (!f.isSuccess()) {
-                    inputDone = true;
-                    ctx.close();
-                }
-            });
+            ctx.write(PATTERN.duplicate()).addListener(stopOnFailedWrite);
         }
         ctx.flush();
     }

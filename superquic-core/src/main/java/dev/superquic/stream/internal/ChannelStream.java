@@ -63,7 +63,7 @@ public final class ChannelStream implements DuplexStream {
                 listener);
         self[0] = pipe;
         OutboundGate gate = new OutboundGate(outboundInFlightBytes, writeTimeout);
-        StreamBridgeHandler bridge = new StreamBridgeHandler(pipe, gate, listener);
+        StreamBridgeHandler bridge = new StreamBridgeHandler(pipe, gate, listener, ReadHandover.of(channel));
         ChannelStream stream = new ChannelStream(channel, pipe, gate, bridge, maxFrameSize, writeTimeout, listener);
         channel.pipeline().addLast(bridge);
         return stream;

@@ -7,7 +7,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.quic.QuicStreamResetException;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
@@ -22,16 +21,17 @@ import java.util.concurrent.TimeUnit;
  * <p>Netty's QUIC codec delivers a stream's data one packet (~1.3 KB) at a time. Handing each
  * packet to the reading thread on its own would wake it, and move the pipe's lock between the two
  * threads' cores, once per packet. Full-sized buffers are therefore collected here and handed over
- * together by a task that the event loop runs after it has processed the current batch of
- * datagrams (or once {@link #PUBLISH_AT} bytes are collected, or the pipe would be full). A
- * smaller buffer most likely ends what the peer wrote (a request, say) and is handed over at once,
- * so that the reader answers while the event loop is still awake rather than after it went to
- * sleep.
+ * together once the event loop has processed the current batch of datagrams (one task per
+ * connection, {@link ReadHandover}), or once {@link #PUBLISH_AT} bytes are collected, or the pipe
+ * would be full. A smaller buffer most likely ends what the peer wrote (a request, say) and is
+ * handed over at once, so that the reader answers while the event loop is still awake rather than
+ * after it went to sleep.
  *
  * <p>On a stream whose reader asked for bulk reads ({@link #readInBulk}), collected data that
  * ends in a full-sized buffer (as large as the one before it) is taken for the middle of a flow:
- * it waits for more, up to {@link #HOLD_NANOS}, before it is handed over. With one busy stream
- * that changes nothing (64 KiB arrive long before), but with many streams each batch of datagrams
+ * it waits for more, until the connection's current hold ends (at most {@link #HOLD_NANOS}; the
+ * holds of all its streams end together), before it is handed over. With one busy stream that
+ * changes nothing (64 KiB arrive long before), but with many streams each batch of datagrams
  * carries only a packet or two per stream, and handing those over one batch at a time wakes every
  * stream's reader every few hundred microseconds. It is opt-in because a message that happens to
  * end on a full packet would wait too: nothing in QUIC tells the end of a message from the middle
@@ -50,23 +50,32 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
     private final InboundPipe pipe;
     private final OutboundGate gate;
     private final StreamMeter meter;
+    private final ReadHandover handover;
     private final ArrayDeque<ByteBuf> collected = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
     private int collectedBytes;
-    private boolean publishScheduled;
+    private boolean dueAtBatchEnd;
+    private boolean held;
     private int previousBufferSize;
     private boolean endsFull;
     private volatile boolean bulk;
-    private ScheduledFuture<?> holdTimer;
 
-    /** Creates the bridge for one stream. */
-    public StreamBridgeHandler(InboundPipe pipe, OutboundGate gate, StreamMeter meter) {
+    /**
+     * Creates the bridge for one stream.
+     *
+     * @param handover shared by the streams of one connection (see {@link ReadHandover}), on the
+     *     event loop this handler will run on
+     */
+    public StreamBridgeHandler(InboundPipe pipe, OutboundGate gate, StreamMeter meter, ReadHandover handover) {
         this.pipe = pipe;
         this.gate = gate;
         this.meter = meter;
+        this.handover = handover;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
         // Streams are created with auto-read off so that nothing is read before this handler exists.
         ctx.channel().config().setAutoRead(true);
     }
@@ -103,21 +112,10 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
         previousBufferSize = n;
         // Handing over at the pipe's bound keeps it exceeded by at most this one buffer.
         if (n < SMALL_BUFFER || collectedBytes >= PUBLISH_AT || pipe.wouldFill(collectedBytes)) {
-            publish(ctx);
-        } else if (!publishScheduled) {
-            // Tasks run after the event loop has processed all datagrams of this wake-up.
-            publishScheduled = true;
-            ctx.executor().execute(() -> {
-                publishScheduled = false;
-                if (collected.isEmpty()) {
-                    return; // handed over already (64 KiB, a full pipe)
-                }
-                if (endsFull) {
-                    holdForMore(ctx);
-                } else {
-                    publish(ctx);
-                }
-            });
+            publish();
+        } else if (!dueAtBatchEnd) {
+            dueAtBatchEnd = true;
+            handover.atBatchEnd(this);
         }
     }
 
@@ -126,18 +124,32 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
         bulk = on;
     }
 
-    /** The middle of a flow: hand it over when more arrived, or at the latest after the hold. */
-    private void holdForMore(ChannelHandlerContext ctx) {
-        if (holdTimer == null) {
-            holdTimer = ctx.executor().schedule(() -> {
-                holdTimer = null;
-                publish(ctx);
-            }, HOLD_NANOS, TimeUnit.NANOSECONDS);
+    /**
+     * Event loop, from the {@link ReadHandover}: the batch of datagrams is processed. The middle
+     * of a flow waits for more, until the connection's current hold ends; anything else is
+     * handed over now.
+     */
+    void batchEnded() {
+        dueAtBatchEnd = false;
+        if (collected.isEmpty()) {
+            return; // handed over already (64 KiB, a full pipe), or the stream is gone
+        }
+        if (!endsFull) {
+            publish();
+        } else if (!held) {
+            held = true;
+            handover.hold(this);
         }
     }
 
+    /** Event loop, from the {@link ReadHandover}: the hold this stream joined is over. */
+    void holdEnded() {
+        held = false;
+        publish();
+    }
+
     /** Hands the collected buffers to the pipe; pauses reading if that filled it. */
-    private void publish(ChannelHandlerContext ctx) {
+    private void publish() {
         if (collected.isEmpty()) {
             return;
         }
@@ -153,7 +165,7 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
-            publish(ctx);
+            publish();
             pipe.finish();
         }
         ReferenceCountUtil.release(evt);
@@ -181,11 +193,8 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelInactive();
     }
 
+    /** Frees what was collected; a pending hand-over of this stream then finds nothing to do. */
     private void releaseCollected() {
-        if (holdTimer != null) {
-            holdTimer.cancel(false);
-            holdTimer = null;
-        }
         ByteBuf b;
         while ((b = collected.pollFirst()) != null) {
             b.release();

@@ -16,9 +16,13 @@ import org.junit.jupiter.api.Test;
  */
 class StreamBridgeHandlerTest {
     private final InboundPipe pipe = new InboundPipe(256 * 1024, () -> { }, StreamMeter.NONE);
-    private final StreamBridgeHandler bridge =
-            new StreamBridgeHandler(pipe, new OutboundGate(1024, Duration.ofSeconds(5)), StreamMeter.NONE);
-    private final EmbeddedChannel channel = new EmbeddedChannel(bridge);
+    private final EmbeddedChannel channel = new EmbeddedChannel();
+    private final ReadHandover handover = new ReadHandover(channel.eventLoop(), StreamBridgeHandler.HOLD_NANOS);
+    private final StreamBridgeHandler bridge = bridge(pipe, handover);
+
+    StreamBridgeHandlerTest() {
+        channel.pipeline().addLast(bridge);
+    }
 
     @Test
     void dataEndingInAShorterBufferReachesThePipeWhenTheBatchEnds() {
@@ -94,8 +98,8 @@ class StreamBridgeHandlerTest {
     @Test
     void dataThatWouldFillThePipeIsHandedOverAtOnceAndPausesReading() {
         InboundPipe small = new InboundPipe(2000, () -> { }, StreamMeter.NONE);
-        EmbeddedChannel ch = new EmbeddedChannel(
-                new StreamBridgeHandler(small, new OutboundGate(1024, Duration.ofSeconds(5)), StreamMeter.NONE));
+        EmbeddedChannel ch = new EmbeddedChannel();
+        ch.pipeline().addLast(bridge(small, new ReadHandover(ch.eventLoop(), StreamBridgeHandler.HOLD_NANOS)));
         assertThat(ch.config().isAutoRead()).isTrue();
         read(ch, packet());
         assertThat(small.bufferedBytes()).as("collected: the pipe has room").isZero();
@@ -113,6 +117,52 @@ class StreamBridgeHandlerTest {
         channel.close();
         assertThat(buf.refCnt()).isZero();
         pipe.release();
+    }
+
+    @Test
+    void theHoldsOfAConnectionsStreamsEndTogether() {
+        bridge.readInBulk(true);
+        channel.freezeTime();
+        read(channel, packet(), packet());
+        channel.runPendingTasks();
+        channel.advanceTimeBy(StreamBridgeHandler.HOLD_NANOS - 1_000_000, TimeUnit.NANOSECONDS);
+        // A second stream of the same connection (on the same event loop) starts a flow 1 ms
+        // before the first one's hold ends.
+        InboundPipe otherPipe = new InboundPipe(256 * 1024, () -> { }, StreamMeter.NONE);
+        EmbeddedChannel other = new EmbeddedChannel();
+        StreamBridgeHandler otherBridge = bridge(otherPipe, handover);
+        other.pipeline().addLast(otherBridge);
+        otherBridge.readInBulk(true);
+        read(other, packet(), packet());
+        channel.runPendingTasks();
+        assertThat(pipe.bufferedBytes() + otherPipe.bufferedBytes()).as("both held").isZero();
+        channel.advanceTimeBy(1_000_000, TimeUnit.NANOSECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(pipe.bufferedBytes()).isEqualTo(2600);
+        assertThat(otherPipe.bufferedBytes()).as("handed over with the first, not 5 ms after its own start")
+                .isEqualTo(2600);
+        otherPipe.release();
+        other.finishAndReleaseAll();
+        close();
+    }
+
+    @Test
+    void aStreamThatClosesWhileHeldIsSkippedWhenTheHoldEnds() {
+        bridge.readInBulk(true);
+        channel.freezeTime();
+        ByteBuf buf = packet();
+        read(channel, buf, packet());
+        channel.runPendingTasks();
+        channel.close();
+        assertThat(buf.refCnt()).as("freed with the stream").isZero();
+        channel.advanceTimeBy(StreamBridgeHandler.HOLD_NANOS, TimeUnit.NANOSECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(pipe.bufferedBytes()).isZero();
+        close();
+    }
+
+    private static StreamBridgeHandler bridge(InboundPipe pipe, ReadHandover handover) {
+        return new StreamBridgeHandler(pipe, new OutboundGate(1024, Duration.ofSeconds(5)), StreamMeter.NONE, handover);
     }
 
     /** Delivers reads as the event loop does, without running its tasks (unlike writeInbound). */

@@ -61,10 +61,11 @@ public interface DuplexStream extends AutoCloseable {
     /**
      * Says whether this side reads the stream as a continuous flow (an upload, a download) rather
      * than as messages. With bulk reads on, received data is handed to the reader in larger
-     * pieces (the middle of a flow waits up to 5 ms, or until 64 KiB, for more), which saves most
-     * thread wake-ups when many streams are busy at once. The price: data that ends exactly on a
-     * full packet may reach the reader up to 5 ms late, so leave it off for request and response
-     * traffic. Off by default; any thread, any time.
+     * pieces: it waits for more until 64 KiB have come, the peer's FIN, or at most 5 ms, and the
+     * waits of all of a connection's streams end together, which saves most thread wake-ups when
+     * many streams are busy at once. The price: any piece of data may reach the reader up to 5 ms
+     * late, so leave it off for request and response traffic. Off by default; any thread, any
+     * time.
      */
     void readInBulk(boolean on);
 

@@ -51,6 +51,8 @@ public final class InboundPipe {
     private boolean paused;
     private long pausedAt;
     private boolean consumerWaiting;
+    /** Data was offered to a waiting consumer, which {@link #wakeConsumer()} is to wake. */
+    private boolean wakeDue;
 
     /**
      * @param capacityBytes the high-water mark: reading from QUIC stops at or above it
@@ -75,6 +77,15 @@ public final class InboundPipe {
      * @return true if the caller should keep reading from QUIC, false if it must pause
      */
     public boolean offerAll(ArrayDeque<ByteBuf> batch) {
+        return offerAll(batch, true);
+    }
+
+    /**
+     * Event loop: as {@link #offerAll(ArrayDeque)}; with {@code wakeNow} false a waiting consumer
+     * is woken only by the next {@link #wakeConsumer()}, so that a caller that fills many pipes
+     * can wake their consumers together, after it filled them all.
+     */
+    boolean offerAll(ArrayDeque<ByteBuf> batch, boolean wakeNow) {
         boolean pauseNow = false;
         boolean keepReading;
         lock.lock();
@@ -95,7 +106,11 @@ public final class InboundPipe {
                 }
             }
             if (added && consumerWaiting) {
-                changed.signalAll();
+                if (wakeNow) {
+                    changed.signalAll();
+                } else {
+                    wakeDue = true;
+                }
             }
             if (buffered >= highWater && !paused) {
                 paused = true;
@@ -110,6 +125,19 @@ public final class InboundPipe {
             listener.paused();
         }
         return keepReading;
+    }
+
+    /** Event loop: wakes the consumer if an offer left it waiting for this call. */
+    void wakeConsumer() {
+        lock.lock();
+        try {
+            if (wakeDue) {
+                wakeDue = false;
+                changed.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**

@@ -8,28 +8,31 @@ import java.util.ArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Event-loop side, one per QUIC connection: runs the hand-overs of all the connection's
- * {@link StreamBridgeHandler}s that wait for the end of the current batch of datagrams in one
- * task, and ends the bulk holds of all of them together.
+ * Event-loop side, one per QUIC connection: hands the data that the connection's
+ * {@link StreamBridgeHandler}s collected to their readers, in one task at the end of each batch
+ * of datagrams, and for streams read in bulk all together when the current hold ends.
  *
- * <p>Ending the holds together is what matters with many streams. A hold ended on its own timer
- * wakes one reader at a random moment: its carrier thread is usually parked, so every hand-over
- * costs the event loop a system call to wake it and the carrier a park afterwards (with 100
- * busy streams, some 20,000 times a second). Ended together, a hundred readers become runnable at
- * once: the carriers are woken once and run them one after another.
+ * <p>Ending the holds together is what matters with many streams. Woken one at a time, each
+ * reader's carrier thread is usually parked, so every hand-over cost the event loop a system call
+ * to wake it, and on a busy machine the woken carrier took the event loop's core on the spot
+ * (with 100 busy streams, thousands of times a second). At the end of a hold the event loop
+ * therefore fills the pipes of all held streams first and then starts one virtual thread that
+ * wakes their readers: one wake-up of a carrier, which then runs the readers one after another.
+ * Wakes from a carrier thread queue the readers on that carrier; they neither wake nor preempt
+ * the event loop's thread.
  *
  * <p>Confined to the event loop of the connection's streams; not thread-safe.
  */
 public final class ReadHandover {
     private static final AttributeKey<ReadHandover> KEY = AttributeKey.valueOf(ReadHandover.class, "handover");
+    private static final StreamBridgeHandler[] NONE = new StreamBridgeHandler[0];
 
     private final EventExecutor loop;
     private final long holdNanos;
-    // Each list has a spare that takes new entries while a pass runs over the list.
     private ArrayList<StreamBridgeHandler> due = new ArrayList<>();
+    /** Takes new entries while a pass runs over {@link #due}. */
     private ArrayList<StreamBridgeHandler> dueSpare = new ArrayList<>();
-    private ArrayList<StreamBridgeHandler> held = new ArrayList<>();
-    private ArrayList<StreamBridgeHandler> heldSpare = new ArrayList<>();
+    private final ArrayList<StreamBridgeHandler> held = new ArrayList<>();
     private boolean batchEndScheduled;
     private ScheduledFuture<?> holdEnd;
     private final Runnable runBatchEnd = this::batchEnded;
@@ -73,7 +76,10 @@ public final class ReadHandover {
         }
     }
 
-    /** Event loop: {@code stream} holds its data until the current hold ends (at most the hold time). */
+    /**
+     * Event loop: {@code stream} holds its data until the current hold ends, which is at most the
+     * hold time after the first stream joined it.
+     */
     void hold(StreamBridgeHandler stream) {
         held.add(stream);
         if (holdEnd == null) {
@@ -94,12 +100,16 @@ public final class ReadHandover {
 
     private void holdEnded() {
         holdEnd = null;
-        ArrayList<StreamBridgeHandler> streams = held;
-        held = heldSpare;
+        StreamBridgeHandler[] streams = held.toArray(NONE);
+        held.clear();
         for (StreamBridgeHandler stream : streams) {
             stream.holdEnded();
         }
-        streams.clear();
-        heldSpare = streams;
+        // The readers' wake-ups, relayed through a virtual thread (see the class comment).
+        Thread.ofVirtual().start(() -> {
+            for (StreamBridgeHandler stream : streams) {
+                stream.wakeReader();
+            }
+        });
     }
 }

@@ -27,25 +27,24 @@ import java.util.concurrent.TimeUnit;
  * handed over at once, so that the reader answers while the event loop is still awake rather than
  * after it went to sleep.
  *
- * <p>On a stream whose reader asked for bulk reads ({@link #readInBulk}), collected data that
- * ends in a full-sized buffer (as large as the one before it) is taken for the middle of a flow:
- * it waits for more, until the connection's current hold ends (at most {@link #HOLD_NANOS}; the
- * holds of all its streams end together), before it is handed over. With one busy stream that
- * changes nothing (64 KiB arrive long before), but with many streams each batch of datagrams
- * carries only a packet or two per stream, and handing those over one batch at a time wakes every
- * stream's reader every few hundred microseconds. It is opt-in because a message that happens to
- * end on a full packet would wait too: nothing in QUIC tells the end of a message from the middle
- * of a flow.
+ * <p>On a stream whose reader asked for bulk reads ({@link #readInBulk}) all data waits for more,
+ * short buffers too, until the connection's current hold ends (at most {@link #HOLD_NANOS}; the
+ * holds of all its streams end together, see {@link ReadHandover}), 64 KiB are collected, the
+ * pipe would be full or the FIN arrives. With one busy stream that changes nothing (64 KiB arrive
+ * long before), but with many streams each batch of datagrams carries only a packet or two per
+ * stream, and handing those over one batch at a time wakes every stream's reader every few
+ * hundred microseconds. Short buffers cannot end the wait: with many streams, packets that carry
+ * the end of one stream's frame and the start of another's are common in the middle of flows. It
+ * is opt-in because nothing in QUIC tells the end of a message from the middle of a flow: the
+ * last piece of a message would wait too.
  */
 public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
     /** Buffers smaller than this are handed to the reader at once, with what was collected. */
     static final int SMALL_BUFFER = 1024;
     /** Collected bytes that are handed over without waiting for the end of the batch. */
     static final int PUBLISH_AT = 64 * 1024;
-    /** The longest that data ending in a full-sized buffer waits for more, with bulk reads on. */
+    /** The longest that data waits for more with bulk reads on. */
     static final long HOLD_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
-    /** Packets of one flow differ in size by a few header bytes; a tail is much shorter. */
-    private static final int FULL_SIZE_SLACK = 64;
 
     private final InboundPipe pipe;
     private final OutboundGate gate;
@@ -56,8 +55,6 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
     private int collectedBytes;
     private boolean dueAtBatchEnd;
     private boolean held;
-    private int previousBufferSize;
-    private boolean endsFull;
     private volatile boolean bulk;
 
     /**
@@ -108,53 +105,56 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
         meter.received(n);
         collected.add(buf);
         collectedBytes += n;
-        endsFull = bulk && n >= SMALL_BUFFER && n + FULL_SIZE_SLACK >= previousBufferSize;
-        previousBufferSize = n;
         // Handing over at the pipe's bound keeps it exceeded by at most this one buffer.
-        if (n < SMALL_BUFFER || collectedBytes >= PUBLISH_AT || pipe.wouldFill(collectedBytes)) {
+        if (collectedBytes >= PUBLISH_AT || pipe.wouldFill(collectedBytes) || (n < SMALL_BUFFER && !bulk)) {
             publish();
+        } else if (bulk) {
+            if (!held) {
+                held = true;
+                handover.hold(this);
+            }
         } else if (!dueAtBatchEnd) {
             dueAtBatchEnd = true;
             handover.atBatchEnd(this);
         }
     }
 
-    /** Any thread: lets data that ends in a full-sized buffer wait for more (see the class comment). */
+    /** Any thread: lets data wait for more before it is handed over (see the class comment). */
     void readInBulk(boolean on) {
         bulk = on;
     }
 
-    /**
-     * Event loop, from the {@link ReadHandover}: the batch of datagrams is processed. The middle
-     * of a flow waits for more, until the connection's current hold ends; anything else is
-     * handed over now.
-     */
+    /** Event loop, from the {@link ReadHandover}: the batch of datagrams is processed. */
     void batchEnded() {
         dueAtBatchEnd = false;
-        if (collected.isEmpty()) {
-            return; // handed over already (64 KiB, a full pipe), or the stream is gone
-        }
-        if (!endsFull) {
-            publish();
-        } else if (!held) {
-            held = true;
-            handover.hold(this);
-        }
-    }
-
-    /** Event loop, from the {@link ReadHandover}: the hold this stream joined is over. */
-    void holdEnded() {
-        held = false;
         publish();
     }
 
-    /** Hands the collected buffers to the pipe; pauses reading if that filled it. */
+    /**
+     * Event loop, from the {@link ReadHandover}: the hold this stream joined is over. The reader
+     * is woken by {@link #wakeReader()}, once the hold of every stream of the connection ended.
+     */
+    void holdEnded() {
+        held = false;
+        publish(false);
+    }
+
+    /** Event loop, from the {@link ReadHandover}: wakes a reader that {@link #holdEnded()} left waiting. */
+    void wakeReader() {
+        pipe.wakeConsumer();
+    }
+
     private void publish() {
+        publish(true);
+    }
+
+    /** Hands the collected buffers to the pipe; pauses reading if that filled it. */
+    private void publish(boolean wakeNow) {
         if (collected.isEmpty()) {
             return;
         }
         collectedBytes = 0;
-        if (!pipe.offerAll(collected)) {
+        if (!pipe.offerAll(collected, wakeNow)) {
             // The consumer fell behind: stop reading, so QUIC stops extending the peer's credit.
             // This also ends the current read loop: the pipe's bound is exceeded by one buffer
             // at most.

@@ -141,6 +141,20 @@ class InboundPipeTest {
     }
 
     @Test
+    void aDeferredOfferWakesTheWaitingReaderOnlyWhenAsked() throws Exception {
+        InboundPipe pipe = new InboundPipe(1024, () -> { }, StreamMeter.NONE);
+        CompletableFuture<Integer> read = startReader(pipe, 8);
+        java.util.ArrayDeque<ByteBuf> batch = new java.util.ArrayDeque<>();
+        batch.add(Unpooled.wrappedBuffer(new byte[5]));
+        assertThat(pipe.offerAll(batch, false)).isTrue();
+        Awaitility.await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(5))
+                .until(() -> !read.isDone());
+        pipe.wakeConsumer();
+        assertThat(read.get(10, TimeUnit.SECONDS)).isEqualTo(5);
+        pipe.release();
+    }
+
+    @Test
     void buffersAReadTookOverAreFreedOnRelease() throws Exception {
         InboundPipe pipe = new InboundPipe(1024, () -> { }, StreamMeter.NONE);
         var first = Unpooled.directBuffer(4).writeInt(1);

@@ -7,7 +7,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -58,14 +60,47 @@ class StreamBridgeHandlerTest {
     }
 
     @Test
-    void withBulkReadsAShorterBufferEndsTheHoldAtTheEndOfItsBatch() {
+    void withBulkReadsEvenASmallBufferWaitsForTheHold() {
         bridge.readInBulk(true);
         channel.freezeTime();
+        read(channel, packet(), packet(1200), Unpooled.wrappedBuffer(new byte[64]));
+        channel.runPendingTasks();
+        assertThat(pipe.bufferedBytes()).as("with many streams, short packets come in the middle of flows").isZero();
+        channel.advanceTimeBy(StreamBridgeHandler.HOLD_NANOS, TimeUnit.NANOSECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(pipe.bufferedBytes()).isEqualTo(2564);
+        close();
+    }
+
+    @Test
+    void withBulkReadsTheFinEndsTheHold() throws Exception {
+        bridge.readInBulk(true);
+        channel.freezeTime();
+        read(channel, packet(), packet(100));
+        channel.runPendingTasks();
+        channel.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+        assertThat(pipe.bufferedBytes()).isEqualTo(1400);
+        close();
+    }
+
+    @Test
+    void whenAHoldEndsAWaitingReaderIsWoken() throws Exception {
+        bridge.readInBulk(true);
+        channel.freezeTime();
+        CompletableFuture<Integer> read = new CompletableFuture<>();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try {
+                read.complete(pipe.read(new byte[4096], 0, 4096));
+            } catch (Throwable e) {
+                read.completeExceptionally(e);
+            }
+        });
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> reader.getState() == Thread.State.WAITING);
         read(channel, packet(), packet());
         channel.runPendingTasks();
-        read(channel, packet(1200));
-        channel.runPendingTasks();
-        assertThat(pipe.bufferedBytes()).as("no waiting for the timer").isEqualTo(3800);
+        channel.advanceTimeBy(StreamBridgeHandler.HOLD_NANOS, TimeUnit.NANOSECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(read.get(10, TimeUnit.SECONDS)).isEqualTo(2600);
         close();
     }
 

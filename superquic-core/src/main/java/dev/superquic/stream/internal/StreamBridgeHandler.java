@@ -106,14 +106,29 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
         collected.add(buf);
         collectedBytes += n;
         // Handing over at the pipe's bound keeps it exceeded by at most this one buffer.
-        if (collectedBytes >= PUBLISH_AT || pipe.wouldFill(collectedBytes) || (n < SMALL_BUFFER && !bulk)) {
+        if (collectedBytes >= PUBLISH_AT || pipe.wouldFill(collectedBytes)) {
             publish();
+        } else if (n < SMALL_BUFFER && !bulk) {
+            // Most likely the end of a request: handed over now. The first reader of the batch is
+            // woken at once, to answer while the event loop is awake; readers of other streams
+            // with the same batch are woken together at its end (see ReadHandover).
+            boolean wakeNow = handover.claimWakeAtOnce();
+            publish(wakeNow);
+            if (!wakeNow) {
+                dueAtBatchEnd();
+            }
         } else if (bulk) {
             if (!held) {
                 held = true;
                 handover.hold(this);
             }
-        } else if (!dueAtBatchEnd) {
+        } else {
+            dueAtBatchEnd();
+        }
+    }
+
+    private void dueAtBatchEnd() {
+        if (!dueAtBatchEnd) {
             dueAtBatchEnd = true;
             handover.atBatchEnd(this);
         }
@@ -124,22 +139,25 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
         bulk = on;
     }
 
-    /** Event loop, from the {@link ReadHandover}: the batch of datagrams is processed. */
+    /**
+     * Event loop, from the {@link ReadHandover}: the batch of datagrams is processed. The reader
+     * is woken by {@link #wakeReader()}, with those of the connection's other streams.
+     */
     void batchEnded() {
         dueAtBatchEnd = false;
-        publish();
+        publish(false);
     }
 
     /**
      * Event loop, from the {@link ReadHandover}: the hold this stream joined is over. The reader
-     * is woken by {@link #wakeReader()}, once the hold of every stream of the connection ended.
+     * is woken by {@link #wakeReader()}, with those of the connection's other streams.
      */
     void holdEnded() {
         held = false;
         publish(false);
     }
 
-    /** Event loop, from the {@link ReadHandover}: wakes a reader that {@link #holdEnded()} left waiting. */
+    /** Any thread, from the {@link ReadHandover}: wakes a reader that a hand-over left waiting. */
     void wakeReader() {
         pipe.wakeConsumer();
     }

@@ -87,15 +87,7 @@ class StreamBridgeHandlerTest {
     void whenAHoldEndsAWaitingReaderIsWoken() throws Exception {
         bridge.readInBulk(true);
         channel.freezeTime();
-        CompletableFuture<Integer> read = new CompletableFuture<>();
-        Thread reader = Thread.ofVirtual().start(() -> {
-            try {
-                read.complete(pipe.read(new byte[4096], 0, 4096));
-            } catch (Throwable e) {
-                read.completeExceptionally(e);
-            }
-        });
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> reader.getState() == Thread.State.WAITING);
+        CompletableFuture<Integer> read = startReader(pipe);
         read(channel, packet(), packet());
         channel.runPendingTasks();
         channel.advanceTimeBy(StreamBridgeHandler.HOLD_NANOS, TimeUnit.NANOSECONDS);
@@ -182,6 +174,39 @@ class StreamBridgeHandlerTest {
     }
 
     @Test
+    void ofSmallBuffersInOneBatchTheFirstWakesItsReaderAtOnceTheOthersAtTheBatchEnd() throws Exception {
+        InboundPipe secondPipe = new InboundPipe(1024, () -> { }, StreamMeter.NONE);
+        InboundPipe thirdPipe = new InboundPipe(1024, () -> { }, StreamMeter.NONE);
+        EmbeddedChannel second = new EmbeddedChannel();
+        EmbeddedChannel third = new EmbeddedChannel();
+        second.pipeline().addLast(bridge(secondPipe, handover));
+        third.pipeline().addLast(bridge(thirdPipe, handover));
+        CompletableFuture<Integer> first = startReader(pipe);
+        CompletableFuture<Integer> secondRead = startReader(secondPipe);
+        CompletableFuture<Integer> thirdRead = startReader(thirdPipe);
+
+        read(channel, Unpooled.wrappedBuffer(new byte[10]));
+        read(second, Unpooled.wrappedBuffer(new byte[20]));
+        read(third, Unpooled.wrappedBuffer(new byte[30]));
+        assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo(10);
+        assertThat(secondPipe.bufferedBytes() + thirdPipe.bufferedBytes()).as("handed over").isEqualTo(50);
+        Awaitility.await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(5))
+                .until(() -> !secondRead.isDone() && !thirdRead.isDone());
+        channel.runPendingTasks(); // the end of the batch
+        assertThat(secondRead.get(10, TimeUnit.SECONDS)).isEqualTo(20);
+        assertThat(thirdRead.get(10, TimeUnit.SECONDS)).isEqualTo(30);
+
+        read(second, Unpooled.wrappedBuffer(new byte[5]));
+        assertThat(secondPipe.bufferedBytes()).as("a new batch: the first small buffer is handed over at once")
+                .isEqualTo(5);
+        secondPipe.release();
+        thirdPipe.release();
+        second.finishAndReleaseAll();
+        third.finishAndReleaseAll();
+        close();
+    }
+
+    @Test
     void aStreamThatClosesWhileHeldIsSkippedWhenTheHoldEnds() {
         bridge.readInBulk(true);
         channel.freezeTime();
@@ -194,6 +219,20 @@ class StreamBridgeHandlerTest {
         channel.runScheduledPendingTasks();
         assertThat(pipe.bufferedBytes()).isZero();
         close();
+    }
+
+    /** Starts a virtual-thread read of up to 4 KiB and returns once it waits in the pipe. */
+    private static CompletableFuture<Integer> startReader(InboundPipe pipe) {
+        CompletableFuture<Integer> read = new CompletableFuture<>();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try {
+                read.complete(pipe.read(new byte[4096], 0, 4096));
+            } catch (Throwable e) {
+                read.completeExceptionally(e);
+            }
+        });
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> reader.getState() == Thread.State.WAITING);
+        return read;
     }
 
     private static StreamBridgeHandler bridge(InboundPipe pipe, ReadHandover handover) {

@@ -41,6 +41,8 @@ public final class ChannelStream implements DuplexStream {
     private final OutputStream output = new GateOutput();
     private volatile ChannelFuture finFuture;
     private final StreamBridgeHandler bridge;
+    /** Every write goes through it, so that data and FIN keep their order. */
+    private final StreamWrites writes;
 
     /**
      * Installs the bridge on {@code channel} and returns the stream. Call on the channel's event
@@ -63,15 +65,18 @@ public final class ChannelStream implements DuplexStream {
                 listener);
         self[0] = pipe;
         OutboundGate gate = new OutboundGate(outboundInFlightBytes, writeTimeout);
-        StreamBridgeHandler bridge = new StreamBridgeHandler(pipe, gate, listener, ReadHandover.of(channel));
-        ChannelStream stream = new ChannelStream(channel, pipe, gate, bridge, maxFrameSize, writeTimeout, listener);
+        StreamWrites writes = StreamWrites.of(channel);
+        StreamBridgeHandler bridge = new StreamBridgeHandler(pipe, gate, listener, ReadHandover.of(channel), writes);
+        ChannelStream stream = new ChannelStream(channel, pipe, gate, bridge, writes, maxFrameSize, writeTimeout,
+                listener);
         channel.pipeline().addLast(bridge);
         return stream;
     }
 
     private ChannelStream(QuicStreamChannel channel, InboundPipe pipe, OutboundGate gate, StreamBridgeHandler bridge,
-                          int maxFrameSize, java.time.Duration writeTimeout, StreamMeter meter) {
+                          StreamWrites writes, int maxFrameSize, java.time.Duration writeTimeout, StreamMeter meter) {
         this.bridge = bridge;
+        this.writes = writes;
         this.writeTimeout = writeTimeout;
         this.meter = meter;
         this.channel = channel;
@@ -206,7 +211,7 @@ public final class ChannelStream implements DuplexStream {
             buf.release();
             throw e;
         }
-        channel.writeAndFlush(buf).addListener(f -> {
+        writes.write(channel, buf).addListener(f -> {
             gate.release(n);
             if (f.isSuccess()) {
                 meter.sent(n);
@@ -227,12 +232,13 @@ public final class ChannelStream implements DuplexStream {
             // Not channel.shutdownOutput(): in Netty 4.2.18 it hands the FIN to quiche directly,
             // ahead of data still queued for send credit, and that data is lost. A FIN frame
             // written like data waits its turn in the queue.
-            ChannelFuture fin = channel.writeAndFlush(new DefaultQuicStreamFrame(Unpooled.EMPTY_BUFFER, true));
+            ChannelFuture fin = writes.write(channel, new DefaultQuicStreamFrame(Unpooled.EMPTY_BUFFER, true));
             finFuture = fin;
-            // Runs after the write task. A FIN needs no flow-control credit, so one still pending
-            // with no data ahead of it means quiche refused it: the stream was already complete on
-            // its side (the peer stopped our sending after we read its FIN) and Netty would keep
-            // the FIN, and the channel, forever.
+            // Runs after the FIN's write (the task that carries it out was queued first). A FIN
+            // needs no flow-control credit, so one still pending with no data ahead of it means
+            // quiche refused it: the stream was already complete on its side (the peer stopped
+            // our sending after we read its FIN) and Netty would keep the FIN, and the channel,
+            // forever.
             channel.eventLoop().execute(() -> {
                 if (!fin.isDone() && gate.inFlightBytes() == 0) {
                     channel.close();

@@ -52,6 +52,11 @@ public final class ReadHandover {
         this.holdNanos = holdNanos;
     }
 
+    /** The event loop of the streams that use it. */
+    EventExecutor loop() {
+        return loop;
+    }
+
     /**
      * Event loop: the hand-over shared by the streams of {@code stream}'s connection (its parent
      * channel), created with the first of them; one of its own if it has no parent on its loop.

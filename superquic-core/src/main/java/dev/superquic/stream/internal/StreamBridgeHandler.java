@@ -50,6 +50,7 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
     private final OutboundGate gate;
     private final StreamMeter meter;
     private final ReadHandover handover;
+    private final StreamWrites writes;
     private final ArrayDeque<ByteBuf> collected = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private int collectedBytes;
@@ -62,12 +63,16 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
      *
      * @param handover shared by the streams of one connection (see {@link ReadHandover}), on the
      *     event loop this handler will run on
+     * @param writes shared by the streams of one connection: pending writes are carried out when
+     *     data arrives, inside the read processing (see {@link StreamWrites})
      */
-    public StreamBridgeHandler(InboundPipe pipe, OutboundGate gate, StreamMeter meter, ReadHandover handover) {
+    public StreamBridgeHandler(InboundPipe pipe, OutboundGate gate, StreamMeter meter, ReadHandover handover,
+                               StreamWrites writes) {
         this.pipe = pipe;
         this.gate = gate;
         this.meter = meter;
         this.handover = handover;
+        this.writes = writes;
     }
 
     @Override
@@ -101,6 +106,9 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
+        // Inside the connection's read processing: what the streams' owners wrote meanwhile goes
+        // out with this batch's packets.
+        writes.drain();
         int n = buf.readableBytes();
         meter.received(n);
         collected.add(buf);

@@ -236,7 +236,8 @@ class StreamBridgeHandlerTest {
     }
 
     private static StreamBridgeHandler bridge(InboundPipe pipe, ReadHandover handover) {
-        return new StreamBridgeHandler(pipe, new OutboundGate(1024, Duration.ofSeconds(5)), StreamMeter.NONE, handover);
+        return new StreamBridgeHandler(pipe, new OutboundGate(1024, Duration.ofSeconds(5)), StreamMeter.NONE, handover,
+                new StreamWrites(handover.loop()));
     }
 
     /** Delivers reads as the event loop does, without running its tasks (unlike writeInbound). */

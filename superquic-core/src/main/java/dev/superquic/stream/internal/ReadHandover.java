@@ -57,21 +57,9 @@ public final class ReadHandover {
         return loop;
     }
 
-    /**
-     * Event loop: the hand-over shared by the streams of {@code stream}'s connection (its parent
-     * channel), created with the first of them; one of its own if it has no parent on its loop.
-     */
+    /** Event loop: the hand-over shared by the streams of {@code stream}'s connection. */
     static ReadHandover of(Channel stream) {
-        Channel connection = stream.parent();
-        if (connection == null || connection.eventLoop() != stream.eventLoop()) {
-            return new ReadHandover(stream.eventLoop(), StreamBridgeHandler.HOLD_NANOS);
-        }
-        ReadHandover shared = connection.attr(KEY).get();
-        if (shared == null) {
-            shared = new ReadHandover(connection.eventLoop(), StreamBridgeHandler.HOLD_NANOS);
-            connection.attr(KEY).set(shared);
-        }
-        return shared;
+        return PerConnection.shared(stream, KEY, loop -> new ReadHandover(loop, StreamBridgeHandler.HOLD_NANOS));
     }
 
     /** Event loop: {@code stream} hands its collected data over once this batch of datagrams is processed. */

@@ -49,21 +49,9 @@ public final class StreamWrites {
         this.loop = loop;
     }
 
-    /**
-     * Event loop: the writes shared by the streams of {@code stream}'s connection (its parent
-     * channel), created with the first of them; writes of its own if it has no parent on its loop.
-     */
+    /** Event loop: the writes shared by the streams of {@code stream}'s connection. */
     static StreamWrites of(Channel stream) {
-        Channel connection = stream.parent();
-        if (connection == null || connection.eventLoop() != stream.eventLoop()) {
-            return new StreamWrites(stream.eventLoop());
-        }
-        StreamWrites shared = connection.attr(KEY).get();
-        if (shared == null) {
-            shared = new StreamWrites(connection.eventLoop());
-            connection.attr(KEY).set(shared);
-        }
-        return shared;
+        return PerConnection.shared(stream, KEY, StreamWrites::new);
     }
 
     /**

@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Confined to the event loop of the connection's streams; not thread-safe.
  */
-public final class ReadHandover {
+final class ReadHandover {
     private static final AttributeKey<ReadHandover> KEY = AttributeKey.valueOf(ReadHandover.class, "handover");
     private static final StreamBridgeHandler[] NONE = new StreamBridgeHandler[0];
 
@@ -47,7 +47,7 @@ public final class ReadHandover {
      * @param loop the event loop of every stream that uses it
      * @param holdNanos the longest that a held stream's data waits
      */
-    public ReadHandover(EventExecutor loop, long holdNanos) {
+    ReadHandover(EventExecutor loop, long holdNanos) {
         this.loop = loop;
         this.holdNanos = holdNanos;
     }

@@ -66,8 +66,8 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
      * @param writes shared by the streams of one connection: pending writes are carried out when
      *     data arrives, inside the read processing (see {@link StreamWrites})
      */
-    public StreamBridgeHandler(InboundPipe pipe, OutboundGate gate, StreamMeter meter, ReadHandover handover,
-                               StreamWrites writes) {
+    StreamBridgeHandler(InboundPipe pipe, OutboundGate gate, StreamMeter meter, ReadHandover handover,
+                        StreamWrites writes) {
         this.pipe = pipe;
         this.gate = gate;
         this.meter = meter;

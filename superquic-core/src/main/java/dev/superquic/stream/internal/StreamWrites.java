@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Thread-safe: any thread may write; writes run on the event loop only.
  */
-public final class StreamWrites {
+final class StreamWrites {
     private static final AttributeKey<StreamWrites> KEY = AttributeKey.valueOf(StreamWrites.class, "writes");
 
     private record PendingWrite(Channel channel, Object msg, ChannelPromise promise) { }
@@ -45,7 +45,7 @@ public final class StreamWrites {
      *
      * @param loop the event loop of every stream written through it
      */
-    public StreamWrites(EventExecutor loop) {
+    StreamWrites(EventExecutor loop) {
         this.loop = loop;
     }
 
@@ -60,7 +60,7 @@ public final class StreamWrites {
      *
      * @return completes when the write completes (or fails, after which {@code msg} is released)
      */
-    public ChannelFuture write(Channel channel, Object msg) {
+    ChannelFuture write(Channel channel, Object msg) {
         ChannelPromise promise = channel.newPromise();
         pending.add(new PendingWrite(channel, msg, promise));
         if (drainScheduled.compareAndSet(false, true)) {

@@ -4,9 +4,11 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -64,9 +66,22 @@ final class StreamWrites {
         ChannelPromise promise = channel.newPromise();
         pending.add(new PendingWrite(channel, msg, promise));
         if (drainScheduled.compareAndSet(false, true)) {
-            loop.execute(drainTask);
+            try {
+                loop.execute(drainTask);
+            } catch (RejectedExecutionException e) {
+                // The event loop has shut down: nothing will carry these out.
+                failPending(e);
+            }
         }
         return promise;
+    }
+
+    private void failPending(Throwable cause) {
+        PendingWrite w;
+        while ((w = pending.poll()) != null) {
+            ReferenceCountUtil.release(w.msg);
+            w.promise.tryFailure(cause);
+        }
     }
 
     /**

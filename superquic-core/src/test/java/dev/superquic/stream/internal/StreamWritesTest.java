@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.DefaultEventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +26,7 @@ class StreamWritesTest {
         ChannelFuture[] futures = CompletableFuture.supplyAsync(() -> new ChannelFuture[] {
             writes.write(channel, buffer(1)), writes.write(channel, buffer(2)), writes.write(channel, buffer(3))
         }, runnable -> Thread.ofVirtual().start(runnable)).get(10, TimeUnit.SECONDS);
-        assertThat((Object) channel.readOutbound()).as("not before the event loop runs its tasks").isNull();
+        assertThat(channel.<Object>readOutbound()).as("not before the event loop runs its tasks").isNull();
 
         channel.runPendingTasks();
         for (int i = 1; i <= 3; i++) {
@@ -54,7 +56,7 @@ class StreamWritesTest {
         written.release();
 
         channel.runPendingTasks();
-        assertThat((Object) channel.readOutbound()).as("written once").isNull();
+        assertThat(channel.<Object>readOutbound()).as("written once").isNull();
         pipe.release();
         other.finishAndReleaseAll();
         channel.finishAndReleaseAll();
@@ -69,6 +71,19 @@ class StreamWritesTest {
         assertThat(future.isDone()).isTrue();
         assertThat(future.isSuccess()).isFalse();
         assertThat(data.refCnt()).isZero();
+    }
+
+    @Test
+    void aWriteAfterTheEventLoopShutDownFailsAndIsReleased() throws Exception {
+        DefaultEventLoop stopped = new DefaultEventLoop();
+        assertThat(stopped.shutdownGracefully(0, 0, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS)).isTrue();
+        StreamWrites late = new StreamWrites(stopped);
+        ByteBuf data = buffer(1);
+        ChannelFuture future = late.write(channel, data);
+        assertThat(future.isDone()).isTrue();
+        assertThat(future.cause()).isInstanceOf(RejectedExecutionException.class);
+        assertThat(data.refCnt()).isZero();
+        channel.finishAndReleaseAll();
     }
 
     private static ByteBuf buffer(int value) {

@@ -52,11 +52,6 @@ final class ReadHandover {
         this.holdNanos = holdNanos;
     }
 
-    /** The event loop of the streams that use it. */
-    EventExecutor loop() {
-        return loop;
-    }
-
     /** Event loop: the hand-over shared by the streams of {@code stream}'s connection. */
     static ReadHandover of(Channel stream) {
         return PerConnection.shared(stream, KEY, loop -> new ReadHandover(loop, StreamBridgeHandler.HOLD_NANOS));

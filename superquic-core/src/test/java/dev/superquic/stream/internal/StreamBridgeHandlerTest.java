@@ -20,7 +20,8 @@ class StreamBridgeHandlerTest {
     private final InboundPipe pipe = new InboundPipe(256 * 1024, () -> { }, StreamMeter.NONE);
     private final EmbeddedChannel channel = new EmbeddedChannel();
     private final ReadHandover handover = new ReadHandover(channel.eventLoop(), StreamBridgeHandler.HOLD_NANOS);
-    private final StreamBridgeHandler bridge = bridge(pipe, handover);
+    private final StreamWrites writes = new StreamWrites(channel.eventLoop());
+    private final StreamBridgeHandler bridge = bridge(pipe, handover, writes);
 
     StreamBridgeHandlerTest() {
         channel.pipeline().addLast(bridge);
@@ -126,7 +127,8 @@ class StreamBridgeHandlerTest {
     void dataThatWouldFillThePipeIsHandedOverAtOnceAndPausesReading() {
         InboundPipe small = new InboundPipe(2000, () -> { }, StreamMeter.NONE);
         EmbeddedChannel ch = new EmbeddedChannel();
-        ch.pipeline().addLast(bridge(small, new ReadHandover(ch.eventLoop(), StreamBridgeHandler.HOLD_NANOS)));
+        ch.pipeline().addLast(bridge(small, new ReadHandover(ch.eventLoop(), StreamBridgeHandler.HOLD_NANOS),
+                new StreamWrites(ch.eventLoop())));
         assertThat(ch.config().isAutoRead()).isTrue();
         read(ch, packet());
         assertThat(small.bufferedBytes()).as("collected: the pipe has room").isZero();
@@ -157,7 +159,7 @@ class StreamBridgeHandlerTest {
         // before the first one's hold ends.
         InboundPipe otherPipe = new InboundPipe(256 * 1024, () -> { }, StreamMeter.NONE);
         EmbeddedChannel other = new EmbeddedChannel();
-        StreamBridgeHandler otherBridge = bridge(otherPipe, handover);
+        StreamBridgeHandler otherBridge = bridge(otherPipe, handover, writes);
         other.pipeline().addLast(otherBridge);
         otherBridge.readInBulk(true);
         read(other, packet(), packet());
@@ -179,8 +181,8 @@ class StreamBridgeHandlerTest {
         InboundPipe thirdPipe = new InboundPipe(1024, () -> { }, StreamMeter.NONE);
         EmbeddedChannel second = new EmbeddedChannel();
         EmbeddedChannel third = new EmbeddedChannel();
-        second.pipeline().addLast(bridge(secondPipe, handover));
-        third.pipeline().addLast(bridge(thirdPipe, handover));
+        second.pipeline().addLast(bridge(secondPipe, handover, writes));
+        third.pipeline().addLast(bridge(thirdPipe, handover, writes));
         CompletableFuture<Integer> first = startReader(pipe);
         CompletableFuture<Integer> secondRead = startReader(secondPipe);
         CompletableFuture<Integer> thirdRead = startReader(thirdPipe);
@@ -235,9 +237,9 @@ class StreamBridgeHandlerTest {
         return read;
     }
 
-    private static StreamBridgeHandler bridge(InboundPipe pipe, ReadHandover handover) {
+    private static StreamBridgeHandler bridge(InboundPipe pipe, ReadHandover handover, StreamWrites writes) {
         return new StreamBridgeHandler(pipe, new OutboundGate(1024, Duration.ofSeconds(5)), StreamMeter.NONE, handover,
-                new StreamWrites(handover.loop()));
+                writes);
     }
 
     /** Delivers reads as the event loop does, without running its tasks (unlike writeInbound). */

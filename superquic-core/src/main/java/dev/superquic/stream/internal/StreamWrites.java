@@ -58,7 +58,10 @@ final class StreamWrites {
 
     /**
      * Any thread: writes (and flushes) {@code msg} to {@code channel} on the event loop, after
-     * every write made through this object before. Takes ownership of {@code msg}.
+     * every write made through this object before. Takes ownership of {@code msg}. A task that
+     * the caller submits to the event loop after this returns runs after the write was carried
+     * out ({@link ChannelStream#finishOutput()} relies on it): the write's task, if it needs one,
+     * is queued before this returns and never postponed.
      *
      * @return completes when the write completes (or fails, after which {@code msg} is released)
      */

@@ -39,6 +39,20 @@ class StreamWritesTest {
     }
 
     @Test
+    void aTaskSubmittedAfterAWriteRunsAfterTheWrite() throws Exception {
+        // What ChannelStream.finishOutput() relies on. (The writing thread is done before the
+        // embedded loop, which is not thread-safe, runs its tasks.)
+        CompletableFuture<Boolean> writtenFirst = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            ChannelFuture write = writes.write(channel, buffer(1));
+            channel.eventLoop().execute(() -> writtenFirst.complete(write.isDone()));
+        }).join();
+        channel.runPendingTasks();
+        assertThat(writtenFirst.get(10, TimeUnit.SECONDS)).isTrue();
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
     void receivedDataCarriesPendingWritesOutAtOnceOnAnyStreamOfTheConnection() {
         EmbeddedChannel other = new EmbeddedChannel();
         ReadHandover handover = new ReadHandover(channel.eventLoop(), StreamBridgeHandler.HOLD_NANOS);

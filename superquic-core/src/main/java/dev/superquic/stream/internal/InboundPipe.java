@@ -71,21 +71,15 @@ public final class InboundPipe {
     }
 
     /**
-     * Event loop: moves every buffer of {@code batch} into the pipe under one lock and wakes the
-     * consumer if it waits. Takes ownership of the buffers; {@code batch} is left empty.
+     * Event loop: moves every buffer of {@code batch} into the pipe under one lock. Takes
+     * ownership of the buffers; {@code batch} is left empty.
      *
+     * @param wakeNow whether to wake a waiting consumer now; if false it is woken by the next
+     *     {@link #wakeConsumer()}, so that a caller that fills many pipes can wake their consumers
+     *     together, after it filled them all
      * @return true if the caller should keep reading from QUIC, false if it must pause
      */
-    public boolean offerAll(ArrayDeque<ByteBuf> batch) {
-        return offerAll(batch, true);
-    }
-
-    /**
-     * Event loop: as {@link #offerAll(ArrayDeque)}; with {@code wakeNow} false a waiting consumer
-     * is woken only by the next {@link #wakeConsumer()}, so that a caller that fills many pipes
-     * can wake their consumers together, after it filled them all.
-     */
-    boolean offerAll(ArrayDeque<ByteBuf> batch, boolean wakeNow) {
+    public boolean offerAll(ArrayDeque<ByteBuf> batch, boolean wakeNow) {
         boolean pauseNow = false;
         boolean keepReading;
         lock.lock();
@@ -127,7 +121,7 @@ public final class InboundPipe {
         return keepReading;
     }
 
-    /** Event loop: wakes the consumer if an offer left it waiting for this call. */
+    /** Any thread: wakes the consumer if an offer left it waiting for this call. */
     void wakeConsumer() {
         lock.lock();
         try {

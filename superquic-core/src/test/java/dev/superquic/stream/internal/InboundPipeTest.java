@@ -77,7 +77,7 @@ class InboundPipeTest {
         batch.add(Unpooled.wrappedBuffer(new byte[1300]));
         batch.add(Unpooled.wrappedBuffer(new byte[1300]));
         batch.add(Unpooled.EMPTY_BUFFER);
-        assertThat(pipe.offerAll(batch)).isTrue();
+        assertThat(pipe.offerAll(batch, true)).isTrue();
         assertThat(batch).isEmpty();
         assertThat(read.get(10, TimeUnit.SECONDS)).isEqualTo(2600);
         pipe.release();
@@ -95,7 +95,7 @@ class InboundPipeTest {
         java.util.ArrayDeque<io.netty.buffer.ByteBuf> batch = new java.util.ArrayDeque<>();
         batch.add(Unpooled.wrappedBuffer(new byte[1300]));
         batch.add(Unpooled.wrappedBuffer(new byte[1300]));
-        assertThat(pipe.offerAll(batch)).isFalse();
+        assertThat(pipe.offerAll(batch, true)).isFalse();
         assertThat(pauses).hasValue(1);
         assertThat(pipe.isPaused()).isTrue();
         pipe.release();
@@ -108,7 +108,7 @@ class InboundPipeTest {
         var buf = Unpooled.directBuffer(4).writeInt(1);
         java.util.ArrayDeque<io.netty.buffer.ByteBuf> batch = new java.util.ArrayDeque<>();
         batch.add(buf);
-        pipe.offerAll(batch);
+        pipe.offerAll(batch, true);
         assertThat(buf.refCnt()).isZero();
         assertThat(batch).isEmpty();
     }
@@ -251,7 +251,7 @@ class InboundPipeTest {
     private static boolean offer(InboundPipe pipe, ByteBuf buf) {
         java.util.ArrayDeque<ByteBuf> one = new java.util.ArrayDeque<>(1);
         one.add(buf);
-        return pipe.offerAll(one);
+        return pipe.offerAll(one, true);
     }
 
     /** Starts a virtual-thread read and returns once it waits in the pipe. */

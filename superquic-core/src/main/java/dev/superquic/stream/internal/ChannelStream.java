@@ -235,12 +235,15 @@ public final class ChannelStream implements DuplexStream {
             ChannelFuture fin = writes.write(channel, new DefaultQuicStreamFrame(Unpooled.EMPTY_BUFFER, true));
             finFuture = fin;
             // Runs after the FIN's write (the task that carries it out was queued first). A FIN
-            // needs no flow-control credit, so one still pending with no data ahead of it means
-            // quiche refused it: the stream was already complete on its side (the peer stopped
-            // our sending after we read its FIN) and Netty would keep the FIN, and the channel,
-            // forever.
+            // needs no flow-control credit, so one still pending with no data ahead of it, after
+            // we read the peer's FIN, means quiche refused it: the stream was already complete on
+            // its side (the peer stopped our sending after we read its FIN) and Netty would keep
+            // the FIN, and the channel, forever. While the peer's FIN is still to come, closing
+            // would cut off what the peer has yet to send: close() and its write timeout bound
+            // that case instead.
             channel.eventLoop().execute(() -> {
-                if (!fin.isDone() && gate.inFlightBytes() == 0) {
+                if (!fin.isDone() && gate.inFlightBytes() == 0 && channel.isInputShutdown()) {
+                    bridge.closingLocally("our FIN was refused after the peer's FIN");
                     channel.close();
                 }
             });
@@ -277,6 +280,7 @@ public final class ChannelStream implements DuplexStream {
             // Sending failed (the peer stopped it with STOP_SENDING, typically): no FIN can
             // follow, and a FIN queued on a stopped stream would hold the channel until the
             // write timeout. Nothing is left to deliver, so close now.
+            bridge.closingLocally("closed by its owner after sending failed");
             channel.close();
             return;
         }
@@ -285,6 +289,7 @@ public final class ChannelStream implements DuplexStream {
         // when the peer stopped our sending, close it once our FIN is through or has failed.
         finFuture.addListener(f -> {
             if (!f.isSuccess() || unread) {
+                bridge.closingLocally("closed by its owner");
                 channel.close();
             }
         });

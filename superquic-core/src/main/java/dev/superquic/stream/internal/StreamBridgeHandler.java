@@ -57,6 +57,8 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
     private boolean dueAtBatchEnd;
     private boolean held;
     private volatile boolean bulk;
+    /** Why this side closed the channel itself, if it did; names the cause of a failed read. */
+    private volatile String localCloseReason;
 
     /**
      * Creates the bridge for one stream.
@@ -208,15 +210,36 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
         gate.fail(failure);
     }
 
+    /**
+     * Any thread: this side is about to close the channel itself, for {@code reason}. A reader
+     * still waiting for the peer's FIN then learns why its stream ended.
+     */
+    void closingLocally(String reason) {
+        localCloseReason = reason;
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         // Data collected before the peer's FIN was handed over with the FIN; what is left here
         // belongs to a stream that ended without one.
         releaseCollected();
-        StreamResetException closed = new StreamResetException("stream closed before it finished", -1, null);
+        StreamResetException closed = new StreamResetException(
+                "stream closed before the peer finished it (" + closeCause(ctx) + ")", -1, null);
         pipe.fail(closed);
         gate.fail(closed);
         ctx.fireChannelInactive();
+    }
+
+    private String closeCause(ChannelHandlerContext ctx) {
+        String local = localCloseReason;
+        if (local != null) {
+            return "closed on this side: " + local;
+        }
+        io.netty.channel.Channel connection = ctx.channel().parent();
+        if (connection != null && !connection.isActive()) {
+            return "its connection closed";
+        }
+        return "closed by the QUIC stack";
     }
 
     /** Frees what was collected; a pending hand-over of this stream then finds nothing to do. */

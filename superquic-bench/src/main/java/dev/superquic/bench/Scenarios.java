@@ -19,6 +19,8 @@ import org.HdrHistogram.Histogram;
  */
 public final class Scenarios {
     private static final double MB = 1_000_000.0;
+    /** The longest that the jobs of a run may take to set up before the warm-up starts anyway. */
+    private static final java.time.Duration SET_UP_LIMIT = java.time.Duration.ofSeconds(30);
 
     private Scenarios() {
     }
@@ -36,11 +38,11 @@ public final class Scenarios {
         Window w = new Window();
         List<Target.Connection> conns = open(target, o.connections());
         try {
-            List<Runnable> jobs = perStream(conns, o, c -> {
+            List<Runnable> jobs = perStream(conns, o, w, (c, worker) -> {
                 if (direction == Direction.UPLOAD) {
-                    c.upload(w::stopped, w::count);
+                    c.upload(w::stopped, worker::count);
                 } else {
-                    c.download(w::stopped, w::count);
+                    c.download(w::stopped, worker::count);
                 }
             });
             double seconds = run(jobs, w, o, "throughput " + direction.name().toLowerCase() + " " + target.name(),
@@ -61,7 +63,8 @@ public final class Scenarios {
         Window w = new Window();
         List<Target.Connection> conns = open(target, o.connections());
         try {
-            List<Runnable> jobs = perStream(conns, o, c -> c.pingPong(o.size(), w::stopped, w::latency));
+            List<Runnable> jobs = perStream(conns, o, w,
+                    (c, worker) -> c.pingPong(o.size(), w::stopped, worker::latency));
             double seconds = run(jobs, w, o, "rpc " + target.name(),
                     (total, dt) -> String.format("%.0f req/s", total / dt));
             Map<String, Double> f = new LinkedHashMap<>();
@@ -82,13 +85,14 @@ public final class Scenarios {
         Window w = new Window();
         List<Runnable> jobs = new ArrayList<>();
         for (int i = 0; i < o.concurrency(); i++) {
+            Window.Worker worker = w.worker();
             jobs.add(() -> {
                 while (!w.stopped()) {
                     long start = System.nanoTime();
                     unchecked(() -> {
                         try (Target.Connection c = target.connect()) {
                             c.firstByte();
-                            w.latency(System.nanoTime() - start);
+                            worker.latency(System.nanoTime() - start);
                         }
                     });
                 }
@@ -112,6 +116,7 @@ public final class Scenarios {
         LongAdder notResumed = new LongAdder();
         // The first connect creates the session and stores its token in the client's token store.
         client.connect().close();
+        Window.Worker worker = w.worker();
         List<Runnable> jobs = List.of(() -> {
             while (!w.stopped()) {
                 long start = System.nanoTime();
@@ -119,7 +124,7 @@ public final class Scenarios {
                     ClientSession s = client.connect();
                     long elapsed = System.nanoTime() - start;
                     if (s.lastEvent().resumed()) {
-                        w.latency(elapsed);
+                        worker.latency(elapsed);
                     } else {
                         notResumed.increment();
                     }
@@ -244,19 +249,20 @@ public final class Scenarios {
     }
 
     /** One job per stream: {@code streams} of them on every connection. */
-    private static List<Runnable> perStream(List<Target.Connection> conns, BenchOptions o, StreamJob job) {
+    private static List<Runnable> perStream(List<Target.Connection> conns, BenchOptions o, Window w, StreamJob job) {
         List<Runnable> jobs = new ArrayList<>();
         for (Target.Connection c : conns) {
             for (int s = 0; s < o.streams(); s++) {
-                jobs.add(() -> unchecked(() -> job.run(c)));
+                Window.Worker worker = w.worker();
+                jobs.add(() -> unchecked(() -> job.run(c, worker)));
             }
         }
         return jobs;
     }
 
-    /** Work on one stream of a connection. */
+    /** Work on one stream of a connection, reported through the worker's handle. */
     private interface StreamJob {
-        void run(Target.Connection connection) throws Exception;
+        void run(Target.Connection connection, Window.Worker worker) throws Exception;
     }
 
     private static List<Target.Connection> open(Target target, int n) throws Exception {
@@ -272,16 +278,22 @@ public final class Scenarios {
         }
     }
 
-    /** Runs the jobs through warm-up and the measured window; returns the measured seconds. */
+    /**
+     * Runs the jobs through set-up, warm-up and the measured window; returns the measured seconds.
+     * The warm-up starts once every job has done its first unit of work (its connection and
+     * stream are up), so that set-up (slow on a cold JVM or a busy machine) never eats into it.
+     */
     private static double run(List<Runnable> jobs, Window w, BenchOptions o, String label,
                               java.util.function.BiFunction<Double, Double, String> rate) throws Exception {
+        w.expectWorkers(jobs.size());
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> running = new ArrayList<>();
             for (Runnable job : jobs) {
                 running.add(pool.submit(job));
             }
             long start = System.nanoTime();
-            long measureAt = start + o.warmup().toNanos();
+            awaitSetUp(running, w, o, label, start);
+            long measureAt = System.nanoTime() + o.warmup().toNanos();
             long end = measureAt + o.duration().toNanos();
             long measuredFrom = 0;
             long lastTotal = 0;
@@ -315,6 +327,26 @@ public final class Scenarios {
                 f.get(60, TimeUnit.SECONDS);
             }
             return seconds;
+        }
+    }
+
+    /**
+     * Waits until every job has done one unit of work; after {@link #SET_UP_LIMIT} the warm-up
+     * starts anyway (the progress line says how many jobs were not working yet).
+     */
+    private static void awaitSetUp(List<Future<?>> running, Window w, BenchOptions o, String label, long start)
+            throws Exception {
+        long deadline = start + SET_UP_LIMIT.toNanos();
+        while (!w.awaitWorkersStarted(100, TimeUnit.MILLISECONDS)) {
+            failFast(running);
+            long now = System.nanoTime();
+            String waiting = w.workersNotStarted() + " of " + running.size() + " workers not started";
+            if (now >= deadline) {
+                o.progress().accept(String.format("%-32s %-9s %6.1fs  %s; warming up anyway", label, "set-up",
+                        (now - start) / 1e9, waiting));
+                return;
+            }
+            o.progress().accept(String.format("%-32s %-9s %6.1fs  %s", label, "set-up", (now - start) / 1e9, waiting));
         }
     }
 

@@ -6,15 +6,22 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 /**
  * The measurement window of one run: workers report everything, but only what happens between
- * the end of the warm-up and the stop counts.
+ * the end of the warm-up and the stop counts. Each worker reports through a {@link Worker} of
+ * its own (from any thread: the baselines report from their event loops), which lets the window
+ * tell when every worker has done its first unit of work (its connection and stream are set up):
+ * the warm-up starts from there.
  */
 final class Window {
+    private volatile CountDownLatch workersStarting = new CountDownLatch(0);
     private final LongAdder total = new LongAdder();
     private final LongAdder measured = new LongAdder();
     private final Recorder latencies = new Recorder(3);
@@ -56,14 +63,57 @@ final class Window {
         }
     }
 
-    void count(long n) {
+    /** One worker's reporting handle: its first report tells the window that it is set up. */
+    final class Worker {
+        private final AtomicBoolean reported = new AtomicBoolean();
+
+        /** Any thread: {@code n} units of work done (bytes, say). */
+        void count(long n) {
+            started();
+            Window.this.count(n);
+        }
+
+        /** Any thread: one operation done, which took {@code nanos}. */
+        void latency(long nanos) {
+            started();
+            Window.this.latency(nanos);
+        }
+
+        private void started() {
+            if (!reported.get() && reported.compareAndSet(false, true)) {
+                workersStarting.countDown();
+            }
+        }
+    }
+
+    /** A reporting handle for one more worker. */
+    Worker worker() {
+        return new Worker();
+    }
+
+    /** Before the workers start: how many there are (each reports through its own {@link Worker}). */
+    void expectWorkers(int n) {
+        workersStarting = new CountDownLatch(n);
+    }
+
+    /** Waits until every expected worker has reported work, or the timeout passed. */
+    boolean awaitWorkersStarted(long timeout, TimeUnit unit) throws InterruptedException {
+        return workersStarting.await(timeout, unit);
+    }
+
+    /** How many expected workers have not reported any work yet. */
+    long workersNotStarted() {
+        return workersStarting.getCount();
+    }
+
+    private void count(long n) {
         total.add(n);
         if (measuring) {
             measured.add(n);
         }
     }
 
-    void latency(long nanos) {
+    private void latency(long nanos) {
         total.increment();
         if (measuring) {
             measured.increment();

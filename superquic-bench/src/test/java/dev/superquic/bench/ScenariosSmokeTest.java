@@ -17,7 +17,12 @@ import org.junit.jupiter.api.Test;
 
 /** Every scenario runs against every target and measures something; speed is not asserted here. */
 class ScenariosSmokeTest {
-    private static final BenchOptions QUICK = new BenchOptions(2, 1, 64, Duration.ofMillis(100),
+    /**
+     * Short windows, but a warm-up long enough for a cold JVM on a busy machine (leak detection
+     * at PARANOID, JIT still compiling): a 100 ms warm-up let the first 400 ms window see no
+     * finished upload chunk at all there.
+     */
+    private static final BenchOptions QUICK = new BenchOptions(2, 1, 64, Duration.ofMillis(500),
             Duration.ofMillis(400), 2, 20, line -> { });
 
     @Test

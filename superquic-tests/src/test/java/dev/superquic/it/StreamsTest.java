@@ -1,6 +1,7 @@
 package dev.superquic.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.superquic.client.ClientSession;
@@ -15,13 +16,14 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** Many streams at once, the stream limit, backpressure and independence of streams. */
+/** Many streams at once, the stream limit, backpressure, independence of streams, and how they end. */
 class StreamsTest {
     private static final int MIB = 1024 * 1024;
 
@@ -200,6 +202,26 @@ class StreamsTest {
             release.countDown();
             stuck.reset(dev.superquic.protocol.ErrorCode.NO_ERROR);
             filler.cancel(true);
+        }
+    }
+
+    @Test
+    void aReadCutOffByTheConnectionsCloseSaysSo() throws Exception {
+        try (SuperQuicServer server = Fixtures.server();
+             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            ClientSession session = client.connect();
+            DuplexStream stream = session.openStream("echo");
+            stream.output().write(new byte[] {1, 2, 3});
+            assertThat(stream.input().readNBytes(3)).containsExactly(1, 2, 3);
+            // The echo never finishes: our side stays open, so the reader waits for more.
+            var reader = pool.submit(() -> stream.input().read());
+            session.close();
+            assertThatThrownBy(() -> reader.get(10, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(IOException.class)
+                    .hasMessageContaining("its connection closed");
+            stream.close();
         }
     }
 }

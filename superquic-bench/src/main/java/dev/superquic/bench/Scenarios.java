@@ -2,6 +2,7 @@ package dev.superquic.bench;
 
 import dev.superquic.client.ClientSession;
 import dev.superquic.client.SuperQuicClient;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,7 +21,7 @@ import org.HdrHistogram.Histogram;
 public final class Scenarios {
     private static final double MB = 1_000_000.0;
     /** The longest that the jobs of a run may take to set up before the warm-up starts anyway. */
-    private static final java.time.Duration SET_UP_LIMIT = java.time.Duration.ofSeconds(30);
+    private static final Duration SET_UP_LIMIT = Duration.ofSeconds(30);
 
     private Scenarios() {
     }

@@ -2,6 +2,7 @@ package dev.superquic.stream.internal;
 
 import dev.superquic.stream.StreamResetException;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -94,7 +95,7 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
      * happens on the event loop and only if the pipe is still not paused: a pause decided in the
      * meantime (also on the event loop) must win, or the stream would stop reading for good.
      */
-    static void resume(io.netty.channel.Channel channel, InboundPipe pipe) {
+    static void resume(Channel channel, InboundPipe pipe) {
         channel.eventLoop().execute(() -> {
             if (!pipe.isPaused()) {
                 channel.config().setAutoRead(true);
@@ -235,7 +236,7 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
         if (local != null) {
             return "closed on this side: " + local;
         }
-        io.netty.channel.Channel connection = ctx.channel().parent();
+        Channel connection = ctx.channel().parent();
         if (connection != null && !connection.isActive()) {
             return "its connection closed";
         }

@@ -22,6 +22,8 @@ public final class Scenarios {
     private static final double MB = 1_000_000.0;
     /** The longest that the jobs of a run may take to set up before the warm-up starts anyway. */
     private static final Duration SET_UP_LIMIT = Duration.ofSeconds(30);
+    /** How long the jobs of a run that ends early get to stop before they are interrupted. */
+    private static final Duration JOB_STOP_WAIT = Duration.ofSeconds(10);
 
     private Scenarios() {
     }
@@ -287,7 +289,8 @@ public final class Scenarios {
     private static double run(List<Runnable> jobs, Window w, BenchOptions o, String label,
                               java.util.function.BiFunction<Double, Double, String> rate) throws Exception {
         w.expectWorkers(jobs.size());
-        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+        try {
             List<Future<?>> running = new ArrayList<>();
             for (Runnable job : jobs) {
                 running.add(pool.submit(job));
@@ -328,6 +331,27 @@ public final class Scenarios {
                 f.get(60, TimeUnit.SECONDS);
             }
             return seconds;
+        } finally {
+            stopJobs(pool, w);
+        }
+    }
+
+    /**
+     * However a run ends (a job failed, the caller was interrupted: JUnit's timeout, say), its
+     * jobs end too: told to stop, given {@link #JOB_STOP_WAIT}, then interrupted. Closing the
+     * pool alone would wait for them forever while they kept on working, as one hung test run
+     * did for an hour with two event loops busy.
+     */
+    private static void stopJobs(ExecutorService pool, Window w) {
+        w.halt();
+        pool.shutdown();
+        try {
+            if (!pool.awaitTermination(JOB_STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                pool.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            pool.shutdownNow();
+            Thread.currentThread().interrupt();
         }
     }
 

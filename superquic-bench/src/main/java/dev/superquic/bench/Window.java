@@ -141,9 +141,14 @@ final class Window {
         measuring = true;
     }
 
-    void stop() {
+    /** Tells the workers to stop, without recording anything (a run that ends early). */
+    void halt() {
         measuring = false;
         stopped = true;
+    }
+
+    void stop() {
+        halt();
         long now = processCpuNanos();
         cpuMeasured = now < 0 || cpuAtStart < 0 ? -1 : now - cpuAtStart;
         double elapsed = System.nanoTime() - startedAt;

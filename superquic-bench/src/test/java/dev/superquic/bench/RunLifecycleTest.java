@@ -1,19 +1,27 @@
 package dev.superquic.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongConsumer;
 import org.junit.jupiter.api.Test;
 
-/** The warm-up and the measured window start only once every worker has set up. */
-class SetUpWindowTest {
+/**
+ * How a run starts and ends: the warm-up and the measured window start only once every worker
+ * has set up, and a run that ends early stops all of its workers.
+ */
+class RunLifecycleTest {
     /** Longer than warm-up and window together: measured from the start, nothing would count. */
     private static final Duration SET_UP = Duration.ofMillis(400);
 
@@ -29,6 +37,69 @@ class SetUpWindowTest {
         }
         // Both workers were seen to start, though they report from one thread.
         assertThat(progress).isNotEmpty().noneMatch(line -> line.contains("warming up anyway"));
+    }
+
+    @Test
+    void aFailingWorkerEndsTheRunAndStopsTheOthers() {
+        BenchOptions o = new BenchOptions(2, 1, 64, Duration.ofMillis(50), Duration.ofSeconds(30), 1, 1, line -> { });
+        CountDownLatch othersStopped = new CountDownLatch(1);
+        AtomicInteger started = new AtomicInteger();
+        Target target = new OneFailingWorkerTarget(started, othersStopped);
+        // Before the fix the run never returned: the pool's close waited for the other worker,
+        // which was never told to stop.
+        Throwable failure = assertTimeoutPreemptively(Duration.ofSeconds(20),
+                () -> catchThrowable(() -> Scenarios.throughput(target, Scenarios.Direction.UPLOAD, o)));
+        assertThat(failure).hasMessageContaining("worker failed on purpose");
+        assertThat(othersStopped.getCount()).isZero();
+    }
+
+    /** Of two upload workers, the first fails after one report; the second works until stopped. */
+    private record OneFailingWorkerTarget(AtomicInteger started, CountDownLatch othersStopped) implements Target {
+        @Override
+        public String name() {
+            return "one-failing";
+        }
+
+        @Override
+        public Connection connect() {
+            return new Connection() {
+                @Override
+                public void upload(BooleanSupplier stop, LongConsumer accepted) throws Exception {
+                    boolean fails = started.getAndIncrement() == 0;
+                    accepted.accept(1000);
+                    if (fails) {
+                        throw new IOException("worker failed on purpose");
+                    }
+                    while (!stop.getAsBoolean()) {
+                        accepted.accept(1000);
+                        Thread.onSpinWait();
+                    }
+                    othersStopped.countDown();
+                }
+
+                @Override
+                public void download(BooleanSupplier stop, LongConsumer received) {
+                    throw new UnsupportedOperationException();
+                }
+
+                @Override
+                public void pingPong(int size, BooleanSupplier stop, LongConsumer roundTripNanos) {
+                    throw new UnsupportedOperationException();
+                }
+
+                @Override
+                public void firstByte() {
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     /**

@@ -362,6 +362,7 @@ public final class Scenarios {
     private static void awaitSetUp(List<Future<?>> running, Window w, BenchOptions o, String label, long start)
             throws Exception {
         long deadline = start + SET_UP_LIMIT.toNanos();
+        long nextProgress = start + TimeUnit.SECONDS.toNanos(1);
         while (!w.awaitWorkersStarted(100, TimeUnit.MILLISECONDS)) {
             failFast(running);
             long now = System.nanoTime();
@@ -371,7 +372,11 @@ public final class Scenarios {
                         (now - start) / 1e9, waiting));
                 return;
             }
-            o.progress().accept(String.format("%-32s %-9s %6.1fs  %s", label, "set-up", (now - start) / 1e9, waiting));
+            if (now >= nextProgress) {
+                o.progress().accept(String.format("%-32s %-9s %6.1fs  %s", label, "set-up", (now - start) / 1e9,
+                        waiting));
+                nextProgress = now + TimeUnit.SECONDS.toNanos(1);
+            }
         }
     }
 

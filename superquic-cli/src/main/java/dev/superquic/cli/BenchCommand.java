@@ -160,7 +160,7 @@ final class BenchCommand implements Callable<Integer> {
                 // Room for the idle scenario: every connection holds its control stream.
                 SuperQuicServer s = DemoServices.register(SuperQuicServer.builder(ServerConfig.builder()
                         .host("127.0.0.1").port(0).idleTimeout(Duration.ofMinutes(10)).maxUdpPayload(maxUdpPayload)
-                        .ioThreads(localIoThreads()).build())).start();
+                        .maxBidiStreams(localMaxBidiStreams()).ioThreads(localIoThreads()).build())).start();
                 started.set(s);
                 config = clientConfig(s.localAddress(), TrustConfig.pinSha256(s.certificateFingerprint()));
             } else {
@@ -254,7 +254,7 @@ final class BenchCommand implements Callable<Integer> {
     private void compare(BenchOptions o, List<BenchResult> results) throws Exception {
         try (SuperQuicServer sq = DemoServices.register(SuperQuicServer.builder(ServerConfig.builder()
                         .host("127.0.0.1").port(0).maxUdpPayload(maxUdpPayload).ioThreads(localIoThreads())
-                        .build())).start();
+                        .maxBidiStreams(localMaxBidiStreams()).build())).start();
              RawQuic.Server raw = new RawQuic.Server("127.0.0.1");
              RawQuic.Server rawTuned = new RawQuic.Server("127.0.0.1", maxUdpPayload);
              TcpTls.Server tcp = new TcpTls.Server("127.0.0.1");
@@ -283,6 +283,15 @@ final class BenchCommand implements Callable<Integer> {
 
     private int localIoThreads() {
         return ioThreads != null ? ioThreads : ServerConfig.builder().build().ioThreads();
+    }
+
+    /**
+     * Stream credit for the local server: every connection's control stream plus {@code --streams}
+     * of its own (the default of 100 would leave a 100-stream run one stream short, and that
+     * worker waiting for credit until its open timeout).
+     */
+    private long localMaxBidiStreams() {
+        return Math.max(ServerConfig.builder().build().maxBidiStreams(), streams + 1L);
     }
 
     private Direction direction() {

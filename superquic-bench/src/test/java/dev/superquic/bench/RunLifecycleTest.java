@@ -29,11 +29,21 @@ class RunLifecycleTest {
     void setUpLongerThanTheWindowIsNotMeasured() throws Exception {
         List<String> progress = new CopyOnWriteArrayList<>();
         BenchOptions o = new BenchOptions(2, 1, 64, Duration.ofMillis(50), Duration.ofMillis(100), 1, 1, progress::add);
-        try (SlowSetUpTarget target = new SlowSetUpTarget()) {
+        ExecutorService loop = Executors.newSingleThreadExecutor();
+        // Set-up takes SET_UP (simulated: it is what is being measured around); then each worker
+        // reports from one shared thread, as the raw baselines report from their event loop.
+        try (FakeTarget target = new FakeTarget((stop, report) -> {
+            Thread.sleep(SET_UP);
+            while (!stop.getAsBoolean()) {
+                loop.submit(() -> report.accept(1000)).get(5, TimeUnit.SECONDS);
+            }
+        })) {
             BenchResult up = Scenarios.throughput(target, Scenarios.Direction.UPLOAD, o);
             assertThat(up.figure("MB/s")).isPositive();
             BenchResult rpc = Scenarios.rpc(target, o);
             assertThat(rpc.figure("req/s")).isPositive();
+        } finally {
+            loop.shutdownNow();
         }
         // Both workers were seen to start, though they report from one thread.
         assertThat(progress).isNotEmpty().noneMatch(line -> line.contains("warming up anyway"));
@@ -44,7 +54,19 @@ class RunLifecycleTest {
         BenchOptions o = new BenchOptions(2, 1, 64, Duration.ofMillis(50), Duration.ofSeconds(30), 1, 1, line -> { });
         CountDownLatch othersStopped = new CountDownLatch(1);
         AtomicInteger started = new AtomicInteger();
-        Target target = new OneFailingWorkerTarget(started, othersStopped);
+        // The first worker fails after one report; the other works until it is told to stop.
+        FakeTarget target = new FakeTarget((stop, report) -> {
+            boolean fails = started.getAndIncrement() == 0;
+            report.accept(1000);
+            if (fails) {
+                throw new IOException("worker failed on purpose");
+            }
+            while (!stop.getAsBoolean()) {
+                report.accept(1000);
+                Thread.onSpinWait();
+            }
+            othersStopped.countDown();
+        });
         // Before the fix the run never returned: the pool's close waited for the other worker,
         // which was never told to stop.
         Throwable failure = assertTimeoutPreemptively(Duration.ofSeconds(20),
@@ -53,65 +75,16 @@ class RunLifecycleTest {
         assertThat(othersStopped.getCount()).isZero();
     }
 
-    /** Of two upload workers, the first fails after one report; the second works until stopped. */
-    private record OneFailingWorkerTarget(AtomicInteger started, CountDownLatch othersStopped) implements Target {
-        @Override
-        public String name() {
-            return "one-failing";
-        }
-
-        @Override
-        public Connection connect() {
-            return new Connection() {
-                @Override
-                public void upload(BooleanSupplier stop, LongConsumer accepted) throws Exception {
-                    boolean fails = started.getAndIncrement() == 0;
-                    accepted.accept(1000);
-                    if (fails) {
-                        throw new IOException("worker failed on purpose");
-                    }
-                    while (!stop.getAsBoolean()) {
-                        accepted.accept(1000);
-                        Thread.onSpinWait();
-                    }
-                    othersStopped.countDown();
-                }
-
-                @Override
-                public void download(BooleanSupplier stop, LongConsumer received) {
-                    throw new UnsupportedOperationException();
-                }
-
-                @Override
-                public void pingPong(int size, BooleanSupplier stop, LongConsumer roundTripNanos) {
-                    throw new UnsupportedOperationException();
-                }
-
-                @Override
-                public void firstByte() {
-                }
-
-                @Override
-                public void close() {
-                }
-            };
-        }
-
-        @Override
-        public void close() {
-        }
+    /** What every stream of a {@link FakeTarget} does, whatever the scenario. */
+    private interface Work {
+        void run(BooleanSupplier stop, LongConsumer report) throws Exception;
     }
 
-    /**
-     * Streams that take {@link #SET_UP} before their first unit of work, then report from one
-     * shared thread, as the raw baselines report from their event loop.
-     */
-    private static final class SlowSetUpTarget implements Target {
-        private final ExecutorService loop = Executors.newSingleThreadExecutor();
-
+    /** A target whose streams all do the same {@link Work}: upload, download and rpc alike. */
+    private record FakeTarget(Work work) implements Target {
         @Override
         public String name() {
-            return "slow-set-up";
+            return "fake";
         }
 
         @Override
@@ -119,17 +92,17 @@ class RunLifecycleTest {
             return new Connection() {
                 @Override
                 public void upload(BooleanSupplier stop, LongConsumer accepted) throws Exception {
-                    work(stop, accepted, 1000);
+                    work.run(stop, accepted);
                 }
 
                 @Override
                 public void download(BooleanSupplier stop, LongConsumer received) throws Exception {
-                    work(stop, received, 1000);
+                    work.run(stop, received);
                 }
 
                 @Override
                 public void pingPong(int size, BooleanSupplier stop, LongConsumer roundTripNanos) throws Exception {
-                    work(stop, roundTripNanos, 1000);
+                    work.run(stop, roundTripNanos);
                 }
 
                 @Override
@@ -142,17 +115,8 @@ class RunLifecycleTest {
             };
         }
 
-        /** Sets up for {@link #SET_UP} (simulated: it is what is being measured around), then reports. */
-        private void work(BooleanSupplier stop, LongConsumer report, long value) throws Exception {
-            Thread.sleep(SET_UP);
-            while (!stop.getAsBoolean()) {
-                loop.submit(() -> report.accept(value)).get(5, TimeUnit.SECONDS);
-            }
-        }
-
         @Override
         public void close() {
-            loop.shutdownNow();
         }
     }
 }

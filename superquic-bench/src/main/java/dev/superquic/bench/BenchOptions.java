@@ -26,4 +26,9 @@ public record BenchOptions(int streams, int connections, int size, Duration warm
             throw new IllegalArgumentException("duration must be positive and warm-up not negative");
         }
     }
+
+    /** These options with {@code streams} streams on a single connection. */
+    public BenchOptions onOneConnection(int streams) {
+        return new BenchOptions(streams, 1, size, warmup, duration, concurrency, idleConnections, progress);
+    }
 }

@@ -16,6 +16,14 @@ public record BenchResult(String scenario, String target, Map<String, Double> fi
         figures = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(figures));
     }
 
+    /** This result with one more figure (or one replaced), added last. */
+    public BenchResult with(String figure, double value) {
+        Map<String, Double> f = new LinkedHashMap<>(figures);
+        f.remove(figure);
+        f.put(figure, value);
+        return new BenchResult(scenario, target, f);
+    }
+
     /** A figure, or NaN when absent. */
     public double figure(String name) {
         return figures.getOrDefault(name, Double.NaN);

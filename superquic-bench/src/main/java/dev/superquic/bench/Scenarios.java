@@ -55,7 +55,7 @@ public final class Scenarios {
             f.put("streams", (double) o.connections() * o.streams());
             putCpu(f, "CPU us/MB", w, w.measured() / MB);
             putLoops(f, w);
-            return new BenchResult("throughput-" + direction.name().toLowerCase(), target.name(), f);
+            return new BenchResult(perStreams("throughput-" + direction.name().toLowerCase(), o), target.name(), f);
         } finally {
             conns.forEach(Target.Connection::close);
         }
@@ -74,10 +74,19 @@ public final class Scenarios {
             f.put("req/s", w.measured() / seconds);
             f.putAll(percentiles(w.histogram()));
             putCpu(f, "CPU us/req", w, w.measured());
-            return new BenchResult("rpc", target.name(), f);
+            return new BenchResult(perStreams("rpc", o), target.name(), f);
         } finally {
             conns.forEach(Target.Connection::close);
         }
+    }
+
+    /**
+     * The scenario's name, with "-xN" for N streams in all when there is more than one, so that
+     * runs over different numbers of streams are summarized apart.
+     */
+    static String perStreams(String scenario, BenchOptions o) {
+        long streams = (long) o.connections() * o.streams();
+        return streams == 1 ? scenario : scenario + "-x" + streams;
     }
 
     /**

@@ -13,8 +13,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
-import java.util.function.LongConsumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,7 +30,7 @@ class RunLifecycleTest {
         ExecutorService loop = Executors.newSingleThreadExecutor();
         // Set-up takes SET_UP (simulated: it is what is being measured around); then each worker
         // reports from one shared thread, as the raw baselines report from their event loop.
-        try (FakeTarget target = new FakeTarget((stop, report) -> {
+        try (FakeTarget target = new FakeTarget("fake", (stop, report) -> {
             Thread.sleep(SET_UP);
             while (!stop.getAsBoolean()) {
                 loop.submit(() -> report.accept(1000)).get(5, TimeUnit.SECONDS);
@@ -55,7 +53,7 @@ class RunLifecycleTest {
         CountDownLatch othersStopped = new CountDownLatch(1);
         AtomicInteger started = new AtomicInteger();
         // The first worker fails after one report; the other works until it is told to stop.
-        FakeTarget target = new FakeTarget((stop, report) -> {
+        FakeTarget target = new FakeTarget("fake", (stop, report) -> {
             boolean fails = started.getAndIncrement() == 0;
             report.accept(1000);
             if (fails) {
@@ -73,50 +71,5 @@ class RunLifecycleTest {
                 () -> catchThrowable(() -> Scenarios.throughput(target, Scenarios.Direction.UPLOAD, o)));
         assertThat(failure).hasMessageContaining("worker failed on purpose");
         assertThat(othersStopped.getCount()).isZero();
-    }
-
-    /** What every stream of a {@link FakeTarget} does, whatever the scenario. */
-    private interface Work {
-        void run(BooleanSupplier stop, LongConsumer report) throws Exception;
-    }
-
-    /** A target whose streams all do the same {@link Work}: upload, download and rpc alike. */
-    private record FakeTarget(Work work) implements Target {
-        @Override
-        public String name() {
-            return "fake";
-        }
-
-        @Override
-        public Connection connect() {
-            return new Connection() {
-                @Override
-                public void upload(BooleanSupplier stop, LongConsumer accepted) throws Exception {
-                    work.run(stop, accepted);
-                }
-
-                @Override
-                public void download(BooleanSupplier stop, LongConsumer received) throws Exception {
-                    work.run(stop, received);
-                }
-
-                @Override
-                public void pingPong(int size, BooleanSupplier stop, LongConsumer roundTripNanos) throws Exception {
-                    work.run(stop, roundTripNanos);
-                }
-
-                @Override
-                public void firstByte() {
-                }
-
-                @Override
-                public void close() {
-                }
-            };
-        }
-
-        @Override
-        public void close() {
-        }
     }
 }

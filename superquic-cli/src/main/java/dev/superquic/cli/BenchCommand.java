@@ -2,6 +2,7 @@ package dev.superquic.cli;
 
 import dev.superquic.bench.BenchOptions;
 import dev.superquic.bench.BenchResult;
+import dev.superquic.bench.Compare;
 import dev.superquic.bench.Report;
 import dev.superquic.bench.Scenarios;
 import dev.superquic.bench.Scenarios.Direction;
@@ -40,8 +41,9 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code superquic bench}: load scenarios, and superquic side by side with raw QUIC and TCP+TLS. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure superquic. SCENARIO is throughput, rpc, connect, resume, idle, compare or serve.",
-            "compare runs throughput (up and down), rpc and connect against superquic, raw Netty QUIC (with",
-            "Netty's UDP defaults and with superquic's) and TCP + TLS 1.3, all started in this process,",
+            "compare runs throughput (up and down, on one stream and on --many-streams), rpc and connect",
+            "against superquic, raw Netty QUIC (with Netty's UDP defaults and with superquic's) and TCP + TLS 1.3,",
+            "all started in this process,",
             "alternating targets over --rounds recorded rounds (after one unrecorded warm-up round), and",
             "prints medians, spread and superquic's ratio to each baseline.",
             "Other scenarios run against --server (with a trust option) or a server started here (--local).",
@@ -102,6 +104,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "3", description = "compare: rounds per target. Default: ${DEFAULT-VALUE}.")
     int rounds;
 
+    @Option(names = "--many-streams", defaultValue = "100",
+            description = "compare: also measure throughput over this many streams of one connection (QUIC targets; "
+                    + "0 for none, at most " + Compare.MAX_MANY_STREAMS + "), with each run's MB/s over the same "
+                    + "round's single run as figure 'x 1 stream'. Default: ${DEFAULT-VALUE}.")
+    int manyStreams;
+
     @Option(names = "--max-udp-payload", defaultValue = "1350",
             description = "superquic's largest UDP payload, client and local server (raise only where the path carries it). "
                     + "Default: ${DEFAULT-VALUE}.")
@@ -131,6 +139,13 @@ final class BenchCommand implements Callable<Integer> {
             return serve();
         }
         if (scenario == Scenario.COMPARE) {
+            if (manyStreams < 0 || manyStreams > Compare.MAX_MANY_STREAMS) {
+                throw new ParameterException(spec.commandLine(), "--many-streams must be 0.." + Compare.MAX_MANY_STREAMS
+                        + ": the raw QUIC baselines grant " + Compare.MAX_MANY_STREAMS + " streams (got " + manyStreams + ")");
+            }
+            if (rounds < 1) {
+                throw new ParameterException(spec.commandLine(), "--rounds must be at least 1 (got " + rounds + ")");
+            }
             compare(options, results);
         } else {
             single(options, results);
@@ -263,21 +278,8 @@ final class BenchCommand implements Callable<Integer> {
              RawQuic.ClientTarget rawTarget = new RawQuic.ClientTarget(raw.address());
              RawQuic.ClientTarget rawTunedTarget = new RawQuic.ClientTarget(rawTuned.address(), maxUdpPayload);
              TcpTls.ClientTarget tcpTarget = new TcpTls.ClientTarget(tcp.address())) {
-            List<Target> targets = List.of(sqTarget, rawTarget, rawTunedTarget, tcpTarget);
-            // Round 0 is not recorded: it lets the JIT compile every target's code paths, which
-            // otherwise takes seconds and falls on whichever target runs first.
-            for (int round = 0; round <= rounds; round++) {
-                // Rotate the order each round so no target always runs first (or warmest).
-                List<Target> order = new ArrayList<>(targets);
-                java.util.Collections.rotate(order, round);
-                List<BenchResult> sink = round == 0 ? new ArrayList<>() : results;
-                for (Target t : order) {
-                    sink.add(Scenarios.throughput(t, Direction.UPLOAD, o));
-                    sink.add(Scenarios.throughput(t, Direction.DOWNLOAD, o));
-                    sink.add(Scenarios.rpc(t, o));
-                    sink.add(Scenarios.connect(t, o));
-                }
-            }
+            results.addAll(Compare.run(List.of(sqTarget, rawTarget, rawTunedTarget, tcpTarget), t -> t != tcpTarget,
+                    manyStreams, rounds, o));
         }
     }
 
@@ -291,7 +293,8 @@ final class BenchCommand implements Callable<Integer> {
      * worker waiting for credit until its open timeout).
      */
     private long localMaxBidiStreams() {
-        return Math.max(ServerConfig.builder().build().maxBidiStreams(), streams + 1L);
+        int most = scenario == Scenario.COMPARE ? Math.max(streams, manyStreams) : streams;
+        return Math.max(ServerConfig.builder().build().maxBidiStreams(), most + 1L);
     }
 
     private Direction direction() {
@@ -344,6 +347,7 @@ final class BenchCommand implements Callable<Integer> {
         c.put("warmupSeconds", warmup.toMillis() / 1000.0);
         c.put("durationSeconds", duration.toMillis() / 1000.0);
         c.put("rounds", rounds);
+        c.put("manyStreams", manyStreams);
         c.put("maxUdpPayload", maxUdpPayload);
         c.put("ioThreads", localIoThreads());
         return c;

@@ -97,17 +97,24 @@ public final class Report {
         Set<String> targets = new LinkedHashSet<>(List.of("superquic", "raw-quic", "raw-quic-tuned", "tcp-tls"));
         targets.retainAll(seen);
         targets.addAll(seen);
-        StringBuilder b = new StringBuilder(String.format("%-22s %-16s", "scenario", "figure"));
+        // Columns as wide as their longest entry, so that long scenario and figure names stay aligned.
+        String firstColumns = "%-" + width(summaries.stream().map(Summary::scenario), "scenario") + "s %-"
+                + width(summaries.stream().map(Summary::figure), "figure") + "s";
+        StringBuilder b = new StringBuilder(String.format(firstColumns, "scenario", "figure"));
         targets.forEach(t -> b.append(String.format(" %-26s", t)));
         b.append(" ratios").append(System.lineSeparator());
         for (Summary s : summaries) {
-            b.append(String.format("%-22s %-16s", s.scenario(), s.figure()));
+            b.append(String.format(firstColumns, s.scenario(), s.figure()));
             targets.forEach(t -> b.append(String.format(" %-26s", cell(s.stats().get(t)))));
             b.append(' ').append(s.ratios().entrySet().stream()
                     .map(e -> e.getKey() + "=" + String.format("%.2f", e.getValue()))
                     .collect(Collectors.joining(" "))).append(System.lineSeparator());
         }
         return b.toString();
+    }
+
+    private static int width(java.util.stream.Stream<String> entries, String header) {
+        return Math.max(header.length(), entries.mapToInt(String::length).max().orElse(0));
     }
 
     private static String cell(double[] s) {

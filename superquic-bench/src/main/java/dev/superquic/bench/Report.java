@@ -131,6 +131,34 @@ public final class Report {
         return Math.abs(v) >= 100 ? String.format("%.0f", v) : String.format("%.2f", v);
     }
 
+    /**
+     * The runs recorded in a file that {@link #writeJson} wrote, so that several runs of a
+     * scenario or compare can be summarized together.
+     *
+     * @throws IOException when the file cannot be read or is not such a file
+     */
+    public static List<BenchResult> readResults(Path file) throws IOException {
+        com.fasterxml.jackson.databind.JsonNode results;
+        try {
+            results = Messages.mapper().readTree(file.toFile()).path("results");
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new IOException(file + " is not JSON: " + e.getOriginalMessage(), e);
+        }
+        if (!results.isArray()) {
+            throw new IOException(file + " has no \"results\" list: not written by bench --json");
+        }
+        List<BenchResult> out = new ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode r : results) {
+            Map<String, Double> figures = new LinkedHashMap<>();
+            r.path("figures").properties().forEach(e -> figures.put(e.getKey(), e.getValue().asDouble(Double.NaN)));
+            if (!r.path("scenario").isTextual() || !r.path("target").isTextual() || figures.isEmpty()) {
+                throw new IOException(file + ": a result without scenario, target or figures: " + r);
+            }
+            out.add(new BenchResult(r.get("scenario").asText(), r.get("target").asText(), figures));
+        }
+        return out;
+    }
+
     /** Writes everything as JSON. */
     public static void writeJson(Path file, Map<String, Object> context, List<BenchResult> results,
                                  List<Summary> summaries) throws IOException {

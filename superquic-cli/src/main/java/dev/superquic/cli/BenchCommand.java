@@ -40,7 +40,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code superquic bench}: load scenarios, and superquic side by side with raw QUIC and TCP+TLS. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measure superquic. SCENARIO is throughput, rpc, connect, resume, idle, compare or serve.",
+        description = {"Measure superquic. SCENARIO is throughput, rpc, connect, resume, idle, compare, serve or summarize.",
             "compare runs throughput (up and down, on one stream and on --many-streams), rpc and connect",
             "against superquic, raw Netty QUIC (with Netty's UDP defaults and with superquic's) and TCP + TLS 1.3,",
             "all started in this process,",
@@ -48,16 +48,22 @@ import picocli.CommandLine.Model.CommandSpec;
             "prints medians, spread and superquic's ratio to each baseline.",
             "Other scenarios run against --server (with a trust option) or a server started here (--local).",
             "serve starts a raw QUIC baseline server (--target raw-quic or raw-quic-tuned) on --bind until",
-            "stopped, so that a baseline, like superquic's own server, can run in a process of its own."})
+            "stopped, so that a baseline, like superquic's own server, can run in a process of its own.",
+            "summarize FILE... pools the runs of files that --json wrote (several compares, say) and prints",
+            "their medians, spread and ratios as compare does."})
 final class BenchCommand implements Callable<Integer> {
-    enum Scenario { THROUGHPUT, RPC, CONNECT, RESUME, IDLE, COMPARE, SERVE }
+    enum Scenario { THROUGHPUT, RPC, CONNECT, RESUME, IDLE, COMPARE, SERVE, SUMMARIZE }
 
     @Spec
     CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "SCENARIO",
-            description = "throughput, rpc, connect, resume, idle, compare or serve")
+            description = "throughput, rpc, connect, resume, idle, compare, serve or summarize")
     Scenario scenario;
+
+    @Parameters(index = "1..*", arity = "0..*", paramLabel = "FILE",
+            description = "summarize: files written by --json, whose runs are summarized together.")
+    List<Path> files = new ArrayList<>();
 
     @Option(names = "--local", description = "Start a superquic server in this process on 127.0.0.1.")
     boolean local;
@@ -138,7 +144,17 @@ final class BenchCommand implements Callable<Integer> {
         if (scenario == Scenario.SERVE) {
             return serve();
         }
-        if (scenario == Scenario.COMPARE) {
+        if (!files.isEmpty() && scenario != Scenario.SUMMARIZE) {
+            throw new ParameterException(spec.commandLine(), "only summarize takes files (got " + files + ")");
+        }
+        if (scenario == Scenario.SUMMARIZE) {
+            if (files.isEmpty()) {
+                throw new ParameterException(spec.commandLine(), "summarize needs at least one file written by --json");
+            }
+            for (Path file : files) {
+                results.addAll(Report.readResults(file));
+            }
+        } else if (scenario == Scenario.COMPARE) {
             if (manyStreams < 0 || manyStreams > Compare.MAX_MANY_STREAMS) {
                 throw new ParameterException(spec.commandLine(), "--many-streams must be 0.." + Compare.MAX_MANY_STREAMS
                         + ": the raw QUIC baselines grant " + Compare.MAX_MANY_STREAMS + " streams (got " + manyStreams + ")");
@@ -152,7 +168,8 @@ final class BenchCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         List<Report.Summary> summaries = Report.summarize(results);
-        out.print(scenario == Scenario.COMPARE ? Report.comparison(summaries) : Report.table(results));
+        out.print(scenario == Scenario.COMPARE || scenario == Scenario.SUMMARIZE
+                ? Report.comparison(summaries) : Report.table(results));
         out.flush();
         if (json != null) {
             Report.writeJson(json, context(), results, summaries);
@@ -337,6 +354,10 @@ final class BenchCommand implements Callable<Integer> {
     private Map<String, Object> context() {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("scenario", scenario.name().toLowerCase(java.util.Locale.ROOT));
+        if (scenario == Scenario.SUMMARIZE) {
+            c.put("files", files.stream().map(Path::toString).toList());
+            return c;
+        }
         c.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         c.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
         c.put("cores", Runtime.getRuntime().availableProcessors());

@@ -37,11 +37,11 @@ class CliTest {
     record Run(int exit, String out, String err) {
     }
 
-    private static Run cli(String... args) {
+    static Run cli(String... args) {
         return cli(Map.of(), args);
     }
 
-    private static Run cli(Map<String, String> env, String... args) {
+    static Run cli(Map<String, String> env, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int exit = Main.run(args, env, new PrintWriter(out, true), new PrintWriter(err, true));

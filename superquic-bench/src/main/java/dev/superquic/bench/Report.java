@@ -1,5 +1,7 @@
 package dev.superquic.bench;
 
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.superquic.protocol.Messages;
@@ -138,17 +140,17 @@ public final class Report {
      * @throws IOException when the file cannot be read or is not such a file
      */
     public static List<BenchResult> readResults(Path file) throws IOException {
-        com.fasterxml.jackson.databind.JsonNode results;
+        JsonNode results;
         try {
             results = Messages.mapper().readTree(file.toFile()).path("results");
-        } catch (com.fasterxml.jackson.core.JacksonException e) {
+        } catch (JacksonException e) {
             throw new IOException(file + " is not JSON: " + e.getOriginalMessage(), e);
         }
         if (!results.isArray()) {
             throw new IOException(file + " has no \"results\" list: not written by bench --json");
         }
         List<BenchResult> out = new ArrayList<>();
-        for (com.fasterxml.jackson.databind.JsonNode r : results) {
+        for (JsonNode r : results) {
             Map<String, Double> figures = new LinkedHashMap<>();
             r.path("figures").properties().forEach(e -> figures.put(e.getKey(), e.getValue().asDouble(Double.NaN)));
             if (!r.path("scenario").isTextual() || !r.path("target").isTextual() || figures.isEmpty()) {

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /** How compare runs its rounds: which runs each target gets, in what order, and the many-streams figure. */
 class CompareTest {
-    private static final BenchOptions QUICK = new BenchOptions(1, 1, 64, Duration.ofMillis(20), Duration.ofMillis(80),
+    private static final BenchOptions QUICK = new BenchOptions(1, 1, 64, Duration.ofMillis(20), Duration.ofMillis(100),
             1, 1, line -> { });
 
     /** Each stream moves 1000 bytes a millisecond, so N streams move about N times one stream. */
@@ -39,8 +39,9 @@ class CompareTest {
                 "raw throughput-download", "raw throughput-download-x4", "raw rpc", "raw connect-x1");
         for (BenchResult many : results.stream().filter(r -> r.scenario().endsWith("-x4")).toList()) {
             assertThat(many.figure("streams")).isEqualTo(4);
-            // Four paced streams against one: about 4, whatever the machine's speed.
-            assertThat(many.figure("x 1 stream")).as(many.target() + " " + many.scenario()).isBetween(2.0, 6.0);
+            // Four paced streams against one: about 4, whatever the machine's speed; the bounds leave
+            // room for a pause in either window, and still tell an inverted or self-relative figure.
+            assertThat(many.figure("x 1 stream")).as(many.target() + " " + many.scenario()).isBetween(1.5, 8.0);
         }
         assertThat(results).filteredOn(r -> !r.scenario().endsWith("-x4"))
                 .allSatisfy(r -> assertThat(r.figures()).doesNotContainKey("x 1 stream"));

@@ -51,6 +51,14 @@ class CompareTest {
     }
 
     @Test
+    void noManyStreamsRunsWhenAskedForNone() throws Exception {
+        List<BenchResult> results = Compare.run(List.of(new FakeTarget("superquic", PACED)), t -> true, 0, 1, QUICK);
+
+        assertThat(results).extracting(BenchResult::scenario)
+                .containsExactly("throughput-upload", "throughput-download", "rpc", "connect-x1");
+    }
+
+    @Test
     void aBaseRunThatMovedNothingGivesNoRatio() {
         BenchResult many = new BenchResult("throughput-upload-x4", "raw", java.util.Map.of("MB/s", 8.0, "streams", 4.0));
         BenchResult idle = new BenchResult("throughput-upload", "raw", java.util.Map.of("MB/s", 0.0, "streams", 1.0));

@@ -262,7 +262,9 @@ public final class SuperQuicServer implements AutoCloseable {
             OpsHttpServer ops = null;
             try {
                 if (prometheus != null) {
-                    ops = OpsHttpServer.start(opsAddress, prometheus, () -> !runtime.isDraining());
+                    // JVM and process meters only in a registry of our own: an application that
+                    // brings its registry has bound its own.
+                    ops = OpsHttpServer.start(opsAddress, prometheus, () -> !runtime.isDraining(), prometheus != registry);
                 }
                 TransportHost host = TransportHost.start(runtime);
                 log.info("services: {}", services.keySet());

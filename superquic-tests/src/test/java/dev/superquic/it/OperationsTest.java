@@ -103,6 +103,22 @@ class OperationsTest {
             // handshake failures and rejected frames appear once they happened; check the rest.
             names.removeIf(n -> n.startsWith("superquic_handshake_failures") || n.startsWith("superquic_frames_rejected"));
             assertThat(names).allSatisfy(n -> assertThat(scrape).contains(n));
+            // The process's meters, for memory per connection among others.
+            assertThat(scrape).contains("jvm_memory_used_bytes{").contains("jvm_threads_live_threads");
+            assertThat(metric(server, "superquic_process_resident_memory_bytes")).isPositive();
+        }
+    }
+
+    @Test
+    void aRegistryOfTheApplicationsOwnGetsNoJvmMetersFromTheServer() throws Exception {
+        var own = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+                io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().build(),
+                b -> withOps(b).meterRegistry(own))) {
+            String scrape = get(server, "/metrics").body();
+            assertThat(scrape).contains("superquic_connections_active").doesNotContain("jvm_memory_used_bytes");
+        } finally {
+            own.close();
         }
     }
 

@@ -23,9 +23,11 @@ public final class OpsHttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OpsHttpServer.class);
     private final HttpServer http;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final AutoCloseable processMetrics;
 
-    private OpsHttpServer(HttpServer http) {
+    private OpsHttpServer(HttpServer http, AutoCloseable processMetrics) {
         this.http = http;
+        this.processMetrics = processMetrics;
     }
 
     /**
@@ -34,11 +36,13 @@ public final class OpsHttpServer implements AutoCloseable {
      * @param address where to listen (port 0 picks a free one)
      * @param registry the meters to expose
      * @param ready whether the server is ready for traffic right now
+     * @param withProcessMeters also register the process's meters ({@link ProcessMetrics}) in
+     *     {@code registry}, for as long as the endpoint runs: when the server created the registry
      */
     public static OpsHttpServer start(InetSocketAddress address, PrometheusMeterRegistry registry,
-                                      BooleanSupplier ready) throws IOException {
+                                      BooleanSupplier ready, boolean withProcessMeters) throws IOException {
         HttpServer http = HttpServer.create(address, 64);
-        OpsHttpServer ops = new OpsHttpServer(http);
+        OpsHttpServer ops = new OpsHttpServer(http, withProcessMeters ? ProcessMetrics.bindTo(registry) : () -> { });
         http.setExecutor(ops.executor);
         http.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8",
                 registry.scrape()));
@@ -85,5 +89,10 @@ public final class OpsHttpServer implements AutoCloseable {
     public void close() {
         http.stop(0);
         executor.close();
+        try {
+            processMetrics.close();
+        } catch (Exception e) {
+            log.warn("closing the process meters failed", e);
+        }
     }
 }

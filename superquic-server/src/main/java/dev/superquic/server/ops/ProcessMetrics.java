@@ -1,0 +1,71 @@
+package dev.superquic.server.ops;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Meters of the process around the server, for the registry the operations endpoint creates for
+ * itself: the JVM's memory, garbage collection, threads and CPU (Micrometer's binders), the direct
+ * memory of Netty's default allocator (every channel's buffers), and the resident set size
+ * (Linux), which also counts quiche's native per-connection state. An application that brings
+ * its own registry binds such meters itself.
+ */
+public final class ProcessMetrics implements AutoCloseable {
+    private static final Path STATUS = Path.of("/proc/self/status");
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+
+    private ProcessMetrics() {
+    }
+
+    /**
+     * Registers the meters in {@code registry}.
+     *
+     * @return closes what listens for garbage collections
+     */
+    public static ProcessMetrics bindTo(MeterRegistry registry) {
+        ProcessMetrics m = new ProcessMetrics();
+        new JvmMemoryMetrics().bindTo(registry);
+        m.gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider allocator) {
+            Gauge.builder("superquic.netty.direct.memory", allocator, a -> a.metric().usedDirectMemory())
+                    .baseUnit("bytes").description("direct memory held by Netty's default allocator")
+                    .register(registry);
+        }
+        if (Files.isReadable(STATUS)) {
+            Gauge.builder("superquic.process.resident.memory", ProcessMetrics::residentBytes).baseUnit("bytes")
+                    .description("resident set size of the process (heap, native and quiche's state)")
+                    .register(registry);
+        }
+        return m;
+    }
+
+    /** VmRSS from /proc/self/status, in bytes; NaN when it cannot be read. */
+    static double residentBytes() {
+        try {
+            for (String line : Files.readAllLines(STATUS)) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024.0;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // reported as NaN: the meter then shows no value rather than a wrong one
+        }
+        return Double.NaN;
+    }
+
+    @Override
+    public void close() {
+        gc.close();
+    }
+}

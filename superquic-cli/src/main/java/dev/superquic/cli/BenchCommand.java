@@ -18,7 +18,9 @@ import dev.superquic.client.TrustConfig;
 import dev.superquic.server.ServerConfig;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.server.services.DemoServices;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +32,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -129,6 +132,12 @@ final class BenchCommand implements Callable<Integer> {
             + "Default: the number of cores.")
     Integer ioThreads;
 
+    @Option(names = "--metrics", paramLabel = "HOST:PORT",
+            description = "idle against --server: the server's metrics endpoint (its --metrics-port), read before and "
+                    + "while holding, for the server's memory per connection (heap in use without a forced GC, "
+                    + "Netty direct memory, resident set).")
+    String metrics;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write all results as JSON.")
     Path json;
 
@@ -181,6 +190,9 @@ final class BenchCommand implements Callable<Integer> {
         if (local == (server != null)) {
             throw new ParameterException(spec.commandLine(), "give exactly one of --local or --server");
         }
+        if (metrics != null && (scenario != Scenario.IDLE || local)) {
+            throw new ParameterException(spec.commandLine(), "--metrics goes with idle against --server");
+        }
         if (!"superquic".equals(target)) {
             baseline(o, results);
             return;
@@ -199,9 +211,11 @@ final class BenchCommand implements Callable<Integer> {
                 config = clientConfig(address(), trustOption());
             }
             if (scenario == Scenario.IDLE) {
-                // Memory is measured here with --local; against a remote server watch its own RSS.
+                // With --local both ends' memory is this process's; a remote server's comes from its metrics.
+                Supplier<long[]> memory = local ? Scenarios::localMemory
+                        : metrics != null ? serverMemory(new MetricsEndpoint(metrics, "--metrics")) : () -> new long[3];
                 try (SuperQuicClient client = new SuperQuicClient(config.idleTimeout(Duration.ofMinutes(10)).build())) {
-                    results.add(Scenarios.idle(client, o, local ? Scenarios::localMemory : () -> new long[3]));
+                    results.add(Scenarios.idle(client, o, memory));
                 }
                 return;
             }
@@ -217,6 +231,26 @@ final class BenchCommand implements Callable<Integer> {
         } finally {
             Optional.ofNullable(started.get()).ifPresent(SuperQuicServer::close);
         }
+    }
+
+    /**
+     * A remote server's heap in use (no GC forced, so garbage not yet collected counts too), Netty
+     * direct memory and resident set, from its metrics endpoint; zeros for what it does not report.
+     */
+    private static Supplier<long[]> serverMemory(MetricsEndpoint endpoint) {
+        return () -> {
+            try {
+                List<MetricsEndpoint.Sample> s = endpoint.samples();
+                return new long[] {(long) MetricsEndpoint.sum(s, "jvm_memory_used_bytes", Map.of("area", "heap")),
+                        (long) MetricsEndpoint.sum(s, "superquic_netty_direct_memory_bytes", Map.of()),
+                        (long) MetricsEndpoint.sum(s, "superquic_process_resident_memory_bytes", Map.of())};
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while reading the server's metrics", e);
+            }
+        };
     }
 
     /** Runs a raw QUIC baseline server until the process is stopped. */

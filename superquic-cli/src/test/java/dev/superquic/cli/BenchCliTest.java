@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.superquic.bench.BenchResult;
 import dev.superquic.bench.Report;
+import dev.superquic.server.ServerConfig;
+import dev.superquic.server.SuperQuicServer;
+import dev.superquic.server.services.DemoServices;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,7 +16,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code superquic bench}: what needs no network (summaries of saved runs, refused options). */
+/** {@code superquic bench}: summaries of saved runs, refused options, and idle's view of a remote server. */
 class BenchCliTest {
     @Test
     void summarizePoolsTheRunsOfSeveralFiles(@TempDir Path dir) throws Exception {
@@ -52,6 +56,21 @@ class BenchCliTest {
 
         assertThat(cli("bench", "summarize", dir.resolve("absent.json").toString()).err()).contains("absent.json");
         assertThat(cli("bench", "rpc", "--local", other.toString()).err()).contains("only summarize takes files");
+    }
+
+    @Test
+    void idleAgainstARemoteServerReadsItsMemoryFromItsMetrics() throws Exception {
+        try (SuperQuicServer server = DemoServices.register(SuperQuicServer.builder(ServerConfig.builder()
+                        .host("127.0.0.1").port(0).build()).opsEndpoint(new InetSocketAddress("127.0.0.1", 0))).start()) {
+            CliTest.Run r = cli("bench", "idle", "--server", "127.0.0.1:" + server.localAddress().getPort(),
+                    "--pin", server.certificateFingerprint(), "--idle-connections", "5", "--duration", "200ms",
+                    "--metrics", "127.0.0.1:" + server.opsAddress().orElseThrow().getPort());
+
+            assertThat(r.exit()).as(r.err()).isZero();
+            assertThat(r.out()).contains("connections 5").contains("heap KiB/conn").contains("process RSS KiB/conn");
+        }
+        assertThat(cli("bench", "rpc", "--local", "--metrics", "127.0.0.1:1").err())
+                .contains("--metrics goes with idle against --server");
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.superquic.bench;
 
 import dev.superquic.client.ClientSession;
 import dev.superquic.client.SuperQuicClient;
+import dev.superquic.server.ops.ProcessMetrics;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import java.time.Duration;
@@ -208,20 +209,7 @@ public final class Scenarios {
         long heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
         long direct = ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider p
                 ? p.metric().usedDirectMemory() : 0;
-        return new long[] {heap, direct, residentBytes()};
-    }
-
-    private static long residentBytes() {
-        try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (java.io.IOException | RuntimeException e) {
-            // Not Linux: leave the figure out.
-        }
-        return 0;
+        return new long[] {heap, direct, ProcessMetrics.residentBytes()};
     }
 
     /**

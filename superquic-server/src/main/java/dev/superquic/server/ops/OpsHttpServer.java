@@ -23,9 +23,10 @@ public final class OpsHttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OpsHttpServer.class);
     private final HttpServer http;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-    private final AutoCloseable processMetrics;
+    /** The process's meters, when this endpoint registered them; else null. */
+    private final ProcessMetrics processMetrics;
 
-    private OpsHttpServer(HttpServer http, AutoCloseable processMetrics) {
+    private OpsHttpServer(HttpServer http, ProcessMetrics processMetrics) {
         this.http = http;
         this.processMetrics = processMetrics;
     }
@@ -42,7 +43,7 @@ public final class OpsHttpServer implements AutoCloseable {
     public static OpsHttpServer start(InetSocketAddress address, PrometheusMeterRegistry registry,
                                       BooleanSupplier ready, boolean withProcessMeters) throws IOException {
         HttpServer http = HttpServer.create(address, 64);
-        OpsHttpServer ops = new OpsHttpServer(http, withProcessMeters ? ProcessMetrics.bindTo(registry) : () -> { });
+        OpsHttpServer ops = new OpsHttpServer(http, withProcessMeters ? ProcessMetrics.bindTo(registry) : null);
         http.setExecutor(ops.executor);
         http.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8",
                 registry.scrape()));
@@ -89,10 +90,8 @@ public final class OpsHttpServer implements AutoCloseable {
     public void close() {
         http.stop(0);
         executor.close();
-        try {
+        if (processMetrics != null) {
             processMetrics.close();
-        } catch (Exception e) {
-            log.warn("closing the process meters failed", e);
         }
     }
 }

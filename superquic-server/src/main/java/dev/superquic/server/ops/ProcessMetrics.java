@@ -43,25 +43,28 @@ public final class ProcessMetrics implements AutoCloseable {
                     .register(registry);
         }
         if (Files.isReadable(STATUS)) {
-            Gauge.builder("superquic.process.resident.memory", ProcessMetrics::residentBytes).baseUnit("bytes")
+            Gauge.builder("superquic.process.resident.memory", () -> {
+                long bytes = residentBytes();
+                return bytes > 0 ? bytes : Double.NaN; // no value rather than a wrong one
+            }).baseUnit("bytes")
                     .description("resident set size of the process (heap, native and quiche's state)")
                     .register(registry);
         }
         return m;
     }
 
-    /** VmRSS from /proc/self/status, in bytes; NaN when it cannot be read. */
-    static double residentBytes() {
+    /** This process's resident set size (VmRSS in /proc/self/status), in bytes; 0 where it cannot be read (not Linux). */
+    public static long residentBytes() {
         try {
             for (String line : Files.readAllLines(STATUS)) {
                 if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024.0;
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
                 }
             }
-        } catch (IOException | NumberFormatException e) {
-            // reported as NaN: the meter then shows no value rather than a wrong one
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or not readable: 0
         }
-        return Double.NaN;
+        return 0;
     }
 
     @Override

@@ -3,8 +3,6 @@ package dev.superquic.bench;
 import dev.superquic.client.ClientSession;
 import dev.superquic.client.SuperQuicClient;
 import dev.superquic.server.ops.ProcessMetrics;
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -198,18 +196,15 @@ public final class Scenarios {
     }
 
     /**
-     * Heap used after a GC, the direct memory of Netty's default allocator (the one every channel
-     * uses unless told otherwise: the adaptive allocator in Netty 4.2), and the process's resident
-     * set (Linux; 0 elsewhere), which also counts quiche's native per-connection state.
+     * Heap used after a GC, the direct memory of Netty's default allocator and the process's
+     * resident set (Linux; 0 elsewhere), which also counts quiche's native per-connection state.
      */
     public static long[] localMemory() {
         for (int i = 0; i < 3; i++) {
             System.gc();
         }
         long heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-        long direct = ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider p
-                ? p.metric().usedDirectMemory() : 0;
-        return new long[] {heap, direct, ProcessMetrics.residentBytes()};
+        return new long[] {heap, ProcessMetrics.nettyDirectBytes(), ProcessMetrics.residentBytes()};
     }
 
     /**

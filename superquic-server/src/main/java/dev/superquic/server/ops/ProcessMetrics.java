@@ -37,8 +37,8 @@ public final class ProcessMetrics implements AutoCloseable {
         m.gc.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
-        if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider allocator) {
-            Gauge.builder("superquic.netty.direct.memory", allocator, a -> a.metric().usedDirectMemory())
+        if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider) {
+            Gauge.builder("superquic.netty.direct.memory", ProcessMetrics::nettyDirectBytes)
                     .baseUnit("bytes").description("direct memory held by Netty's default allocator")
                     .register(registry);
         }
@@ -51,6 +51,14 @@ public final class ProcessMetrics implements AutoCloseable {
                     .register(registry);
         }
         return m;
+    }
+
+    /**
+     * Direct memory held by Netty's default allocator, the one every channel uses unless told
+     * otherwise (the adaptive allocator in Netty 4.2); 0 when it keeps no count.
+     */
+    public static long nettyDirectBytes() {
+        return ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider p ? p.metric().usedDirectMemory() : 0;
     }
 
     /** This process's resident set size (VmRSS in /proc/self/status), in bytes; 0 where it cannot be read (not Linux). */

@@ -30,11 +30,11 @@ class ScenariosSmokeTest {
         try (SuperQuicServer sq = DemoServices.register(SuperQuicServer.builder(ServerConfig.builder()
                         .host("127.0.0.1").port(0).build())).start();
              RawQuic.Server raw = new RawQuic.Server("127.0.0.1");
-             RawQuic.Server rawTuned = new RawQuic.Server("127.0.0.1", 1350);
+             RawQuic.Server rawTuned = new RawQuic.Server("127.0.0.1", new RawQuic.Tuning(1350, false));
              TcpTls.Server tcp = new TcpTls.Server("127.0.0.1");
              SuperQuicTarget sqTarget = new SuperQuicTarget(client(sq).build());
              RawQuic.ClientTarget rawTarget = new RawQuic.ClientTarget(raw.address());
-             RawQuic.ClientTarget rawTunedTarget = new RawQuic.ClientTarget(rawTuned.address(), 1350);
+             RawQuic.ClientTarget rawTunedTarget = new RawQuic.ClientTarget(rawTuned.address(), new RawQuic.Tuning(1350, false));
              TcpTls.ClientTarget tcpTarget = new TcpTls.ClientTarget(tcp.address())) {
             assertThat(rawTunedTarget.name()).isEqualTo("raw-quic-tuned");
             for (Target t : List.<Target>of(sqTarget, rawTarget, rawTunedTarget, tcpTarget)) {

@@ -124,6 +124,11 @@ final class BenchCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     int maxUdpPayload;
 
+    @Option(names = "--discover-pmtu", defaultValue = "false", fallbackValue = "true", arity = "0..1",
+            description = "Search each path for the largest payload it carries, up to --max-udp-payload (superquic "
+                    + "and raw-quic-tuned, both ends). Default: ${DEFAULT-VALUE}.")
+    boolean discoverPmtu;
+
     @Option(names = "--bind", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:0",
             description = "serve: where the baseline server listens. Default: ${DEFAULT-VALUE}.")
     String bind;
@@ -203,7 +208,7 @@ final class BenchCommand implements Callable<Integer> {
             if (local) {
                 // Room for the idle scenario: every connection holds its control stream.
                 SuperQuicServer s = DemoServices.register(SuperQuicServer.builder(ServerConfig.builder()
-                        .host("127.0.0.1").port(0).idleTimeout(Duration.ofMinutes(10)).maxUdpPayload(maxUdpPayload)
+                        .host("127.0.0.1").port(0).idleTimeout(Duration.ofMinutes(10)).maxUdpPayload(maxUdpPayload).discoverPmtu(discoverPmtu)
                         .maxBidiStreams(localMaxBidiStreams()).ioThreads(localIoThreads()).build())).start();
                 started.set(s);
                 config = clientConfig(s.localAddress(), TrustConfig.pinSha256(s.certificateFingerprint()));
@@ -259,7 +264,7 @@ final class BenchCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "serve needs --target raw-quic or raw-quic-tuned");
         }
         InetSocketAddress at = address(bind, "--bind");
-        try (RawQuic.Server raw = new RawQuic.Server(at.getHostString(), at.getPort(), tunedPayload())) {
+        try (RawQuic.Server raw = new RawQuic.Server(at.getHostString(), at.getPort(), targetTuning())) {
             spec.commandLine().getOut().println(target + " listening on udp " + raw.address().getHostString() + ":"
                     + raw.address().getPort());
             spec.commandLine().getOut().flush();
@@ -268,8 +273,14 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Integer tunedPayload() {
-        return "raw-quic-tuned".equals(target) ? maxUdpPayload : null;
+    /** superquic's packet-size settings for the tuned raw baseline. */
+    private RawQuic.Tuning tuning() {
+        return new RawQuic.Tuning(maxUdpPayload, discoverPmtu);
+    }
+
+    /** The raw baseline --target names: tuned like superquic, or on Netty's defaults (null). */
+    private RawQuic.Tuning targetTuning() {
+        return "raw-quic-tuned".equals(target) ? tuning() : null;
     }
 
     /**
@@ -284,13 +295,13 @@ final class BenchCommand implements Callable<Integer> {
         switch (target) {
             case "raw-quic", "raw-quic-tuned" -> {
                 if (!local) {
-                    try (RawQuic.ClientTarget t = new RawQuic.ClientTarget(address(), tunedPayload())) {
+                    try (RawQuic.ClientTarget t = new RawQuic.ClientTarget(address(), targetTuning())) {
                         results.add(run(scenario, t, o));
                     }
                     return;
                 }
-                try (RawQuic.Server raw = new RawQuic.Server("127.0.0.1", tunedPayload());
-                     RawQuic.ClientTarget t = new RawQuic.ClientTarget(raw.address(), tunedPayload())) {
+                try (RawQuic.Server raw = new RawQuic.Server("127.0.0.1", targetTuning());
+                     RawQuic.ClientTarget t = new RawQuic.ClientTarget(raw.address(), targetTuning())) {
                     results.add(run(scenario, t, o));
                 }
             }
@@ -319,15 +330,15 @@ final class BenchCommand implements Callable<Integer> {
 
     private void compare(BenchOptions o, List<BenchResult> results) throws Exception {
         try (SuperQuicServer sq = DemoServices.register(SuperQuicServer.builder(ServerConfig.builder()
-                        .host("127.0.0.1").port(0).maxUdpPayload(maxUdpPayload).ioThreads(localIoThreads())
+                        .host("127.0.0.1").port(0).maxUdpPayload(maxUdpPayload).discoverPmtu(discoverPmtu).ioThreads(localIoThreads())
                         .maxBidiStreams(localMaxBidiStreams()).build())).start();
              RawQuic.Server raw = new RawQuic.Server("127.0.0.1");
-             RawQuic.Server rawTuned = new RawQuic.Server("127.0.0.1", maxUdpPayload);
+             RawQuic.Server rawTuned = new RawQuic.Server("127.0.0.1", tuning());
              TcpTls.Server tcp = new TcpTls.Server("127.0.0.1");
              SuperQuicTarget sqTarget = new SuperQuicTarget(clientConfig(sq.localAddress(),
                      TrustConfig.pinSha256(sq.certificateFingerprint())).build());
              RawQuic.ClientTarget rawTarget = new RawQuic.ClientTarget(raw.address());
-             RawQuic.ClientTarget rawTunedTarget = new RawQuic.ClientTarget(rawTuned.address(), maxUdpPayload);
+             RawQuic.ClientTarget rawTunedTarget = new RawQuic.ClientTarget(rawTuned.address(), tuning());
              TcpTls.ClientTarget tcpTarget = new TcpTls.ClientTarget(tcp.address())) {
             results.addAll(Compare.run(List.of(sqTarget, rawTarget, rawTunedTarget, tcpTarget), t -> t != tcpTarget,
                     manyStreams, rounds, o));
@@ -357,7 +368,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private ClientConfig.Builder clientConfig(InetSocketAddress address, TrustConfig trust) {
-        return ClientConfig.builder().maxUdpPayload(maxUdpPayload).server(new InetSocketAddress("127.0.0.1".equals(address.getHostString())
+        return ClientConfig.builder().maxUdpPayload(maxUdpPayload).discoverPmtu(discoverPmtu).server(new InetSocketAddress("127.0.0.1".equals(address.getHostString())
                         || address.getAddress().isAnyLocalAddress() ? "127.0.0.1" : address.getHostString(), address.getPort()))
                 .trust(trust).reconnect(ReconnectPolicy.disabled()).streamOpenTimeout(Duration.ofSeconds(30));
     }
@@ -404,6 +415,7 @@ final class BenchCommand implements Callable<Integer> {
         c.put("rounds", rounds);
         c.put("manyStreams", manyStreams);
         c.put("maxUdpPayload", maxUdpPayload);
+        c.put("discoverPmtu", discoverPmtu);
         c.put("ioThreads", localIoThreads());
         return c;
     }

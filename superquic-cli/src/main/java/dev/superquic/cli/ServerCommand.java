@@ -101,9 +101,14 @@ final class ServerCommand implements Callable<Integer> {
     Integer ioThreads;
 
     @Option(names = "--max-udp-payload", defaultValue = "1350",
-            description = "Largest UDP payload sent and accepted (1200 to 65507). Raise only where every hop carries it: "
-                    + "jumbo frames, loopback. Default: ${DEFAULT-VALUE}.")
+            description = "Largest UDP payload sent and accepted (1200 to 65507). Raise only where every hop carries it "
+                    + "(jumbo frames, loopback), or with --discover-pmtu. Default: ${DEFAULT-VALUE}.")
     int maxUdpPayload;
+
+    @Option(names = "--discover-pmtu", defaultValue = "false", fallbackValue = "true", arity = "0..1",
+            description = "Search each connection's path for the largest payload it carries, up to --max-udp-payload "
+                    + "(connections start at 1200 bytes). Default: ${DEFAULT-VALUE}.")
+    boolean discoverPmtu;
 
     @Option(names = "--shutdown-grace", defaultValue = "10s", converter = Units.DurationConverter.class,
             description = "On SIGTERM, time open streams get to finish. Default: ${DEFAULT-VALUE}.")
@@ -133,7 +138,8 @@ final class ServerCommand implements Callable<Integer> {
                 .streamWriteBufferBytes(intSetting("stream-write-buffer", streamWriteBuffer))
                 .maxFrameSize(intSetting("max-frame-size", maxFrameSize)).helloTimeout(helloTimeout)
                 .streamWriteTimeout(streamWriteTimeout)
-                .ioThreads(ioThreads != null ? ioThreads : DEFAULTS.ioThreads()).maxUdpPayload(maxUdpPayload).build();
+                .ioThreads(ioThreads != null ? ioThreads : DEFAULTS.ioThreads()).maxUdpPayload(maxUdpPayload)
+                .discoverPmtu(discoverPmtu).build();
         if (metricsPort < -1 || metricsPort > 65535) {
             throw new ServerConfig.InvalidSettingException("metrics-port", "must be -1 (off) or 0 to 65535", metricsPort);
         }

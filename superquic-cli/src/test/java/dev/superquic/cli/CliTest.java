@@ -14,6 +14,7 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The CLI against a real in-process server: outputs, exit codes and session files. */
@@ -121,6 +122,17 @@ class CliTest {
         Run badDuration = cli("server", "--idle-timeout", "soon");
         assertThat(badDuration.exit()).isEqualTo(2);
         assertThat(badDuration.err()).contains("not a duration");
+    }
+
+    @Test
+    @Timeout(30) // a wrongly accepted setting would start a server that runs until interrupted
+    void discoverPmtuIsReadFromFlagAndEnvironmentAndChecked() {
+        Run flag = cli("server", "--port", "0", "--max-udp-payload", "1200", "--discover-pmtu");
+        assertThat(flag.exit()).isEqualTo(2);
+        assertThat(flag.err()).contains("discover-pmtu").contains("above 1200");
+        Run env = cli(Map.of("SUPERQUIC_DISCOVER_PMTU", "true"), "server", "--port", "0", "--max-udp-payload", "1200");
+        assertThat(env.exit()).isEqualTo(2);
+        assertThat(env.err()).contains("discover-pmtu");
     }
 
     @Test

@@ -22,11 +22,13 @@ import java.util.Objects;
  * @param streamBufferBytes bound of each stream's inbound buffer
  * @param maxUdpPayload largest UDP payload sent and accepted (1350 fits nearly every path; the
  *     server's own setting also bounds what it sends)
+ * @param discoverPmtu search the path for the largest payload it carries, up to
+ *     {@code maxUdpPayload} (DPLPMTUD; the connection starts at 1200 bytes)
  */
 public record ClientConfig(InetSocketAddress server, String alpn, TrustConfig trust, TokenStore tokenStore,
                            ReconnectPolicy reconnect, Duration connectTimeout, Duration streamOpenTimeout,
                            Duration idleTimeout, int maxFrameSize, int streamBufferBytes,
-                           int maxUdpPayload) {
+                           int maxUdpPayload, boolean discoverPmtu) {
     /** Validates the fields. */
     public ClientConfig {
         Objects.requireNonNull(server, "server");
@@ -44,6 +46,10 @@ public record ClientConfig(InetSocketAddress server, String alpn, TrustConfig tr
         if (maxUdpPayload < Transport.MIN_UDP_PAYLOAD || maxUdpPayload > Transport.MAX_UDP_PAYLOAD) {
             throw new IllegalArgumentException("maxUdpPayload must be between " + Transport.MIN_UDP_PAYLOAD + " and "
                     + Transport.MAX_UDP_PAYLOAD + " (got " + maxUdpPayload + ")");
+        }
+        if (discoverPmtu && maxUdpPayload <= Transport.MIN_UDP_PAYLOAD) {
+            throw new IllegalArgumentException("discoverPmtu needs a maxUdpPayload above " + Transport.MIN_UDP_PAYLOAD
+                    + " to search up to (got " + maxUdpPayload + ")");
         }
     }
 
@@ -65,6 +71,7 @@ public record ClientConfig(InetSocketAddress server, String alpn, TrustConfig tr
         private int maxFrameSize = Protocol.DEFAULT_MAX_FRAME;
         private int streamBufferBytes = 256 * 1024;
         private int maxUdpPayload = Transport.DEFAULT_MAX_UDP_PAYLOAD;
+        private boolean discoverPmtu;
 
         private Builder() {
         }
@@ -102,13 +109,19 @@ public record ClientConfig(InetSocketAddress server, String alpn, TrustConfig tr
         /** Inbound buffer bound per stream. */
         public Builder streamBufferBytes(int v) { streamBufferBytes = v; return this; }
 
-        /** Largest UDP payload sent and accepted; raise only where every hop carries it. */
+        /**
+         * Largest UDP payload sent and accepted; raise only where every hop carries it, or with
+         * {@link #discoverPmtu(boolean)}.
+         */
         public Builder maxUdpPayload(int v) { maxUdpPayload = v; return this; }
+
+        /** Search the path for the largest payload it carries, up to {@link #maxUdpPayload(int)}. */
+        public Builder discoverPmtu(boolean v) { discoverPmtu = v; return this; }
 
         /** Validates and builds. */
         public ClientConfig build() {
             return new ClientConfig(server, alpn, trust, tokenStore, reconnect, connectTimeout, streamOpenTimeout,
-                    idleTimeout, maxFrameSize, streamBufferBytes, maxUdpPayload);
+                    idleTimeout, maxFrameSize, streamBufferBytes, maxUdpPayload, discoverPmtu);
         }
     }
 }

@@ -13,6 +13,8 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.unix.IntegerUnixChannelOption;
+import io.netty.channel.unix.Socket;
 import io.netty.handler.codec.quic.EpollQuicUtils;
 import io.netty.handler.codec.quic.QuicCodecBuilder;
 import io.netty.handler.codec.quic.SegmentedDatagramPacketAllocator;
@@ -53,13 +55,23 @@ public enum Transport {
     private static final int BATCH_BYTES = 64 * 1024;
     /** Most datagrams read in one recvmmsg. */
     private static final int MAX_READ_BATCH = 32;
+    /**
+     * Linux's IP_MTU_DISCOVER (level IPPROTO_IP) and IPV6_MTU_DISCOVER (IPPROTO_IPV6) set to
+     * IP(V6)_PMTUDISC_PROBE: every datagram leaves with Don't Fragment and none is fragmented,
+     * whatever the kernel believes the path MTU to be. RFC 9000, section 14 requires it, and PMTU
+     * discovery relies on it: a probe too large for the path must be lost, not split.
+     */
+    static final IntegerUnixChannelOption IP_MTU_DISCOVER = new IntegerUnixChannelOption("IP_MTU_DISCOVER", 0, 10);
+    static final IntegerUnixChannelOption IPV6_MTU_DISCOVER = new IntegerUnixChannelOption("IPV6_MTU_DISCOVER", 41, 23);
+    static final int PMTUDISC_PROBE = 3;
 
     /**
      * Applies superquic's UDP socket settings to {@code bootstrap}: large socket buffers and a
      * receive buffer with one slot of {@code maxUdpPayload} bytes per datagram. On epoll the
-     * slots let one recvmmsg system call read a batch of datagrams instead of one call per packet.
+     * slots let one recvmmsg system call read a batch of datagrams instead of one call per packet,
+     * and datagrams are never fragmented (Don't Fragment set; NIO leaves this to the system).
      * Peers must not send more than {@code maxUdpPayload}: advertise it with
-     * {@link #maxUdpPayload(QuicCodecBuilder, int)}, or larger datagrams would be cut off.
+     * {@link #maxUdpPayload(QuicCodecBuilder, int, boolean)}, or larger datagrams would be cut off.
      */
     public Bootstrap tuneUdp(Bootstrap bootstrap, int maxUdpPayload) {
         checkPayload(maxUdpPayload);
@@ -68,15 +80,28 @@ public enum Transport {
         int slots = 1;
         if (this == EPOLL) {
             slots = Math.clamp(BATCH_BYTES / maxUdpPayload, 1, MAX_READ_BATCH);
-            bootstrap.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, maxUdpPayload);
+            bootstrap.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, maxUdpPayload)
+                    .option(IP_MTU_DISCOVER, PMTUDISC_PROBE);
+            if (Socket.isIPv6Preferred()) {
+                // Epoll's datagram sockets are then dual-stack: IPv4 traffic follows the IPv4
+                // option, IPv6 traffic this one.
+                bootstrap.option(IPV6_MTU_DISCOVER, PMTUDISC_PROBE);
+            }
         }
         return bootstrap.option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(slots * maxUdpPayload));
     }
 
-    /** Sends and accepts UDP payloads of at most {@code maxUdpPayload} bytes on {@code codec}. */
-    public static <B extends QuicCodecBuilder<B>> B maxUdpPayload(B codec, int maxUdpPayload) {
+    /**
+     * Sends and accepts UDP payloads of at most {@code maxUdpPayload} bytes on {@code codec}.
+     * Without discovery each connection sends payloads of up to that size (and the peer's
+     * limit) from the start, so every hop must carry them. With {@code discoverPmtu} the size is
+     * the ceiling of a search instead (DPLPMTUD, RFC 8899): a connection sends at most 1200 bytes
+     * until a padded probe of a larger size is acknowledged, and so finds what its path carries.
+     */
+    public static <B extends QuicCodecBuilder<B>> B maxUdpPayload(B codec, int maxUdpPayload, boolean discoverPmtu) {
         checkPayload(maxUdpPayload);
-        return codec.maxSendUdpPayloadSize(maxUdpPayload).maxRecvUdpPayloadSize(maxUdpPayload);
+        return codec.maxSendUdpPayloadSize(maxUdpPayload).maxRecvUdpPayloadSize(maxUdpPayload)
+                .discoverPmtu(discoverPmtu);
     }
 
     /**

@@ -10,12 +10,14 @@ import java.nio.channels.DatagramChannel;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A loopback UDP relay for fault tests: clients talk to {@link #address()}, the relay forwards to
  * the target through one upstream socket per client, and can pass, drop a share of, or blackhole
- * packets in both directions. Real sockets, real packets; no QUIC types involved.
+ * packets in both directions, and drop datagrams larger than a path would carry. Real sockets,
+ * real packets; no QUIC types involved.
  */
 public final class UdpRelay implements AutoCloseable {
     /** What the relay does with packets. */
@@ -32,8 +34,12 @@ public final class UdpRelay implements AutoCloseable {
     private final InetSocketAddress target;
     private final Map<SocketAddress, DatagramChannel> upstreams = new ConcurrentHashMap<>();
     private final AtomicLong dropped = new AtomicLong();
-    private final java.util.concurrent.atomic.AtomicInteger largestToTarget = new java.util.concurrent.atomic.AtomicInteger();
-    private final java.util.concurrent.atomic.AtomicInteger largestFromTarget = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicLong oversized = new AtomicLong();
+    private final AtomicInteger largestToTarget = new AtomicInteger();
+    private final AtomicInteger largestFromTarget = new AtomicInteger();
+    private final AtomicInteger largestDeliveredToTarget = new AtomicInteger();
+    private final AtomicInteger largestDeliveredFromTarget = new AtomicInteger();
+    private volatile int pathMaxPayload = Integer.MAX_VALUE;
     private volatile Mode mode = Mode.PASS;
     private volatile double dropRate;
     private volatile boolean closed;
@@ -65,9 +71,22 @@ public final class UdpRelay implements AutoCloseable {
         this.dropRate = rate;
     }
 
-    /** Packets dropped so far. */
+    /**
+     * From now on drops datagrams with payloads over {@code maxPayload} bytes in both directions,
+     * as a hop with a smaller MTU does (1472 for a 1500-byte IPv4 link).
+     */
+    public void pathMaxPayload(int maxPayload) {
+        this.pathMaxPayload = maxPayload;
+    }
+
+    /** Packets dropped so far, by the mode or for their size. */
     public long dropped() {
         return dropped.get();
+    }
+
+    /** Packets dropped so far for being larger than {@link #pathMaxPayload(int)}. */
+    public long oversized() {
+        return oversized.get();
     }
 
     /** Largest datagram payload seen from the clients towards the target. */
@@ -80,13 +99,32 @@ public final class UdpRelay implements AutoCloseable {
         return largestFromTarget.get();
     }
 
-    private boolean pass() {
+    /** Largest datagram payload passed on to the target. */
+    public int largestDeliveredToTarget() {
+        return largestDeliveredToTarget.get();
+    }
+
+    /** Largest datagram payload passed back to the clients. */
+    public int largestDeliveredFromTarget() {
+        return largestDeliveredFromTarget.get();
+    }
+
+    /** Whether to forward a datagram of {@code size} bytes; records what it decides. */
+    private boolean pass(int size, AtomicInteger largestSeen, AtomicInteger largestDelivered) {
+        largestSeen.accumulateAndGet(size, Math::max);
+        if (size > pathMaxPayload) {
+            oversized.incrementAndGet();
+            dropped.incrementAndGet();
+            return false;
+        }
         Mode m = mode;
         boolean ok = m == Mode.PASS || (m == Mode.LOSSY && ThreadLocalRandom.current().nextDouble() >= dropRate);
         if (!ok) {
             dropped.incrementAndGet();
+            return false;
         }
-        return ok;
+        largestDelivered.accumulateAndGet(size, Math::max);
+        return true;
     }
 
     private void pumpFront() {
@@ -96,8 +134,7 @@ public final class UdpRelay implements AutoCloseable {
                 buf.clear();
                 SocketAddress client = front.receive(buf);
                 buf.flip();
-                largestToTarget.accumulateAndGet(buf.remaining(), Math::max);
-                if (!pass()) {
+                if (!pass(buf.remaining(), largestToTarget, largestDeliveredToTarget)) {
                     continue;
                 }
                 upstream(client).send(buf, target);
@@ -130,8 +167,7 @@ public final class UdpRelay implements AutoCloseable {
                 buf.clear();
                 up.receive(buf);
                 buf.flip();
-                largestFromTarget.accumulateAndGet(buf.remaining(), Math::max);
-                if (pass()) {
+                if (pass(buf.remaining(), largestFromTarget, largestDeliveredFromTarget)) {
                     front.send(buf, client);
                 }
             } catch (IOException e) {

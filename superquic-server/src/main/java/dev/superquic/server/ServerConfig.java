@@ -31,12 +31,16 @@ import java.util.Objects;
  *     one); default: the number of cores
  * @param maxUdpPayload largest UDP payload sent and accepted; 1350 fits nearly every path, larger
  *     values (jumbo frames, loopback) cut the per-packet cost where every hop carries them
+ * @param discoverPmtu search each connection's path for the largest payload it carries, up to
+ *     {@code maxUdpPayload} (DPLPMTUD; connections start at 1200 bytes): a raised
+ *     {@code maxUdpPayload} then also serves clients whose paths carry less
  */
 public record ServerConfig(String host, int port, String alpn, long maxBidiStreams, long maxUniStreams,
                            Duration idleTimeout, long maxData, long maxStreamData,
                            CertificateSource certificate, Duration sessionTtl, int streamBufferBytes,
                            int streamWriteBufferBytes, int maxFrameSize, Duration helloTimeout,
-                           Duration streamWriteTimeout, int ioThreads, int maxUdpPayload) {
+                           Duration streamWriteTimeout, int ioThreads, int maxUdpPayload,
+                           boolean discoverPmtu) {
 
     /** Validates every field; see {@link Builder#build()}. */
     public ServerConfig {
@@ -74,6 +78,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         check(maxUdpPayload >= Transport.MIN_UDP_PAYLOAD && maxUdpPayload <= Transport.MAX_UDP_PAYLOAD,
                 "max-udp-payload", "must be between " + Transport.MIN_UDP_PAYLOAD + " and " + Transport.MAX_UDP_PAYLOAD,
                 maxUdpPayload);
+        check(!discoverPmtu || maxUdpPayload > Transport.MIN_UDP_PAYLOAD, "discover-pmtu",
+                "needs a max-udp-payload above " + Transport.MIN_UDP_PAYLOAD + " to search up to", maxUdpPayload);
     }
 
     private static void check(boolean ok, String setting, String rule, Object value) {
@@ -94,7 +100,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                 .maxStreamData(maxStreamData).certificate(certificate).sessionTtl(sessionTtl)
                 .streamBufferBytes(streamBufferBytes).streamWriteBufferBytes(streamWriteBufferBytes)
                 .maxFrameSize(maxFrameSize).helloTimeout(helloTimeout).streamWriteTimeout(streamWriteTimeout).ioThreads(ioThreads)
-                .maxUdpPayload(maxUdpPayload);
+                .maxUdpPayload(maxUdpPayload).discoverPmtu(discoverPmtu);
     }
 
     /** A setting was out of range; the message names it. */
@@ -133,6 +139,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         private Duration streamWriteTimeout = Duration.ofMinutes(2);
         private int ioThreads = Runtime.getRuntime().availableProcessors();
         private int maxUdpPayload = Transport.DEFAULT_MAX_UDP_PAYLOAD;
+        private boolean discoverPmtu;
 
         private Builder() {
         }
@@ -185,14 +192,20 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         /** Event loops (and SO_REUSEPORT sockets). */
         public Builder ioThreads(int v) { ioThreads = v; return this; }
 
-        /** Largest UDP payload sent and accepted; raise only where every hop carries it. */
+        /**
+         * Largest UDP payload sent and accepted; raise only where every hop carries it, or with
+         * {@link #discoverPmtu(boolean)}.
+         */
         public Builder maxUdpPayload(int v) { maxUdpPayload = v; return this; }
+
+        /** Search each path for the largest payload it carries, up to {@link #maxUdpPayload(int)}. */
+        public Builder discoverPmtu(boolean v) { discoverPmtu = v; return this; }
 
         /** Validates and builds. */
         public ServerConfig build() {
             return new ServerConfig(host, port, alpn, maxBidiStreams, maxUniStreams, idleTimeout, maxData,
                     maxStreamData, certificate, sessionTtl, streamBufferBytes, streamWriteBufferBytes,
-                    maxFrameSize, helloTimeout, streamWriteTimeout, ioThreads, maxUdpPayload);
+                    maxFrameSize, helloTimeout, streamWriteTimeout, ioThreads, maxUdpPayload, discoverPmtu);
         }
     }
 }

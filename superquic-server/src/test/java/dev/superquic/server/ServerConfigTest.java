@@ -19,6 +19,8 @@ class ServerConfigTest {
         assertThat(c.sessionTtl()).isEqualTo(Duration.ofMinutes(5));
         assertThat(c.certificate()).isInstanceOf(CertificateSource.SelfSigned.class);
         assertThat(c.maxUdpPayload()).isEqualTo(1350);
+        assertThat(c.discoverPmtu()).isFalse();
+        assertThat(c.toBuilder().discoverPmtu(true).build().toBuilder().build().discoverPmtu()).isTrue();
     }
 
     @Test
@@ -37,6 +39,9 @@ class ServerConfigTest {
                 .hasMessageContaining("max-udp-payload");
         assertThatThrownBy(() -> ServerConfig.builder().maxUdpPayload(65_508).build())
                 .hasMessageContaining("max-udp-payload");
+        assertThatThrownBy(() -> ServerConfig.builder().maxUdpPayload(1200).discoverPmtu(true).build())
+                .isInstanceOf(ServerConfig.InvalidSettingException.class)
+                .hasMessageContaining("discover-pmtu").hasMessageContaining("max-udp-payload above 1200");
     }
 
     @Test

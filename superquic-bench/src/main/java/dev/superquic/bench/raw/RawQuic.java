@@ -54,27 +54,36 @@ public final class RawQuic {
                 .initialMaxStreamsBidirectional(100);
     }
 
-    /** Name of the variant: tuned with superquic's UDP settings, or Netty's defaults. */
-    static String name(Integer tunedPayload) {
-        return tunedPayload == null ? "raw-quic" : "raw-quic-tuned";
+    /**
+     * superquic's packet-size settings, given to the tuned variant.
+     *
+     * @param maxUdpPayload largest UDP payload sent and accepted
+     * @param discoverPmtu search the path up to {@code maxUdpPayload}
+     */
+    public record Tuning(int maxUdpPayload, boolean discoverPmtu) {
     }
 
-    /** superquic's UDP settings for {@code tunedPayload}, or Netty's defaults for null. */
-    static Bootstrap udp(Transport t, Integer tunedPayload) {
+    /** Name of the variant: tuned with superquic's UDP settings, or Netty's defaults. */
+    static String name(Tuning tuning) {
+        return tuning == null ? "raw-quic" : "raw-quic-tuned";
+    }
+
+    /** superquic's UDP settings for {@code tuning}, or Netty's defaults for null. */
+    static Bootstrap udp(Transport t, Tuning tuning) {
         Bootstrap b = new Bootstrap();
-        return tunedPayload == null ? b.option(ChannelOption.SO_RCVBUF, 4 << 20).option(ChannelOption.SO_SNDBUF, 4 << 20)
-                : t.tuneUdp(b, tunedPayload);
+        return tuning == null ? b.option(ChannelOption.SO_RCVBUF, 4 << 20).option(ChannelOption.SO_SNDBUF, 4 << 20)
+                : t.tuneUdp(b, tuning.maxUdpPayload());
     }
 
     /** The transport settings, plus superquic's payload size when tuned. */
-    static <B extends QuicCodecBuilder<B>> B codec(B b, Integer tunedPayload) {
+    static <B extends QuicCodecBuilder<B>> B codec(B b, Tuning tuning) {
         transport(b);
-        return tunedPayload == null ? b : Transport.maxUdpPayload(b, tunedPayload);
+        return tuning == null ? b : Transport.maxUdpPayload(b, tuning.maxUdpPayload(), tuning.discoverPmtu());
     }
 
     /** GSO as superquic sends, when tuned and the transport has it; else null. */
-    static SegmentedDatagramPacketAllocator gso(Transport t, Integer tunedPayload) {
-        return tunedPayload == null ? null : t.segmentedAllocator(tunedPayload);
+    static SegmentedDatagramPacketAllocator gso(Transport t, Tuning tuning) {
+        return tuning == null ? null : t.segmentedAllocator(tuning.maxUdpPayload());
     }
 
     /** A running raw QUIC server. */
@@ -88,21 +97,21 @@ public final class RawQuic {
         }
 
         /**
-         * Starts on {@code host}, port 0; with {@code tunedPayload} set, with superquic's UDP
+         * Starts on {@code host}, port 0; with {@code tuning} set, with superquic's UDP
          * settings for that max payload.
          */
-        public Server(String host, Integer tunedPayload) throws InterruptedException {
-            this(host, 0, tunedPayload);
+        public Server(String host, Tuning tuning) throws InterruptedException {
+            this(host, 0, tuning);
         }
 
         /** Starts on {@code host} and {@code port} (0: a free one); tuned as {@link #Server(String, Integer)}. */
-        public Server(String host, int port, Integer tunedPayload) throws InterruptedException {
+        public Server(String host, int port, Tuning tuning) throws InterruptedException {
             DevCertificate cert = DevCertificate.generate(Duration.ofDays(1));
             QuicSslContext ssl = QuicSslContextBuilder.forServer(cert.privateKey(), null, cert.certificate())
                     .applicationProtocols(ALPN).build();
             Transport t = Transport.best();
-            QuicServerCodecBuilder builder = codec(new QuicServerCodecBuilder(), tunedPayload);
-            var gso = gso(t, tunedPayload);
+            QuicServerCodecBuilder builder = codec(new QuicServerCodecBuilder(), tuning);
+            var gso = gso(t, tuning);
             if (gso != null) {
                 builder.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, gso);
             }
@@ -120,8 +129,8 @@ public final class RawQuic {
                             ch.pipeline().addLast(new RawServerHandler(RawQuic::fin, true));
                         }
                     }).build();
-            group = t.newGroup(1, name(tunedPayload) + "-server");
-            channel = udp(t, tunedPayload).group(group).channel(t.datagramChannel())
+            group = t.newGroup(1, name(tuning) + "-server");
+            channel = udp(t, tuning).group(group).channel(t.datagramChannel())
                     .handler(codec).bind(host, port).sync().channel();
         }
 
@@ -149,7 +158,7 @@ public final class RawQuic {
     /** The raw QUIC client target. */
     public static final class ClientTarget implements Target {
         private final InetSocketAddress server;
-        private final Integer tunedPayload;
+        private final Tuning tuning;
         private final Transport transport = Transport.best();
         private final EventLoopGroup group;
         private final QuicSslContext ssl = QuicSslContextBuilder.forClient()
@@ -162,25 +171,25 @@ public final class RawQuic {
         }
 
         /** A client of the raw server at {@code server}; tuned like superquic when the payload is set. */
-        public ClientTarget(InetSocketAddress server, Integer tunedPayload) {
+        public ClientTarget(InetSocketAddress server, Tuning tuning) {
             this.server = server;
-            this.tunedPayload = tunedPayload;
-            this.group = transport.newGroup(1, RawQuic.name(tunedPayload) + "-client");
+            this.tuning = tuning;
+            this.group = transport.newGroup(1, RawQuic.name(tuning) + "-client");
         }
 
         @Override
         public String name() {
-            return RawQuic.name(tunedPayload);
+            return RawQuic.name(tuning);
         }
 
         @Override
         public Connection connect() throws Exception {
-            ChannelHandler codec = codec(new QuicClientCodecBuilder(), tunedPayload).sslContext(ssl).build();
-            Channel udp = udp(transport, tunedPayload).group(group).channel(transport.datagramChannel())
+            ChannelHandler codec = codec(new QuicClientCodecBuilder(), tuning).sslContext(ssl).build();
+            Channel udp = udp(transport, tuning).group(group).channel(transport.datagramChannel())
                     .handler(codec).bind(0).sync().channel();
             try {
                 var bootstrap = QuicChannel.newBootstrap(udp);
-                var gso = gso(transport, tunedPayload);
+                var gso = gso(transport, tuning);
                 if (gso != null) {
                     bootstrap.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, gso);
                 }

@@ -71,7 +71,7 @@ public final class Link {
      */
     public static Link open(ClientConfig config, EventLoopGroup group, Transport transport, QuicSslContext ssl,
                             Hello hello) throws IOException {
-        ChannelHandler codec = Transport.maxUdpPayload(new QuicClientCodecBuilder(), config.maxUdpPayload())
+        ChannelHandler codec = Transport.maxUdpPayload(new QuicClientCodecBuilder(), config.maxUdpPayload(), config.discoverPmtu())
                 .sslEngineProvider(q -> ssl.newEngine(q.alloc(), config.server().getHostString(),
                         config.server().getPort()))
                 .maxIdleTimeout(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)

@@ -67,7 +67,7 @@ public final class TransportHost implements AutoCloseable {
                 .handler(new ConnectionInitializer(runtime))
                 .streamHandler(new StreamInitializer(runtime));
         Transport transport = Transport.best();
-        Transport.maxUdpPayload(codecs, config.maxUdpPayload());
+        Transport.maxUdpPayload(codecs, config.maxUdpPayload(), config.discoverPmtu());
         var gso = transport.segmentedAllocator(config.maxUdpPayload());
         if (gso != null) {
             codecs.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, gso);

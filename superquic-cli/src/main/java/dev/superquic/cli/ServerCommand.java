@@ -107,7 +107,7 @@ final class ServerCommand implements Callable<Integer> {
 
     @Option(names = "--discover-pmtu", defaultValue = "false", fallbackValue = "true", arity = "0..1",
             description = "Search each connection's path for the largest payload it carries, up to --max-udp-payload "
-                    + "(connections start at 1200 bytes). Default: ${DEFAULT-VALUE}.")
+                    + "(then 1201 to 16383; connections start at 1200 bytes). Default: ${DEFAULT-VALUE}.")
     boolean discoverPmtu;
 
     @Option(names = "--shutdown-grace", defaultValue = "10s", converter = Units.DurationConverter.class,

@@ -129,7 +129,7 @@ class CliTest {
     void discoverPmtuIsReadFromFlagAndEnvironmentAndChecked() {
         Run flag = cli("server", "--port", "0", "--max-udp-payload", "1200", "--discover-pmtu");
         assertThat(flag.exit()).isEqualTo(2);
-        assertThat(flag.err()).contains("discover-pmtu").contains("above 1200");
+        assertThat(flag.err()).contains("discover-pmtu").contains("between 1201 and 16383");
         Run env = cli(Map.of("SUPERQUIC_DISCOVER_PMTU", "true"), "server", "--port", "0", "--max-udp-payload", "1200");
         assertThat(env.exit()).isEqualTo(2);
         assertThat(env.err()).contains("discover-pmtu");

@@ -47,9 +47,8 @@ public record ClientConfig(InetSocketAddress server, String alpn, TrustConfig tr
             throw new IllegalArgumentException("maxUdpPayload must be between " + Transport.MIN_UDP_PAYLOAD + " and "
                     + Transport.MAX_UDP_PAYLOAD + " (got " + maxUdpPayload + ")");
         }
-        if (discoverPmtu && maxUdpPayload <= Transport.MIN_UDP_PAYLOAD) {
-            throw new IllegalArgumentException("discoverPmtu needs a maxUdpPayload above " + Transport.MIN_UDP_PAYLOAD
-                    + " to search up to (got " + maxUdpPayload + ")");
+        if (discoverPmtu && !Transport.canDiscoverUpTo(maxUdpPayload)) {
+            throw new IllegalArgumentException(Transport.DISCOVERY_CEILING_RULE + " (got " + maxUdpPayload + ")");
         }
     }
 

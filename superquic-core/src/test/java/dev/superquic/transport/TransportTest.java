@@ -41,10 +41,15 @@ class TransportTest {
     }
 
     @Test
-    void payloadSizesOutsideWhatQuicAndUdpAllowAreRefused() {
+    void payloadSizesAndDiscoveryCeilingsOutsideWhatWorksAreRefused() {
         assertThatThrownBy(() -> Transport.maxUdpPayload(new QuicServerCodecBuilder(), 1199, false))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("between 1200 and 65507");
         assertThatThrownBy(() -> Transport.maxUdpPayload(new QuicServerCodecBuilder(), 65508, true))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("(got 65508)");
+        assertThatThrownBy(() -> Transport.maxUdpPayload(new QuicServerCodecBuilder(), 16_384, true))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("between 1201 and 16383");
+        assertThatThrownBy(() -> Transport.maxUdpPayload(new QuicServerCodecBuilder(), 1200, true))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("(got 1200)");
+        Transport.maxUdpPayload(new QuicServerCodecBuilder(), 16_384, false);
     }
 }

@@ -78,8 +78,9 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         check(maxUdpPayload >= Transport.MIN_UDP_PAYLOAD && maxUdpPayload <= Transport.MAX_UDP_PAYLOAD,
                 "max-udp-payload", "must be between " + Transport.MIN_UDP_PAYLOAD + " and " + Transport.MAX_UDP_PAYLOAD,
                 maxUdpPayload);
-        check(!discoverPmtu || maxUdpPayload > Transport.MIN_UDP_PAYLOAD, "discover-pmtu",
-                "needs a max-udp-payload above " + Transport.MIN_UDP_PAYLOAD + " to search up to", maxUdpPayload);
+        check(!discoverPmtu || Transport.canDiscoverUpTo(maxUdpPayload), "discover-pmtu",
+                "needs a max-udp-payload between " + (Transport.MIN_UDP_PAYLOAD + 1) + " and "
+                        + Transport.MAX_DISCOVERY_CEILING + " to search up to", maxUdpPayload);
     }
 
     private static void check(boolean ok, String setting, String rule, Object value) {

@@ -41,7 +41,10 @@ class ServerConfigTest {
                 .hasMessageContaining("max-udp-payload");
         assertThatThrownBy(() -> ServerConfig.builder().maxUdpPayload(1200).discoverPmtu(true).build())
                 .isInstanceOf(ServerConfig.InvalidSettingException.class)
-                .hasMessageContaining("discover-pmtu").hasMessageContaining("max-udp-payload above 1200");
+                .hasMessageContaining("discover-pmtu").hasMessageContaining("between 1201 and 16383");
+        assertThatThrownBy(() -> ServerConfig.builder().maxUdpPayload(16_384).discoverPmtu(true).build())
+                .hasMessageContaining("discover-pmtu");
+        assertThat(ServerConfig.builder().maxUdpPayload(16_383).discoverPmtu(true).build().discoverPmtu()).isTrue();
     }
 
     @Test

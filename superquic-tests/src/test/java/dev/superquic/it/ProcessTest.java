@@ -84,7 +84,8 @@ class ProcessTest {
             assertThat(created.path("mdc").path("session").asText()).startsWith("s-");
             assertThat(created.path("mdc").path("stream").asText()).isEqualTo("0");
             assertThat(records).anySatisfy(r -> assertThat(r.path("formattedMessage").asText())
-                    .contains("connection closed"));
+                    .contains("connection closed").containsPattern("packets sent [1-9]\\d*, received [1-9]\\d*, lost \\d+")
+                    .containsPattern("bytes sent [1-9]\\d*, received [1-9]\\d*"));
         } finally {
             server.destroyForcibly();
             server.waitFor(10, TimeUnit.SECONDS);

@@ -3,7 +3,9 @@ package dev.superquic.server.internal;
 import dev.superquic.protocol.ErrorCode;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicConnectionCloseEvent;
+import io.netty.handler.codec.quic.QuicConnectionStats;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.concurrent.ScheduledFuture;
@@ -73,6 +75,19 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * The connection's packet and byte counts for its close line, or nothing. Netty keeps them
+     * from when quiche freed the connection, so the future is already complete here.
+     */
+    private static String traffic(QuicChannel channel) {
+        QuicConnectionStats s = channel.collectStats().getNow();
+        if (s == null) {
+            return "";
+        }
+        return "; packets sent " + s.sent() + ", received " + s.recv() + ", lost " + s.lost() + ", retransmitted "
+                + s.retrans() + "; bytes sent " + s.sentBytes() + ", received " + s.recvBytes();
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         // The connection's lifetime ends here: no timer may fire on it afterwards.
@@ -85,8 +100,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             try (var scope = Mdc.connection(conn)) {
                 String reason = conn.closeReason() != null ? "by server, " + conn.closeReason()
                         : peerCloseReason != null ? "by peer, " + peerCloseReason : "idle timeout or network loss";
-                log.info("connection closed ({}) after {} ms", reason,
-                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - conn.openedAtNanos()));
+                log.info("connection closed ({}) after {} ms{}", reason,
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - conn.openedAtNanos()),
+                        traffic((QuicChannel) ctx.channel()));
             }
             runtime.handoff().runForConnection(conn, () -> runtime.sessions().detach(conn));
         }

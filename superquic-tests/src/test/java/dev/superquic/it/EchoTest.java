@@ -1,11 +1,16 @@
 package dev.superquic.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.superquic.client.ClientSession;
 import dev.superquic.client.SuperQuicClient;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.stream.DuplexStream;
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -24,6 +29,30 @@ class EchoTest {
                 assertThat(new String(echo.input().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("hello quic");
             }
             assertThat(server.activeConnections()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void overIpv6Loopback() throws Exception {
+        assumeTrue(ipv6Loopback(), "this machine has no IPv6 loopback");
+        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().host("::1").build(), b -> b);
+             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server)
+                     .server(new InetSocketAddress("::1", server.localAddress().getPort())).build());
+             ClientSession session = client.connect();
+             DuplexStream echo = session.openStream("echo")) {
+            assertThat(server.localAddress().getAddress()).isInstanceOf(Inet6Address.class);
+            echo.output().write("hello over ipv6".getBytes(StandardCharsets.UTF_8));
+            echo.finishOutput();
+            assertThat(new String(echo.input().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("hello over ipv6");
+        }
+    }
+
+    private static boolean ipv6Loopback() {
+        try (DatagramChannel probe = DatagramChannel.open()) {
+            probe.bind(new InetSocketAddress("::1", 0));
+            return true;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
         }
     }
 }

@@ -23,6 +23,10 @@ public final class Scenarios {
     private static final double MB = 1_000_000.0;
     /** The longest that the jobs of a run may take to set up before the warm-up starts anyway. */
     private static final Duration SET_UP_LIMIT = Duration.ofSeconds(30);
+    /** The shortest interval a progress line reports a rate over. */
+    private static final long PROGRESS_MIN_NANOS = 100_000_000L;
+    /** How often a warm-up past its set time looks at the JIT again. */
+    private static final long JIT_LOOK_MILLIS = 500;
     /** How long the jobs of a run that ends early get to stop before they are interrupted. */
     private static final Duration JOB_STOP_WAIT = Duration.ofSeconds(10);
 
@@ -214,6 +218,11 @@ public final class Scenarios {
      * baseline's bench workers, say) would only mislead.
      */
     private static void putCpu(Map<String, Double> f, String name, Window w, double units) {
+        if (w.jitShare() > JitActivity.CALM_SHARE) {
+            // Only where the JIT stayed busy into the measured window (past --jit-wait, or with
+            // none): such a run's figures are worth less.
+            f.put("JIT compiling %", 100 * w.jitShare());
+        }
         if (w.cpuNanos() >= 0 && units > 0) {
             f.put(name, w.cpuNanos() / 1000.0 / units);
             for (Window.ThreadRole role : Window.ThreadRole.values()) {
@@ -280,7 +289,9 @@ public final class Scenarios {
     /**
      * Runs the jobs through set-up, warm-up and the measured window; returns the measured seconds.
      * The warm-up starts once every job has done its first unit of work (its connection and
-     * stream are up), so that set-up (slow on a cold JVM or a busy machine) never eats into it.
+     * stream are up), so that set-up (slow on a cold JVM or a busy machine) never eats into it,
+     * and goes on past its set time while this process's JIT compilers are busy
+     * ({@link JitActivity}), for at most {@link BenchOptions#jitWait()}.
      */
     private static double run(List<Runnable> jobs, Window w, BenchOptions o, String label,
                               java.util.function.BiFunction<Double, Double, String> rate) throws Exception {
@@ -293,35 +304,50 @@ public final class Scenarios {
             }
             long start = System.nanoTime();
             awaitSetUp(running, w, o, label, start);
+            JitActivity jit = new JitActivity();
             long measureAt = System.nanoTime() + o.warmup().toNanos();
-            long end = measureAt + o.duration().toNanos();
+            long latestMeasureAt = measureAt + o.jitWait().toNanos();
+            long end = Long.MAX_VALUE;
             long measuredFrom = 0;
+            long compiledAtStart = 0;
             long lastTotal = 0;
             long lastAt = start;
             boolean measuring = false;
             while (true) {
                 long now = System.nanoTime();
-                if (!measuring && now >= measureAt) {
+                if (!measuring && now >= measureAt && (jit.calm() || now >= latestMeasureAt)) {
                     w.startMeasuring();
                     measuredFrom = System.nanoTime();
+                    compiledAtStart = jit.compiledMillis();
+                    end = measuredFrom + o.duration().toNanos();
                     measuring = true;
                 }
                 if (now >= end) {
                     break;
                 }
                 failFast(running);
-                TimeUnit.MILLISECONDS.sleep(Math.min(1000, Math.max(1, (Math.min(end, measuring ? end : measureAt) - now) / 1_000_000)));
+                long nextLook = measuring ? end : now < measureAt ? measureAt : now + JIT_LOOK_MILLIS * 1_000_000;
+                TimeUnit.MILLISECONDS.sleep(Math.min(1000, Math.max(1, (nextLook - now) / 1_000_000)));
                 long t = System.nanoTime();
                 if (t >= end) {
                     break;
                 }
+                if (t - lastAt < PROGRESS_MIN_NANOS) {
+                    continue; // a step to the end of the warm-up: too short for a rate
+                }
                 long total = w.total();
+                String progress = rate.apply((double) (total - lastTotal), (t - lastAt) / 1e9);
+                if (!measuring && t >= measureAt) {
+                    progress += String.format("  (JIT compiling %.0f%%: warming up on)", 100 * jit.share());
+                }
                 o.progress().accept(String.format("%-32s %-9s %6.1fs  %s", label, measuring ? "measuring" : "warm-up",
-                        (t - start) / 1e9, rate.apply((double) (total - lastTotal), (t - lastAt) / 1e9)));
+                        (t - start) / 1e9, progress));
                 lastTotal = total;
                 lastAt = t;
             }
-            double seconds = (System.nanoTime() - measuredFrom) / 1e9;
+            long measuredNanos = System.nanoTime() - measuredFrom;
+            double seconds = measuredNanos / 1e9;
+            w.jitShare((jit.compiledMillis() - compiledAtStart) * 1e6 / measuredNanos);
             w.stop();
             for (Future<?> f : running) {
                 f.get(60, TimeUnit.SECONDS);

@@ -33,6 +33,7 @@ final class Window {
     private long startedAt;
     private final Map<String, Double> loopBusy = new TreeMap<>();
     private final Map<ThreadRole, Long> cpuByRole = new EnumMap<>(ThreadRole.class);
+    private double jitShare;
 
     /** What a thread of the process does, told by its name. */
     enum ThreadRole {
@@ -178,6 +179,16 @@ final class Window {
      */
     Map<String, Double> serverLoopBusy() {
         return loopBusy;
+    }
+
+    /** Records the share of the measured time that the JIT compilers spent compiling. */
+    void jitShare(double share) {
+        jitShare = share;
+    }
+
+    /** The share of the measured time that the JIT compilers spent compiling (1.0: one thread all along). */
+    double jitShare() {
+        return jitShare;
     }
 
     /** CPU time of every platform thread of this process, by name (names are unique here). */

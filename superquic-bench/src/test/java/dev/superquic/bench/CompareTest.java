@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /** How compare runs its rounds: which runs each target gets, in what order, and the many-streams figure. */
 class CompareTest {
-    private static final BenchOptions QUICK = new BenchOptions(1, 1, 64, Duration.ofMillis(20), Duration.ofMillis(100),
+    private static final BenchOptions QUICK = new BenchOptions(1, 1, 64, Duration.ofMillis(20), Duration.ZERO, Duration.ofMillis(100),
             1, 1, line -> { });
 
     /** Each stream moves 1000 bytes a millisecond, so N streams move about N times one stream. */

@@ -26,7 +26,7 @@ class RunLifecycleTest {
     @Test
     void setUpLongerThanTheWindowIsNotMeasured() throws Exception {
         List<String> progress = new CopyOnWriteArrayList<>();
-        BenchOptions o = new BenchOptions(2, 1, 64, Duration.ofMillis(50), Duration.ofMillis(100), 1, 1, progress::add);
+        BenchOptions o = new BenchOptions(2, 1, 64, Duration.ofMillis(50), Duration.ZERO, Duration.ofMillis(100), 1, 1, progress::add);
         ExecutorService loop = Executors.newSingleThreadExecutor();
         // Set-up takes SET_UP (simulated: it is what is being measured around); then each worker
         // reports from one shared thread, as the raw baselines report from their event loop.
@@ -49,7 +49,7 @@ class RunLifecycleTest {
 
     @Test
     void aFailingWorkerEndsTheRunAndStopsTheOthers() {
-        BenchOptions o = new BenchOptions(2, 1, 64, Duration.ofMillis(50), Duration.ofSeconds(30), 1, 1, line -> { });
+        BenchOptions o = new BenchOptions(2, 1, 64, Duration.ofMillis(50), Duration.ZERO, Duration.ofSeconds(30), 1, 1, line -> { });
         CountDownLatch othersStopped = new CountDownLatch(1);
         AtomicInteger started = new AtomicInteger();
         // The first worker fails after one report; the other works until it is told to stop.

@@ -22,7 +22,7 @@ class ScenariosSmokeTest {
      * at PARANOID, JIT still compiling): a 100 ms warm-up let the first 400 ms window see no
      * finished upload chunk at all there.
      */
-    private static final BenchOptions QUICK = new BenchOptions(2, 1, 64, Duration.ofMillis(500),
+    private static final BenchOptions QUICK = new BenchOptions(2, 1, 64, Duration.ofMillis(500), Duration.ZERO,
             Duration.ofMillis(400), 2, 20, line -> { });
 
     @Test

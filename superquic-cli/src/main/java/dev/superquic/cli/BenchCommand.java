@@ -106,6 +106,12 @@ final class BenchCommand implements Callable<Integer> {
             description = "Warm-up before measuring (excluded). Default: ${DEFAULT-VALUE}.")
     Duration warmup;
 
+    @Option(names = "--jit-wait", defaultValue = "30s", converter = Units.DurationConverter.class,
+            description = "How long the warm-up may go on past --warmup while this process's JIT compilers are still "
+                    + "busy (0s: not at all; a run measured with the JIT busy gets the figure 'JIT compiling %'). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    Duration jitWait;
+
     @Option(names = "--duration", defaultValue = "5s", converter = Units.DurationConverter.class,
             description = "Measured time per run. Default: ${DEFAULT-VALUE}.")
     Duration duration;
@@ -149,7 +155,7 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        BenchOptions options = new BenchOptions(streams, connections, size, warmup, duration, concurrency, idleConnections,
+        BenchOptions options = new BenchOptions(streams, connections, size, warmup, jitWait, duration, concurrency, idleConnections,
                 line -> {
                     err.println(line);
                     err.flush();
@@ -411,6 +417,7 @@ final class BenchCommand implements Callable<Integer> {
         c.put("size", size);
         c.put("concurrency", concurrency);
         c.put("warmupSeconds", warmup.toMillis() / 1000.0);
+        c.put("jitWaitSeconds", jitWait.toMillis() / 1000.0);
         c.put("durationSeconds", duration.toMillis() / 1000.0);
         c.put("rounds", rounds);
         c.put("manyStreams", manyStreams);

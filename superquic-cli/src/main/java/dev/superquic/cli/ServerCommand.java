@@ -110,6 +110,11 @@ final class ServerCommand implements Callable<Integer> {
                     + "(then 1201 to 16383; connections start at 1200 bytes). Default: ${DEFAULT-VALUE}.")
     boolean discoverPmtu;
 
+    @Option(names = "--stats-interval", defaultValue = "10s", converter = Units.DurationConverter.class,
+            description = "How often each connection's QUIC statistics (packets, loss, RTT, packet size) go into the "
+                    + "metrics. Default: ${DEFAULT-VALUE}.")
+    Duration statsInterval;
+
     @Option(names = "--shutdown-grace", defaultValue = "10s", converter = Units.DurationConverter.class,
             description = "On SIGTERM, time open streams get to finish. Default: ${DEFAULT-VALUE}.")
     Duration shutdownGrace;
@@ -139,7 +144,7 @@ final class ServerCommand implements Callable<Integer> {
                 .maxFrameSize(intSetting("max-frame-size", maxFrameSize)).helloTimeout(helloTimeout)
                 .streamWriteTimeout(streamWriteTimeout)
                 .ioThreads(ioThreads != null ? ioThreads : DEFAULTS.ioThreads()).maxUdpPayload(maxUdpPayload)
-                .discoverPmtu(discoverPmtu).build();
+                .discoverPmtu(discoverPmtu).statsInterval(statsInterval).build();
         if (metricsPort < -1 || metricsPort > 65535) {
             throw new ServerConfig.InvalidSettingException("metrics-port", "must be -1 (off) or 0 to 65535", metricsPort);
         }

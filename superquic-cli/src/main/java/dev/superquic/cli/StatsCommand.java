@@ -45,12 +45,30 @@ final class StatsCommand implements Callable<Integer> {
         out.printf("  bytes:               %s in, %s out%n",
                 bytes(sum(samples, "superquic_stream_bytes_total", Map.of("direction", "in"))),
                 bytes(sum(samples, "superquic_stream_bytes_total", Map.of("direction", "out"))));
+        double sent = sum(samples, "superquic_packets_total", Map.of("direction", "sent"));
+        double lost = sum(samples, "superquic_packets_lost_total", Map.of());
+        out.printf("  packets:             %.0f sent, %.0f received, %.0f lost (%s), %.0f retransmitted%n", sent,
+                sum(samples, "superquic_packets_total", Map.of("direction", "received")), lost,
+                sent > 0 ? String.format("%.2f %%", 100 * lost / sent) : "-",
+                sum(samples, "superquic_packets_retransmitted_total", Map.of()));
+        out.printf("  round-trip time:     %s%n", mean(samples, "superquic_path_rtt_seconds", 1e3, "ms"));
+        out.printf("  packet size:         %s%n", mean(samples, "superquic_path_mtu_bytes", 1, "bytes"));
         out.printf("  buffered inbound:    %s%n", bytes(sum(samples, "superquic_streams_inbound_buffered_bytes", Map.of())));
         out.printf("  handshake failures:  %s%n", format(byLabel(samples, "superquic_handshake_failures_total", "reason")));
         out.printf("  rejected frames:     %s%n", format(byLabel(samples, "superquic_frames_rejected_total", "code")));
         out.printf("  stream errors:       %s%n", format(byLabel(samples, "superquic_stream_errors_total", "code")));
         out.flush();
         return 0;
+    }
+
+    /** The mean of a histogram's samples in {@code unit} (scaled by {@code scale}), or "-" before any. */
+    private static String mean(List<Sample> samples, String histogram, double scale, String unit) {
+        double count = sum(samples, histogram + "_count", Map.of());
+        if (count == 0) {
+            return "-";
+        }
+        double mean = sum(samples, histogram + "_sum", Map.of()) / count * scale;
+        return String.format("%.2f %s mean of %.0f connection samples", mean, unit, count);
     }
 
     private static String format(Map<String, Double> values) {

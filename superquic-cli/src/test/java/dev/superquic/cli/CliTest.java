@@ -149,7 +149,9 @@ class CliTest {
             assertThat(r.out()).contains("ready:               yes")
                     .containsPattern("sessions: +0 attached, 1 detached")
                     .containsPattern("session events: +\\(created 1\\)")
-                    .containsPattern("bytes: +\\d+ B in");
+                    .containsPattern("bytes: +\\d+ B in")
+                    .containsPattern("packets: +[1-9]\\d* sent, [1-9]\\d* received, \\d+ lost \\(\\d+\\.\\d\\d %\\)")
+                    .contains("round-trip time:     -").contains("packet size:         -");
         }
         Run down = cli("stats", "--metrics", "127.0.0.1:9");
         assertThat(down.exit()).isEqualTo(3);

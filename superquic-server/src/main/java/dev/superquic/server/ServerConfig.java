@@ -34,13 +34,16 @@ import java.util.Objects;
  * @param discoverPmtu search each connection's path for the largest payload it carries, up to
  *     {@code maxUdpPayload} (DPLPMTUD; connections start at 1200 bytes): a raised
  *     {@code maxUdpPayload} then also serves clients whose paths carry less
+ * @param statsInterval how often each connection's QUIC statistics (packets sent, received, lost,
+ *     retransmitted; round-trip time; packet size) go into the metrics; a closing connection's go
+ *     in at its close
  */
 public record ServerConfig(String host, int port, String alpn, long maxBidiStreams, long maxUniStreams,
                            Duration idleTimeout, long maxData, long maxStreamData,
                            CertificateSource certificate, Duration sessionTtl, int streamBufferBytes,
                            int streamWriteBufferBytes, int maxFrameSize, Duration helloTimeout,
                            Duration streamWriteTimeout, int ioThreads, int maxUdpPayload,
-                           boolean discoverPmtu) {
+                           boolean discoverPmtu, Duration statsInterval) {
 
     /** Validates every field; see {@link Builder#build()}. */
     public ServerConfig {
@@ -51,6 +54,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         Objects.requireNonNull(sessionTtl, "sessionTtl");
         Objects.requireNonNull(helloTimeout, "helloTimeout");
         Objects.requireNonNull(streamWriteTimeout, "streamWriteTimeout");
+        Objects.requireNonNull(statsInterval, "statsInterval");
         check(!host.isBlank(), "host", "must not be empty", host);
         check(port >= 0 && port <= 65535, "port", "must be between 0 and 65535", port);
         int alpnBytes = alpn.getBytes(StandardCharsets.US_ASCII).length;
@@ -81,6 +85,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         check(!discoverPmtu || Transport.canDiscoverUpTo(maxUdpPayload), "discover-pmtu",
                 "needs a max-udp-payload between " + (Transport.MIN_UDP_PAYLOAD + 1) + " and "
                         + Transport.MAX_DISCOVERY_CEILING + " to search up to", maxUdpPayload);
+        check(statsInterval.compareTo(Duration.ofMillis(100)) >= 0, "stats-interval", "must be at least 100ms",
+                statsInterval);
     }
 
     private static void check(boolean ok, String setting, String rule, Object value) {
@@ -101,7 +107,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                 .maxStreamData(maxStreamData).certificate(certificate).sessionTtl(sessionTtl)
                 .streamBufferBytes(streamBufferBytes).streamWriteBufferBytes(streamWriteBufferBytes)
                 .maxFrameSize(maxFrameSize).helloTimeout(helloTimeout).streamWriteTimeout(streamWriteTimeout).ioThreads(ioThreads)
-                .maxUdpPayload(maxUdpPayload).discoverPmtu(discoverPmtu);
+                .maxUdpPayload(maxUdpPayload).discoverPmtu(discoverPmtu).statsInterval(statsInterval);
     }
 
     /** A setting was out of range; the message names it. */
@@ -141,6 +147,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         private int ioThreads = Runtime.getRuntime().availableProcessors();
         private int maxUdpPayload = Transport.DEFAULT_MAX_UDP_PAYLOAD;
         private boolean discoverPmtu;
+        private Duration statsInterval = Duration.ofSeconds(10);
 
         private Builder() {
         }
@@ -202,11 +209,15 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         /** Search each path for the largest payload it carries, up to {@link #maxUdpPayload(int)}. */
         public Builder discoverPmtu(boolean v) { discoverPmtu = v; return this; }
 
+        /** How often each connection's QUIC statistics go into the metrics. */
+        public Builder statsInterval(Duration v) { statsInterval = v; return this; }
+
         /** Validates and builds. */
         public ServerConfig build() {
             return new ServerConfig(host, port, alpn, maxBidiStreams, maxUniStreams, idleTimeout, maxData,
                     maxStreamData, certificate, sessionTtl, streamBufferBytes, streamWriteBufferBytes,
-                    maxFrameSize, helloTimeout, streamWriteTimeout, ioThreads, maxUdpPayload, discoverPmtu);
+                    maxFrameSize, helloTimeout, streamWriteTimeout, ioThreads, maxUdpPayload, discoverPmtu,
+                    statsInterval);
         }
     }
 }

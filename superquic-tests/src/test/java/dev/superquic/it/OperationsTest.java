@@ -10,6 +10,7 @@ import dev.superquic.client.SuperQuicClient;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.server.session.InMemorySessionStore;
 import dev.superquic.stream.DuplexStream;
+import dev.superquic.testing.UdpRelay;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -106,6 +107,42 @@ class OperationsTest {
             // The process's meters, for memory per connection among others.
             assertThat(scrape).contains("jvm_memory_used_bytes{").contains("jvm_threads_live_threads");
             assertThat(metric(server, "superquic_process_resident_memory_bytes")).isPositive();
+        }
+    }
+
+    @Test
+    void connectionStatisticsReachTheMetrics() throws Exception {
+        var config = Fixtures.serverConfig().statsInterval(Duration.ofMillis(100)).build();
+        try (SuperQuicServer server = Fixtures.server(config, OperationsTest::withOps);
+             UdpRelay relay = new UdpRelay(server.localAddress())) {
+            relay.mode(UdpRelay.Mode.LOSSY);
+            relay.dropRate(0.05); // about 40 of the echo's ~800 data packets from the server
+            try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(relay.address(),
+                         server.certificateFingerprint()).build());
+                 ClientSession session = client.connect();
+                 DuplexStream echo = session.openStream("echo");
+                 ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                byte[] data = new byte[1024 * 1024];
+                var reader = pool.submit(() -> echo.input().readAllBytes());
+                echo.output().write(data);
+                echo.finishOutput();
+                assertThat(reader.get(60, TimeUnit.SECONDS)).hasSize(data.length);
+                // Sampled while the connection is open: its path.
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> metric(server, "superquic_path_rtt_seconds_count") >= 1);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> metric(server, "superquic_connections_active") == 0);
+            double rtts = metric(server, "superquic_path_rtt_seconds_count");
+            assertThat(metric(server, "superquic_path_rtt_seconds_sum") / rtts).as("mean RTT, s")
+                    .isBetween(20e-6, 1.0);
+            assertThat(metric(server, "superquic_path_mtu_bytes_max")).isEqualTo(1350);
+            assertThat(metric(server, "superquic_path_mtu_bytes_sum") / metric(server, "superquic_path_mtu_bytes_count"))
+                    .isBetween(1200.0, 1350.0);
+            // Counted up to the close: the echo's megabyte both ways, and what the relay dropped.
+            assertThat(metric(server, "superquic_packets_total{direction=\"sent\"}")).isGreaterThan(700);
+            assertThat(metric(server, "superquic_packets_total{direction=\"received\"}")).isGreaterThan(700);
+            assertThat(metric(server, "superquic_packets_lost_total")).isPositive();
+            assertThat(metric(server, "superquic_packets_retransmitted_total")).isPositive();
         }
     }
 

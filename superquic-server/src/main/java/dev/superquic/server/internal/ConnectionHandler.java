@@ -24,6 +24,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private boolean active;
     private String peerCloseReason;
     private ScheduledFuture<?> helloTimeout;
+    private ScheduledFuture<?> statsSampling;
+    private ConnectionTraffic traffic;
 
     ConnectionHandler(ConnectionState conn, ServerRuntime runtime) {
         this.conn = conn;
@@ -51,6 +53,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                         ConnectionState.ERROR_LINGER.toMillis(), TimeUnit.MILLISECONDS);
             }
         }, timeout, TimeUnit.NANOSECONDS);
+        QuicChannel quic = (QuicChannel) ctx.channel();
+        traffic = new ConnectionTraffic(runtime.metrics());
+        long interval = runtime.config().statsInterval().toNanos();
+        statsSampling = ctx.executor().scheduleAtFixedRate(() -> traffic.sample(quic), interval, interval,
+                TimeUnit.NANOSECONDS);
         ctx.fireChannelActive();
     }
 
@@ -75,12 +82,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /**
-     * The connection's packet and byte counts for its close line, or nothing. Netty keeps them
-     * from when quiche freed the connection, so the future is already complete here.
-     */
-    private static String traffic(QuicChannel channel) {
-        QuicConnectionStats s = channel.collectStats().getNow();
+    /** The connection's packet and byte counts for its close line, or nothing. */
+    private String traffic() {
+        QuicConnectionStats s = traffic == null ? null : traffic.last();
         if (s == null) {
             return "";
         }
@@ -94,6 +98,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (helloTimeout != null) {
             helloTimeout.cancel(false);
         }
+        if (statsSampling != null) {
+            statsSampling.cancel(false);
+            traffic.sample((QuicChannel) ctx.channel()); // the counts Netty kept from quiche's close
+        }
         conn.session().completeExceptionally(new IllegalStateException("connection closed"));
         if (active) {
             runtime.connectionClosed(conn);
@@ -102,7 +110,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                         : peerCloseReason != null ? "by peer, " + peerCloseReason : "idle timeout or network loss";
                 log.info("connection closed ({}) after {} ms{}", reason,
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - conn.openedAtNanos()),
-                        traffic((QuicChannel) ctx.channel()));
+                        traffic());
             }
             runtime.handoff().runForConnection(conn, () -> runtime.sessions().detach(conn));
         }

@@ -4,9 +4,11 @@ import dev.superquic.protocol.ErrorCode;
 import dev.superquic.server.session.SessionStore;
 import dev.superquic.stream.internal.StreamMeter;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +27,12 @@ public final class ServerMetrics implements StreamMeter {
     private final Counter sessionsTakenOver;
     private final Counter bytesIn;
     private final Counter bytesOut;
+    private final Counter packetsSent;
+    private final Counter packetsReceived;
+    private final Counter packetsLost;
+    private final Counter packetsRetransmitted;
+    private final Timer pathRtt;
+    private final DistributionSummary pathMtu;
 
     /** Registers the meters; session gauges read {@code store}. */
     public ServerMetrics(MeterRegistry registry, SessionStore store) {
@@ -39,6 +47,23 @@ public final class ServerMetrics implements StreamMeter {
                 .description("stream payload bytes received and sent").register(registry);
         bytesOut = Counter.builder("superquic.stream.bytes").tag("direction", "out").baseUnit("bytes")
                 .description("stream payload bytes received and sent").register(registry);
+        packetsSent = Counter.builder("superquic.packets").tag("direction", "sent")
+                .description("QUIC packets sent and received, counted at each connection's stats sample and at its close")
+                .register(registry);
+        packetsReceived = Counter.builder("superquic.packets").tag("direction", "received")
+                .description("QUIC packets sent and received, counted at each connection's stats sample and at its close")
+                .register(registry);
+        packetsLost = Counter.builder("superquic.packets.lost")
+                .description("QUIC packets declared lost by loss detection").register(registry);
+        packetsRetransmitted = Counter.builder("superquic.packets.retransmitted")
+                .description("QUIC packets retransmitted").register(registry);
+        pathRtt = Timer.builder("superquic.path.rtt")
+                .description("connections' smoothed round-trip time, one value per connection per stats sample")
+                .serviceLevelObjectives(RTT_BUCKETS).register(registry);
+        pathMtu = DistributionSummary.builder("superquic.path.mtu").baseUnit("bytes")
+                .description("connections' largest UDP payload in use (the discovered path MTU with --discover-pmtu), "
+                        + "one value per connection per stats sample")
+                .serviceLevelObjectives(MTU_BUCKETS).register(registry);
         sessionsCreated = sessionCounter("created");
         sessionsResumed = sessionCounter("resumed");
         sessionsExpired = sessionCounter("expired");
@@ -47,6 +72,25 @@ public final class ServerMetrics implements StreamMeter {
                 .description("live sessions by state").register(registry);
         Gauge.builder("superquic.sessions", store, s -> s.counts().detached()).tag("state", "detached")
                 .description("live sessions by state").register(registry);
+    }
+
+    private static final Duration[] RTT_BUCKETS = {Duration.ofNanos(100_000), Duration.ofMillis(1),
+        Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
+        Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1)};
+    private static final double[] MTU_BUCKETS = {1200, 1280, 1350, 1400, 1472, 1500, 4096, 8952, 16383};
+
+    /** Packets a connection sent, received, lost and retransmitted since its previous sample. */
+    void packets(long sent, long received, long lost, long retransmitted) {
+        packetsSent.increment(sent);
+        packetsReceived.increment(received);
+        packetsLost.increment(lost);
+        packetsRetransmitted.increment(retransmitted);
+    }
+
+    /** A connection's path as sampled: round-trip time (ns) and largest UDP payload (bytes). */
+    void pathSampled(long rttNanos, long mtuBytes) {
+        pathRtt.record(rttNanos, TimeUnit.NANOSECONDS);
+        pathMtu.record(mtuBytes);
     }
 
     private Counter sessionCounter(String event) {

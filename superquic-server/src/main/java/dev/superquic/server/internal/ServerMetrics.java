@@ -16,6 +16,12 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /** The server's Micrometer meters. All names start with {@code superquic.}; docs/OPERATIONS.md lists them. */
 public final class ServerMetrics implements StreamMeter {
+    /** Round-trip times from a LAN's to a satellite link's. */
+    private static final Duration[] RTT_BUCKETS = {Duration.ofNanos(100_000), Duration.ofMillis(1),
+        Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
+        Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1)};
+    /** QUIC's minimum, IPv6's minimum MTU's, the default, tunnels', Ethernet's, jumbo frames' and the ceiling. */
+    private static final double[] MTU_BUCKETS = {1200, 1280, 1350, 1400, 1472, 1500, 4096, 8952, 16383};
     private final MeterRegistry registry;
     private final AtomicLong activeConnections = new AtomicLong();
     private final Map<String, AtomicLong> activeStreams = new ConcurrentHashMap<>();
@@ -73,11 +79,6 @@ public final class ServerMetrics implements StreamMeter {
         Gauge.builder("superquic.sessions", store, s -> s.counts().detached()).tag("state", "detached")
                 .description("live sessions by state").register(registry);
     }
-
-    private static final Duration[] RTT_BUCKETS = {Duration.ofNanos(100_000), Duration.ofMillis(1),
-        Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
-        Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1)};
-    private static final double[] MTU_BUCKETS = {1200, 1280, 1350, 1400, 1472, 1500, 4096, 8952, 16383};
 
     /** Packets a connection sent, received, lost and retransmitted since its previous sample. */
     void packets(long sent, long received, long lost, long retransmitted) {

@@ -60,6 +60,8 @@ public final class Scenarios {
             f.put("streams", (double) o.connections() * o.streams());
             putCpu(f, "CPU us/MB", w, w.measured() / MB);
             putLoops(f, w);
+            // The packet size in use at the end: the configured one, or what discovery found.
+            conns.getFirst().stats().ifPresent(s -> f.put("UDP payload bytes", (double) s.udpPayload()));
             return new BenchResult(perStreams("throughput-" + direction.name().toLowerCase(), o), target.name(), f);
         } finally {
             conns.forEach(Target.Connection::close);

@@ -5,11 +5,13 @@ import dev.superquic.client.ClientSession;
 import dev.superquic.client.SuperQuicClient;
 import dev.superquic.protocol.Messages;
 import dev.superquic.stream.DuplexStream;
+import dev.superquic.transport.ConnectionStats;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongConsumer;
 
@@ -47,6 +49,11 @@ public final class SuperQuicTarget implements Target {
     }
 
     private record SqConnection(ClientSession session) implements Connection {
+        @Override
+        public Optional<ConnectionStats> stats() {
+            return session.connectionStats();
+        }
+
         /**
          * To {@code sink}, which finishes its side at once: a stream whose sending side stays open
          * costs every packet the server receives (see {@code SinkService}).

@@ -1,5 +1,7 @@
 package dev.superquic.bench;
 
+import dev.superquic.transport.ConnectionStats;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongConsumer;
 
@@ -34,6 +36,11 @@ public interface Target extends AutoCloseable {
 
         /** One stream with a one-byte round trip (time to first byte after connecting). */
         void firstByte() throws Exception;
+
+        /** The connection's QUIC statistics now, where the target is QUIC and the connection open. */
+        default Optional<ConnectionStats> stats() {
+            return Optional.empty();
+        }
 
         @Override
         void close();

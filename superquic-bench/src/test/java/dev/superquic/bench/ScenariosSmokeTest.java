@@ -46,6 +46,13 @@ class ScenariosSmokeTest {
                 if (t == sqTarget) {
                     assertThat(up.figure("CPU us/MB virtual threads")).isPositive();
                 }
+                // QUIC's packet size in use: superquic's 1350 on superquic and raw-quic-tuned,
+                // quiche's own default of 1200 where Netty's defaults stay; TCP has none.
+                if (t == tcpTarget) {
+                    assertThat(up.figures()).doesNotContainKey("UDP payload bytes");
+                } else {
+                    assertThat(up.figure("UDP payload bytes")).as(t.name()).isEqualTo(t == rawTarget ? 1200 : 1350);
+                }
                 assertThat(Scenarios.throughput(t, Scenarios.Direction.DOWNLOAD, QUICK).figure("MB/s")).as(t.name()).isPositive();
                 BenchResult rpc = Scenarios.rpc(t, QUICK);
                 assertThat(rpc.figure("req/s")).as(t.name()).isPositive();

@@ -8,13 +8,16 @@ import dev.superquic.protocol.Messages.Hello;
 import dev.superquic.protocol.Messages.SessionGranted;
 import dev.superquic.protocol.ProtocolException;
 import dev.superquic.stream.DuplexStream;
+import dev.superquic.transport.ConnectionStats;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -75,6 +78,32 @@ public final class ClientSession implements AutoCloseable {
             return link != null && link.isOpen();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * The current connection's QUIC statistics (round-trip time, packet size, packet counts and
+     * losses), or empty while there is no connection. Waits at most a second for the connection's
+     * event loop.
+     */
+    public Optional<ConnectionStats> connectionStats() {
+        Link l;
+        lock.lock();
+        try {
+            l = link;
+        } finally {
+            lock.unlock();
+        }
+        if (l == null || !l.isOpen()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(l.stats().get(1, TimeUnit.SECONDS));
+        } catch (ExecutionException | TimeoutException e) {
+            return Optional.empty(); // closed or closing meanwhile
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
         }
     }
 

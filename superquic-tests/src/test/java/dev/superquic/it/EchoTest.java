@@ -7,11 +7,13 @@ import dev.superquic.client.ClientSession;
 import dev.superquic.client.SuperQuicClient;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.stream.DuplexStream;
+import dev.superquic.transport.ConnectionStats;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class EchoTest {
@@ -29,6 +31,28 @@ class EchoTest {
                 assertThat(new String(echo.input().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("hello quic");
             }
             assertThat(server.activeConnections()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void theClientSeesItsConnectionsStatistics() throws Exception {
+        try (SuperQuicServer server = Fixtures.server();
+             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build())) {
+            ClientSession session = client.connect();
+            try (DuplexStream echo = session.openStream("echo")) {
+                echo.output().write(new byte[100_000]);
+                echo.finishOutput();
+                assertThat(echo.input().readAllBytes()).hasSize(100_000);
+            }
+            ConnectionStats stats = session.connectionStats().orElseThrow();
+            assertThat(stats.rtt()).isPositive().isLessThan(Duration.ofSeconds(1));
+            assertThat(stats.udpPayload()).isEqualTo(1350);
+            assertThat(stats.packetsSent()).isGreaterThan(100_000 / 1350);
+            assertThat(stats.packetsReceived()).isGreaterThan(100_000 / 1350);
+            assertThat(stats.bytesSent()).isGreaterThan(100_000);
+            assertThat(stats.packetsLost()).isZero();
+            session.close();
+            assertThat(session.connectionStats()).isEmpty();
         }
     }
 

@@ -2,6 +2,7 @@ package dev.superquic.bench.raw;
 
 import dev.superquic.bench.Target;
 import dev.superquic.tls.DevCertificate;
+import dev.superquic.transport.ConnectionStats;
 import dev.superquic.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
@@ -26,7 +27,10 @@ import io.netty.handler.codec.quic.SegmentedDatagramPacketAllocator;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongConsumer;
 
@@ -224,6 +228,18 @@ public final class RawQuic {
             quic.newStreamBootstrap().type(QuicStreamType.BIDIRECTIONAL)
                     .option(ChannelOption.ALLOW_HALF_CLOSURE, true).handler(handler).create().sync();
             handler.done().get();
+        }
+
+        @Override
+        public Optional<ConnectionStats> stats() {
+            try {
+                return Optional.of(ConnectionStats.of(quic).get(1, TimeUnit.SECONDS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            } catch (ExecutionException | TimeoutException e) {
+                return Optional.empty();
+            }
         }
 
         @Override

@@ -10,6 +10,7 @@ import dev.superquic.protocol.Protocol;
 import dev.superquic.protocol.ProtocolException;
 import dev.superquic.stream.internal.StreamMeter;
 import dev.superquic.stream.internal.ChannelStream;
+import dev.superquic.transport.ConnectionStats;
 import dev.superquic.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
@@ -157,6 +158,11 @@ public final class Link {
     /** Whether the QUIC connection is still open. */
     public boolean isOpen() {
         return quic.isActive();
+    }
+
+    /** This connection's QUIC statistics, read on its event loop. */
+    public CompletableFuture<ConnectionStats> stats() {
+        return ConnectionStats.of(quic);
     }
 
     /** The server announced it is going away: open no new streams here. */

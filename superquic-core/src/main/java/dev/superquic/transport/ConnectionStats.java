@@ -5,6 +5,7 @@ import io.netty.handler.codec.quic.QuicConnectionPathStats;
 import io.netty.handler.codec.quic.QuicConnectionStats;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * A QUIC connection's statistics at one moment, as quiche keeps them.
@@ -28,21 +29,23 @@ public record ConnectionStats(Duration rtt, int udpPayload, long packetsSent, lo
      */
     public static CompletableFuture<ConnectionStats> of(QuicChannel channel) {
         CompletableFuture<ConnectionStats> result = new CompletableFuture<>();
-        if (channel.eventLoop().isShuttingDown()) {
-            result.completeExceptionally(new IllegalStateException("the connection is closed"));
-            return result;
+        try {
+            channel.eventLoop().execute(() -> collect(channel, result));
+        } catch (RejectedExecutionException e) { // the client or server is shutting down
+            result.completeExceptionally(new IllegalStateException("the connection is closed", e));
         }
-        channel.eventLoop().execute(() -> {
-            // On the event loop Netty asks quiche at once: both futures are complete here.
-            QuicConnectionStats stats = channel.collectStats().getNow();
-            QuicConnectionPathStats path = channel.isActive() ? channel.collectPathStats(0).getNow() : null;
-            if (stats == null || path == null) {
-                result.completeExceptionally(new IllegalStateException("the connection is closed"));
-                return;
-            }
-            result.complete(new ConnectionStats(Duration.ofNanos(path.rtt()), (int) path.pmtu(), stats.sent(),
-                    stats.recv(), stats.lost(), stats.retrans(), stats.sentBytes(), stats.recvBytes()));
-        });
         return result;
+    }
+
+    /** On the event loop, where Netty asks quiche at once: both futures are complete here. */
+    private static void collect(QuicChannel channel, CompletableFuture<ConnectionStats> result) {
+        QuicConnectionStats stats = channel.collectStats().getNow();
+        QuicConnectionPathStats path = channel.isActive() ? channel.collectPathStats(0).getNow() : null;
+        if (stats == null || path == null) {
+            result.completeExceptionally(new IllegalStateException("the connection is closed"));
+            return;
+        }
+        result.complete(new ConnectionStats(Duration.ofNanos(path.rtt()), (int) path.pmtu(), stats.sent(),
+                stats.recv(), stats.lost(), stats.retrans(), stats.sentBytes(), stats.recvBytes()));
     }
 }

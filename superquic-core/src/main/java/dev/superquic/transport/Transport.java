@@ -55,20 +55,26 @@ public enum Transport {
      * rate on loopback (16-77 MB/s against 244-316 up to 16383), so such ceilings are refused.
      */
     public static final int MAX_DISCOVERY_CEILING = 16_383;
+    /** What PMTU discovery needs of the max UDP payload, as a sentence for error messages. */
+    public static final String DISCOVERY_CEILING_RULE = "PMTU discovery needs a max UDP payload between "
+            + (MIN_UDP_PAYLOAD + 1) + " and " + MAX_DISCOVERY_CEILING + " to search up to";
     /** Most packets handed to the kernel in one GSO sendmsg. */
     static final int MAX_GSO_SEGMENTS = 16;
     /** A batch read fills about 64 KiB. */
     private static final int BATCH_BYTES = 64 * 1024;
     /** Most datagrams read in one recvmmsg. */
     private static final int MAX_READ_BATCH = 32;
-    /**
-     * Linux's IP_MTU_DISCOVER (level IPPROTO_IP) and IPV6_MTU_DISCOVER (IPPROTO_IPV6) set to
+    /*
+     * Linux's IP_MTU_DISCOVER (level IPPROTO_IP) and IPV6_MTU_DISCOVER (IPPROTO_IPV6), set to
      * IP(V6)_PMTUDISC_PROBE: every datagram leaves with Don't Fragment and none is fragmented,
      * whatever the kernel believes the path MTU to be. RFC 9000, section 14 requires it, and PMTU
      * discovery relies on it: a probe too large for the path must be lost, not split.
      */
+    /** IP_MTU_DISCOVER: level IPPROTO_IP (0), option 10. */
     static final IntegerUnixChannelOption IP_MTU_DISCOVER = new IntegerUnixChannelOption("IP_MTU_DISCOVER", 0, 10);
+    /** IPV6_MTU_DISCOVER: level IPPROTO_IPV6 (41), option 23. */
     static final IntegerUnixChannelOption IPV6_MTU_DISCOVER = new IntegerUnixChannelOption("IPV6_MTU_DISCOVER", 41, 23);
+    /** IP_PMTUDISC_PROBE and IPV6_PMTUDISC_PROBE: Don't Fragment, whatever the route's MTU. */
     static final int PMTUDISC_PROBE = 3;
 
     /**
@@ -125,10 +131,6 @@ public enum Transport {
         }
         return EpollQuicUtils.newSegmentedAllocator(Math.clamp(MAX_UDP_PAYLOAD / maxUdpPayload, 1, MAX_GSO_SEGMENTS));
     }
-
-    /** What PMTU discovery needs of the max UDP payload, as a sentence for error messages. */
-    public static final String DISCOVERY_CEILING_RULE = "PMTU discovery needs a max UDP payload between "
-            + (MIN_UDP_PAYLOAD + 1) + " and " + MAX_DISCOVERY_CEILING + " to search up to";
 
     /** Whether PMTU discovery can search up to {@code maxUdpPayload}. */
     public static boolean canDiscoverUpTo(int maxUdpPayload) {

@@ -9,9 +9,9 @@ import dev.superquic.stream.DuplexStream;
 import dev.superquic.testing.UdpRelay;
 import java.io.InputStream;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.awaitility.Awaitility;
@@ -85,7 +85,7 @@ class UdpPayloadTest {
                      .idleTimeout(Duration.ofSeconds(2)).build());
              ClientSession session = client.connect()) {
             assertEchoIsIntact(session, 60);
-            assertThat(session.connectionStats().orElseThrow().udpPayload()).isGreaterThan(PATH_MAX_PAYLOAD);
+            echoUntil(session, () -> session.connectionStats().orElseThrow().udpPayload() > PATH_MAX_PAYLOAD);
             String sessionId = session.id();
 
             relay.pathMaxPayload(PATH_MAX_PAYLOAD);

@@ -83,7 +83,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** The connection's packet and byte counts for its close line, or nothing. */
-    private String traffic() {
+    private String trafficSummary() {
         QuicConnectionStats s = traffic == null ? null : traffic.last();
         if (s == null) {
             return "";
@@ -110,7 +110,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                         : peerCloseReason != null ? "by peer, " + peerCloseReason : "idle timeout or network loss";
                 log.info("connection closed ({}) after {} ms{}", reason,
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - conn.openedAtNanos()),
-                        traffic());
+                        trafficSummary());
             }
             runtime.handoff().runForConnection(conn, () -> runtime.sessions().detach(conn));
         }

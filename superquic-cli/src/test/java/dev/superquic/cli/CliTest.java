@@ -102,6 +102,20 @@ class CliTest {
     }
 
     @Test
+    void echoWithPmtuDiscoveryAndItsRefusedCeilings() {
+        Run r = cli("echo", "--server", address, "--pin", server.certificateFingerprint(), "--max-udp-payload", "8952",
+                "--discover-pmtu", "hello");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).isEqualTo("hello" + System.lineSeparator());
+        Run tooHigh = cli("echo", "--server", address, "--insecure", "--max-udp-payload", "16384", "--discover-pmtu", "x");
+        assertThat(tooHigh.exit()).isEqualTo(2);
+        assertThat(tooHigh.err()).contains("--discover-pmtu").contains("between 1201 and 16383");
+        Run outOfRange = cli("echo", "--server", address, "--insecure", "--max-udp-payload", "70000", "x");
+        assertThat(outOfRange.exit()).isEqualTo(2);
+        assertThat(outOfRange.err()).contains("--max-udp-payload must be between 1200 and 65507");
+    }
+
+    @Test
     void badArgumentsExitTwo() {
         assertThat(cli("echo", "--server", address, "x").exit()).as("no trust option").isEqualTo(2);
         assertThat(cli("echo", "--server", "nohostport", "--insecure", "x").exit()).isEqualTo(2);

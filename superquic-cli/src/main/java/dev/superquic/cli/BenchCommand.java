@@ -35,6 +35,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
@@ -125,15 +126,9 @@ final class BenchCommand implements Callable<Integer> {
                     + "round's single run as figure 'x 1 stream'. Default: ${DEFAULT-VALUE}.")
     int manyStreams;
 
-    @Option(names = "--max-udp-payload", defaultValue = "1350",
-            description = "superquic's largest UDP payload, client and local server (raise only where the path carries it). "
-                    + "Default: ${DEFAULT-VALUE}.")
-    int maxUdpPayload;
-
-    @Option(names = "--discover-pmtu", defaultValue = "false", fallbackValue = "true", arity = "0..1",
-            description = "Search each path for the largest payload it carries, up to --max-udp-payload (superquic "
-                    + "and raw-quic-tuned, both ends). Default: ${DEFAULT-VALUE}.")
-    boolean discoverPmtu;
+    // For superquic and raw-quic-tuned, both ends.
+    @Mixin
+    PacketSizeOptions packetSize;
 
     @Option(names = "--bind", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:0",
             description = "serve: where the baseline server listens. Default: ${DEFAULT-VALUE}.")
@@ -161,6 +156,7 @@ final class BenchCommand implements Callable<Integer> {
                     err.flush();
                 });
         List<BenchResult> results = new ArrayList<>();
+        packetSize.check(spec);
         if (scenario == Scenario.SERVE) {
             return serve();
         }
@@ -214,7 +210,7 @@ final class BenchCommand implements Callable<Integer> {
             if (local) {
                 // Room for the idle scenario: every connection holds its control stream.
                 SuperQuicServer s = DemoServices.register(SuperQuicServer.builder(ServerConfig.builder()
-                        .host("127.0.0.1").port(0).idleTimeout(Duration.ofMinutes(10)).maxUdpPayload(maxUdpPayload).discoverPmtu(discoverPmtu)
+                        .host("127.0.0.1").port(0).idleTimeout(Duration.ofMinutes(10)).maxUdpPayload(packetSize.maxUdpPayload).discoverPmtu(packetSize.discoverPmtu)
                         .maxBidiStreams(localMaxBidiStreams()).ioThreads(localIoThreads()).build())).start();
                 started.set(s);
                 config = clientConfig(s.localAddress(), TrustConfig.pinSha256(s.certificateFingerprint()));
@@ -281,7 +277,7 @@ final class BenchCommand implements Callable<Integer> {
 
     /** superquic's packet-size settings for the tuned raw baseline. */
     private RawQuic.Tuning tuning() {
-        return new RawQuic.Tuning(maxUdpPayload, discoverPmtu);
+        return new RawQuic.Tuning(packetSize.maxUdpPayload, packetSize.discoverPmtu);
     }
 
     /** The raw baseline --target names: tuned like superquic, or on Netty's defaults (null). */
@@ -336,7 +332,7 @@ final class BenchCommand implements Callable<Integer> {
 
     private void compare(BenchOptions o, List<BenchResult> results) throws Exception {
         try (SuperQuicServer sq = DemoServices.register(SuperQuicServer.builder(ServerConfig.builder()
-                        .host("127.0.0.1").port(0).maxUdpPayload(maxUdpPayload).discoverPmtu(discoverPmtu).ioThreads(localIoThreads())
+                        .host("127.0.0.1").port(0).maxUdpPayload(packetSize.maxUdpPayload).discoverPmtu(packetSize.discoverPmtu).ioThreads(localIoThreads())
                         .maxBidiStreams(localMaxBidiStreams()).build())).start();
              RawQuic.Server raw = new RawQuic.Server("127.0.0.1");
              RawQuic.Server rawTuned = new RawQuic.Server("127.0.0.1", tuning());
@@ -374,7 +370,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private ClientConfig.Builder clientConfig(InetSocketAddress address, TrustConfig trust) {
-        return ClientConfig.builder().maxUdpPayload(maxUdpPayload).discoverPmtu(discoverPmtu).server(new InetSocketAddress("127.0.0.1".equals(address.getHostString())
+        return ClientConfig.builder().maxUdpPayload(packetSize.maxUdpPayload).discoverPmtu(packetSize.discoverPmtu).server(new InetSocketAddress("127.0.0.1".equals(address.getHostString())
                         || address.getAddress().isAnyLocalAddress() ? "127.0.0.1" : address.getHostString(), address.getPort()))
                 .trust(trust).reconnect(ReconnectPolicy.disabled()).streamOpenTimeout(Duration.ofSeconds(30));
     }
@@ -421,8 +417,8 @@ final class BenchCommand implements Callable<Integer> {
         c.put("durationSeconds", duration.toMillis() / 1000.0);
         c.put("rounds", rounds);
         c.put("manyStreams", manyStreams);
-        c.put("maxUdpPayload", maxUdpPayload);
-        c.put("discoverPmtu", discoverPmtu);
+        c.put("maxUdpPayload", packetSize.maxUdpPayload);
+        c.put("discoverPmtu", packetSize.discoverPmtu);
         c.put("ioThreads", localIoThreads());
         return c;
     }

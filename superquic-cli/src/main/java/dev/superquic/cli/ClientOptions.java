@@ -3,11 +3,11 @@ package dev.superquic.cli;
 import dev.superquic.client.ClientConfig;
 import dev.superquic.client.ReconnectPolicy;
 import dev.superquic.client.TrustConfig;
-import dev.superquic.transport.Transport;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -31,15 +31,8 @@ final class ClientOptions {
             description = "Connect timeout. Default: ${DEFAULT-VALUE}.")
     Duration timeout;
 
-    @Option(names = "--max-udp-payload", defaultValue = "1350",
-            description = "Largest UDP payload sent and accepted (1200 to 65507); raise only where every hop carries it, "
-                    + "or with --discover-pmtu. Default: ${DEFAULT-VALUE}.")
-    int maxUdpPayload;
-
-    @Option(names = "--discover-pmtu", defaultValue = "false", fallbackValue = "true", arity = "0..1",
-            description = "Search the path for the largest payload it carries, up to --max-udp-payload (then 1201 to "
-                    + "16383). Default: ${DEFAULT-VALUE}.")
-    boolean discoverPmtu;
+    @Mixin
+    PacketSizeOptions packetSize;
 
     /** How to trust the server: one of three options (shared by the client commands and bench). */
     static final class Trust {
@@ -69,17 +62,10 @@ final class ClientOptions {
     }
 
     ClientConfig.Builder toConfig() {
-        if (maxUdpPayload < Transport.MIN_UDP_PAYLOAD || maxUdpPayload > Transport.MAX_UDP_PAYLOAD) {
-            throw new ParameterException(spec.commandLine(), "--max-udp-payload must be between "
-                    + Transport.MIN_UDP_PAYLOAD + " and " + Transport.MAX_UDP_PAYLOAD + ", got " + maxUdpPayload);
-        }
-        if (discoverPmtu && !Transport.canDiscoverUpTo(maxUdpPayload)) {
-            throw new ParameterException(spec.commandLine(), "--discover-pmtu: " + Transport.DISCOVERY_CEILING_RULE
-                    + " (--max-udp-payload " + maxUdpPayload + ")");
-        }
+        packetSize.check(spec);
         return ClientConfig.builder().server(address()).trust(trust.resolve(spec)).alpn(alpn).connectTimeout(timeout)
-                .streamOpenTimeout(timeout).reconnect(ReconnectPolicy.disabled()).maxUdpPayload(maxUdpPayload)
-                .discoverPmtu(discoverPmtu);
+                .streamOpenTimeout(timeout).reconnect(ReconnectPolicy.disabled())
+                .maxUdpPayload(packetSize.maxUdpPayload).discoverPmtu(packetSize.discoverPmtu);
     }
 
     private InetSocketAddress address() {

@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
@@ -100,15 +101,9 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--io-threads", description = "Event loops, each with its own SO_REUSEPORT socket (epoll). Default: the number of cores.")
     Integer ioThreads;
 
-    @Option(names = "--max-udp-payload", defaultValue = "1350",
-            description = "Largest UDP payload sent and accepted (1200 to 65507). Raise only where every hop carries it "
-                    + "(jumbo frames, loopback), or with --discover-pmtu. Default: ${DEFAULT-VALUE}.")
-    int maxUdpPayload;
-
-    @Option(names = "--discover-pmtu", defaultValue = "false", fallbackValue = "true", arity = "0..1",
-            description = "Search each connection's path for the largest payload it carries, up to --max-udp-payload "
-                    + "(then 1201 to 16383; connections start at 1200 bytes). Default: ${DEFAULT-VALUE}.")
-    boolean discoverPmtu;
+    // ServerConfig checks these and names them in its errors.
+    @Mixin
+    PacketSizeOptions packetSize;
 
     @Option(names = "--stats-interval", defaultValue = "10s", converter = Units.DurationConverter.class,
             description = "How often each connection's QUIC statistics (packets, loss, RTT, packet size) go into the "
@@ -143,8 +138,8 @@ final class ServerCommand implements Callable<Integer> {
                 .streamWriteBufferBytes(intSetting("stream-write-buffer", streamWriteBuffer))
                 .maxFrameSize(intSetting("max-frame-size", maxFrameSize)).helloTimeout(helloTimeout)
                 .streamWriteTimeout(streamWriteTimeout)
-                .ioThreads(ioThreads != null ? ioThreads : DEFAULTS.ioThreads()).maxUdpPayload(maxUdpPayload)
-                .discoverPmtu(discoverPmtu).statsInterval(statsInterval).build();
+                .ioThreads(ioThreads != null ? ioThreads : DEFAULTS.ioThreads()).maxUdpPayload(packetSize.maxUdpPayload)
+                .discoverPmtu(packetSize.discoverPmtu).statsInterval(statsInterval).build();
         if (metricsPort < -1 || metricsPort > 65535) {
             throw new ServerConfig.InvalidSettingException("metrics-port", "must be -1 (off) or 0 to 65535", metricsPort);
         }

@@ -74,6 +74,13 @@ class BenchCliTest {
     }
 
     @Test
+    void packetSizeOptionsAreChecked() {
+        CliTest.Run r = cli("bench", "throughput", "--local", "--max-udp-payload", "20000", "--discover-pmtu");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("--discover-pmtu").contains("between 1201 and 16383");
+    }
+
+    @Test
     void compareRefusesMoreStreamsThanTheBaselinesGrant() {
         CliTest.Run r = cli("bench", "compare", "--many-streams", "101");
         assertThat(r.exit()).isEqualTo(2);

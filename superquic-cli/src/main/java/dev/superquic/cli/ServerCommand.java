@@ -170,6 +170,8 @@ final class ServerCommand implements Callable<Integer> {
         Signal.handle(new Signal("TERM"), onSignal);
         Signal.handle(new Signal("INT"), onSignal);
         log.info("superquic server ready on udp {}; Ctrl-C or SIGTERM stops it", server.localAddress());
+        log.info("Netty buffer leak detection: {} (-Dio.netty.leakDetection.level sets it)",
+                io.netty.util.ResourceLeakDetector.getLevel());
         stopped.await();
         return 0;
     }

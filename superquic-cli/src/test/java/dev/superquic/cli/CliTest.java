@@ -116,6 +116,16 @@ class CliTest {
     }
 
     @Test
+    void leakDetectionAskedForOnTheCommandLineIsKept() {
+        // The suite runs with -Dio.netty.leakDetection.level=PARANOID (ProcessTest covers the default).
+        assertThat(System.getProperty("io.netty.leakDetection.level")).isNotNull();
+        io.netty.util.ResourceLeakDetector.Level before = io.netty.util.ResourceLeakDetector.getLevel();
+        Main.disableLeakDetectionUnlessAsked();
+        assertThat(io.netty.util.ResourceLeakDetector.getLevel()).isEqualTo(before)
+                .isNotEqualTo(io.netty.util.ResourceLeakDetector.Level.DISABLED);
+    }
+
+    @Test
     void badArgumentsExitTwo() {
         assertThat(cli("echo", "--server", address, "x").exit()).as("no trust option").isEqualTo(2);
         assertThat(cli("echo", "--server", "nohostport", "--insecure", "x").exit()).isEqualTo(2);

@@ -78,6 +78,8 @@ class ProcessTest {
                 records.add(json.readTree(line)); // every line is one JSON object
             }
             assertThat(records).allSatisfy(r -> assertThat(r.isObject()).isTrue());
+            assertThat(find(lines, "Netty buffer leak detection: (\\w+)"))
+                    .as("the packaged server runs without Netty's sampling leak detector").isEqualTo("DISABLED");
             JsonNode created = records.stream().filter(r -> r.path("formattedMessage").asText().contains("created"))
                     .findFirst().orElseThrow();
             assertThat(created.path("mdc").path("conn").asText()).matches("c\\d+");

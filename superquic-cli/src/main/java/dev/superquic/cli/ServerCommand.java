@@ -4,6 +4,7 @@ import dev.superquic.server.CertificateSource;
 import dev.superquic.server.ServerConfig;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.server.services.DemoServices;
+import io.netty.util.ResourceLeakDetector;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -171,7 +172,7 @@ final class ServerCommand implements Callable<Integer> {
         Signal.handle(new Signal("INT"), onSignal);
         log.info("superquic server ready on udp {}; Ctrl-C or SIGTERM stops it", server.localAddress());
         log.info("Netty buffer leak detection: {} (-Dio.netty.leakDetection.level sets it)",
-                io.netty.util.ResourceLeakDetector.getLevel());
+                ResourceLeakDetector.getLevel());
         stopped.await();
         return 0;
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.superquic.server.ServerConfig;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.server.services.DemoServices;
+import io.netty.util.ResourceLeakDetector;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -119,10 +120,10 @@ class CliTest {
     void leakDetectionAskedForOnTheCommandLineIsKept() {
         // The suite runs with -Dio.netty.leakDetection.level=PARANOID (ProcessTest covers the default).
         assertThat(System.getProperty("io.netty.leakDetection.level")).isNotNull();
-        io.netty.util.ResourceLeakDetector.Level before = io.netty.util.ResourceLeakDetector.getLevel();
+        ResourceLeakDetector.Level before = ResourceLeakDetector.getLevel();
         Main.disableLeakDetectionUnlessAsked();
-        assertThat(io.netty.util.ResourceLeakDetector.getLevel()).isEqualTo(before)
-                .isNotEqualTo(io.netty.util.ResourceLeakDetector.Level.DISABLED);
+        assertThat(ResourceLeakDetector.getLevel()).isEqualTo(before)
+                .isNotEqualTo(ResourceLeakDetector.Level.DISABLED);
     }
 
     @Test

@@ -60,7 +60,8 @@ class SessionsTest {
                 Kv.put(session, "color", "blue");
 
                 relay.mode(UdpRelay.Mode.BLACKHOLE); // the network dies without a word
-                events.disconnected.get(10, TimeUnit.SECONDS);
+                assertThat(events.disconnected.get(10, TimeUnit.SECONDS))
+                        .hasMessage("connection timed out (nothing heard from the peer within the idle timeout)");
                 relay.mode(UdpRelay.Mode.PASS);
 
                 SessionEvent back = events.reconnected.get(10, TimeUnit.SECONDS);
@@ -143,6 +144,8 @@ class SessionsTest {
                 Throwable cause = firstEvents.closed.get(10, TimeUnit.SECONDS);
                 assertThat(cause).isInstanceOf(ProtocolException.class);
                 assertThat(((ProtocolException) cause).code()).isEqualTo(ErrorCode.SESSION_TAKEN_OVER);
+                assertThat(cause).hasMessageContaining(
+                        "connection closed by the server (SESSION_TAKEN_OVER: session resumed by another connection)");
                 assertThat(older.closedCause()).isPresent();
                 assertThat(server.activeConnections()).isEqualTo(1);
             }

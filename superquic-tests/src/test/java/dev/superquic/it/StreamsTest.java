@@ -220,7 +220,7 @@ class StreamsTest {
             assertThatThrownBy(() -> reader.get(10, TimeUnit.SECONDS))
                     .isInstanceOf(ExecutionException.class)
                     .cause().isInstanceOf(IOException.class)
-                    .hasMessageContaining("its connection closed");
+                    .hasMessageContaining("its connection was closed by the server (NO_ERROR: control stream finished)");
             stream.close();
         }
     }

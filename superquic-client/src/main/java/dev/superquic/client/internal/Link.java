@@ -10,6 +10,7 @@ import dev.superquic.protocol.Protocol;
 import dev.superquic.protocol.ProtocolException;
 import dev.superquic.stream.internal.StreamMeter;
 import dev.superquic.stream.internal.ChannelStream;
+import dev.superquic.stream.internal.ConnectionCloseReason;
 import dev.superquic.transport.ConnectionStats;
 import dev.superquic.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
@@ -267,6 +268,7 @@ public final class Link {
 
     /** Closes the connection with an application code. */
     public void close(ErrorCode code, String reason) {
+        ConnectionCloseReason.record(quic, "closed by this client (" + code + ": " + reason + ")");
         quic.close(true, code.quicCode(), Unpooled.copiedBuffer(reason, StandardCharsets.UTF_8));
     }
 
@@ -332,7 +334,8 @@ public final class Link {
         private final ReentrantLock lock = new ReentrantLock();
         private final Condition creditChanged = lock.newCondition();
         private long creditEpoch;
-        private volatile ConnectionLost peerClose;
+        /** The application code of the server's close, if it sent one we know. */
+        private volatile ErrorCode peerCode;
         private boolean active;
         /** The server's close while the handshake was still running (wrong ALPN, untrusted client...). */
         volatile QuicConnectionCloseEvent closeDuringHandshake;
@@ -392,10 +395,8 @@ public final class Link {
                 ctx.close();
             } else if (evt instanceof QuicConnectionCloseEvent close) {
                 ErrorCode code = close.isApplicationClose() ? ErrorCode.fromQuicCode(close.error()).orElse(null) : null;
-                String reason = new String(close.reason(), StandardCharsets.UTF_8);
-                peerClose = new ConnectionLost(code, "server closed the connection ("
-                        + (code != null ? code.name() : (close.isApplicationClose() ? "application" : "transport")
-                        + " code " + close.error()) + (reason.isEmpty() ? "" : ": " + reason) + ")");
+                ConnectionCloseReason.recordPeerClose(ctx.channel(), "server", close, code != null ? code.name() : null);
+                peerCode = code;
                 peerClosed.complete(null);
             }
             ReferenceCountUtil.release(evt);
@@ -409,8 +410,7 @@ public final class Link {
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             peerClosed.complete(null);
-            ConnectionLost p = peerClose;
-            closed.complete(p != null ? p : new ConnectionLost(null, "connection lost (idle timeout or network)"));
+            closed.complete(new ConnectionLost(peerCode, "connection " + ConnectionCloseReason.of(ctx.channel())));
             signalCredit();
             ctx.fireChannelInactive();
         }

@@ -225,7 +225,7 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
         // belongs to a stream that ended without one.
         releaseCollected();
         StreamResetException closed = new StreamResetException(
-                "stream closed before the peer finished it (" + closeCause(ctx) + ")", -1, null);
+                "stream closed before the peer finished it: " + closeCause(ctx), -1, null);
         pipe.fail(closed);
         gate.fail(closed);
         ctx.fireChannelInactive();
@@ -234,11 +234,11 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
     private String closeCause(ChannelHandlerContext ctx) {
         String local = localCloseReason;
         if (local != null) {
-            return "closed on this side: " + local;
+            return "closed on this side (" + local + ")";
         }
         Channel connection = ctx.channel().parent();
         if (connection != null && !connection.isActive()) {
-            return "its connection closed";
+            return "its connection was " + ConnectionCloseReason.of(connection);
         }
         return "closed by the QUIC stack";
     }

@@ -1,6 +1,7 @@
 package dev.superquic.server.internal;
 
 import dev.superquic.protocol.ErrorCode;
+import dev.superquic.stream.internal.ConnectionCloseReason;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.quic.QuicChannel;
@@ -22,7 +23,6 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final ConnectionState conn;
     private final ServerRuntime runtime;
     private boolean active;
-    private String peerCloseReason;
     private ScheduledFuture<?> helloTimeout;
     private ScheduledFuture<?> statsSampling;
     private ConnectionTraffic traffic;
@@ -65,8 +65,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         try (var scope = Mdc.connection(conn)) {
             if (evt instanceof QuicConnectionCloseEvent close) {
-                peerCloseReason = (close.isApplicationClose() ? "application" : "transport") + " code "
-                        + close.error();
+                String codeName = close.isApplicationClose()
+                        ? ErrorCode.fromQuicCode(close.error()).map(Enum::name).orElse(null) : null;
+                ConnectionCloseReason.recordPeerClose(ctx.channel(), "client", close, codeName);
             } else if (evt instanceof SslHandshakeCompletionEvent hs && !hs.isSuccess()) {
                 runtime.metrics().handshakeFailed(HandshakeFailures.reason(hs.cause()));
                 log.warn("TLS handshake failed: {}", hs.cause().getMessage());
@@ -106,9 +107,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (active) {
             runtime.connectionClosed(conn);
             try (var scope = Mdc.connection(conn)) {
-                String reason = conn.closeReason() != null ? "by server, " + conn.closeReason()
-                        : peerCloseReason != null ? "by peer, " + peerCloseReason : "idle timeout or network loss";
-                log.info("connection closed ({}) after {} ms{}", reason,
+                log.info("connection {} after {} ms{}", ConnectionCloseReason.of(ctx.channel()),
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - conn.openedAtNanos()),
                         trafficSummary());
             }

@@ -3,6 +3,7 @@ package dev.superquic.server.internal;
 import dev.superquic.protocol.ErrorCode;
 import dev.superquic.protocol.Messages;
 import dev.superquic.stream.internal.ChannelStream;
+import dev.superquic.stream.internal.ConnectionCloseReason;
 import java.io.IOException;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.quic.QuicChannel;
@@ -25,7 +26,6 @@ public final class ConnectionState {
     private final long openedAtNanos = System.nanoTime();
     private final Map<Long, StreamState> streams = new ConcurrentHashMap<>();
     private final CompletableFuture<SessionBinding> session = new CompletableFuture<>();
-    private volatile String closeReason;
     private volatile ChannelStream control;
 
     ConnectionState(String id, String nodeId, QuicChannel channel) {
@@ -98,16 +98,12 @@ public final class ConnectionState {
         }
     }
 
-    /** Why the connection is being closed, if the server closed it. */
-    public String closeReason() {
-        return closeReason;
-    }
-
-    /** Closes the connection with an application error code. Safe from any thread; first reason wins. */
+    /**
+     * Closes the connection with an application error code. Safe from any thread; the first reason
+     * recorded (see {@link ConnectionCloseReason}) is the one logged and told to cut-off streams.
+     */
     public void close(ErrorCode code, String reason) {
-        if (closeReason == null) {
-            closeReason = code + ": " + reason;
-        }
+        ConnectionCloseReason.record(channel, "closed by this server (" + code + ": " + reason + ")");
         channel.close(true, code.quicCode(), Unpooled.copiedBuffer(reason, StandardCharsets.UTF_8));
     }
 

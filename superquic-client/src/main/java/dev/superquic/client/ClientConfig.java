@@ -24,11 +24,15 @@ import java.util.Objects;
  *     server's own setting also bounds what it sends)
  * @param discoverPmtu search the path for the largest payload it carries, up to
  *     {@code maxUdpPayload} (DPLPMTUD; the connection starts at 1200 bytes)
+ * @param keepAlive ping the server when nothing has arrived for a third of the idle timeout in
+ *     force (the smaller of the client's and the server's), so that a connection stays open while
+ *     the application is quiet or slow; without it such a connection closes at the idle timeout
+ *     and the session reconnects on its next use (default on)
  */
 public record ClientConfig(InetSocketAddress server, String alpn, TrustConfig trust, TokenStore tokenStore,
                            ReconnectPolicy reconnect, Duration connectTimeout, Duration streamOpenTimeout,
                            Duration idleTimeout, int maxFrameSize, int streamBufferBytes,
-                           int maxUdpPayload, boolean discoverPmtu) {
+                           int maxUdpPayload, boolean discoverPmtu, boolean keepAlive) {
     /** Validates the fields. */
     public ClientConfig {
         Objects.requireNonNull(server, "server");
@@ -71,6 +75,7 @@ public record ClientConfig(InetSocketAddress server, String alpn, TrustConfig tr
         private int streamBufferBytes = 256 * 1024;
         private int maxUdpPayload = Transport.DEFAULT_MAX_UDP_PAYLOAD;
         private boolean discoverPmtu;
+        private boolean keepAlive = true;
 
         private Builder() {
         }
@@ -117,10 +122,13 @@ public record ClientConfig(InetSocketAddress server, String alpn, TrustConfig tr
         /** Search the path for the largest payload it carries, up to {@link #maxUdpPayload(int)}. */
         public Builder discoverPmtu(boolean v) { discoverPmtu = v; return this; }
 
+        /** Ping the server while the connection is quiet, so that it stays open (default on). */
+        public Builder keepAlive(boolean v) { keepAlive = v; return this; }
+
         /** Validates and builds. */
         public ClientConfig build() {
             return new ClientConfig(server, alpn, trust, tokenStore, reconnect, connectTimeout, streamOpenTimeout,
-                    idleTimeout, maxFrameSize, streamBufferBytes, maxUdpPayload, discoverPmtu);
+                    idleTimeout, maxFrameSize, streamBufferBytes, maxUdpPayload, discoverPmtu, keepAlive);
         }
     }
 }

@@ -154,7 +154,7 @@ public final class ClientSession implements AutoCloseable {
     /** Sends a ping on the control stream (keeps NAT bindings warm). */
     public void ping() throws IOException {
         awaitLink(System.nanoTime() + config.streamOpenTimeout().toNanos()).control()
-                .writeFrame(Messages.encodeTree(Messages.mapper().createObjectNode().put("type", "ping")));
+                .writeFrame(Messages.ping());
     }
 
     private Link awaitLink(long deadline) throws IOException {

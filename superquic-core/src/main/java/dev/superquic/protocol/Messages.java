@@ -140,6 +140,16 @@ public final class Messages {
         return bytes(JSON.createObjectNode().put("type", "ok"));
     }
 
+    /** The client's ping on the control stream. */
+    public static byte[] ping() {
+        return bytes(JSON.createObjectNode().put("type", "ping"));
+    }
+
+    /** The server's answer to a ping. */
+    public static byte[] pong() {
+        return bytes(JSON.createObjectNode().put("type", "pong"));
+    }
+
     /** Encodes an arbitrary JSON tree (used by services such as kv). */
     public static byte[] encodeTree(JsonNode node) {
         return bytes(node);

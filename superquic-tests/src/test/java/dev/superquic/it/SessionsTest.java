@@ -74,6 +74,39 @@ class SessionsTest {
     }
 
     @Test
+    void keepAliveHoldsAQuietConnectionOpenPastTheIdleTimeout() throws Exception {
+        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().idleTimeout(Duration.ofSeconds(1)).build(),
+                b -> b);
+             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build())) {
+            Events events = new Events();
+            try (ClientSession session = client.connect(events)) {
+                Kv.put(session, "color", "blue");
+                // Three idle timeouts without a word from the application.
+                await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+                        .until(() -> !events.disconnected.isDone() && server.activeConnections() == 1);
+                assertThat(Kv.get(session, "color")).contains("blue");
+                assertThat(events.disconnected).isNotDone();
+            }
+        }
+    }
+
+    @Test
+    void withoutKeepAliveAQuietConnectionTimesOutAndTheSessionReconnects() throws Exception {
+        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().idleTimeout(Duration.ofSeconds(1)).build(),
+                b -> b);
+             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).keepAlive(false).build())) {
+            Events events = new Events();
+            try (ClientSession session = client.connect(events)) {
+                Kv.put(session, "color", "blue");
+                assertThat(events.disconnected.get(10, TimeUnit.SECONDS))
+                        .hasMessage("connection timed out (nothing heard from the peer within the idle timeout)");
+                assertThat(events.reconnected.get(10, TimeUnit.SECONDS).resumed()).isTrue();
+                assertThat(Kv.get(session, "color")).contains("blue");
+            }
+        }
+    }
+
+    @Test
     void afterTheTtlAResumeGetsANewSessionWithReasonExpired() throws Exception {
         var config = Fixtures.serverConfig().sessionTtl(Duration.ofMillis(300)).build();
         MemoryTokenStore tokens = new MemoryTokenStore();

@@ -91,6 +91,8 @@ public final class Link {
         }
         LinkHandler handler = new LinkHandler();
         long deadline = System.nanoTime() + config.connectTimeout().toNanos();
+        byte[] helloFrame = Messages.encode(hello); // before the handshake: see openControl
+        CompletableFuture<ChannelStream> control = new CompletableFuture<>();
         QuicChannel quic;
         try {
             var bootstrap = QuicChannel.newBootstrap(udp);
@@ -98,11 +100,20 @@ public final class Link {
             if (gso != null) {
                 bootstrap.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, gso);
             }
-            quic = await(bootstrap
+            Future<QuicChannel> connecting = bootstrap
                     .handler(handler)
                     .streamHandler(new RejectServerStreams())
                     .remoteAddress(config.server())
-                    .connect(), deadline, config, handler);
+                    .connect();
+            connecting.addListener((Future<QuicChannel> f) -> {
+                if (f.isSuccess()) {
+                    QuicChannel q = f.getNow();
+                    q.closeFuture().addListener(c -> control.completeExceptionally(
+                            new IOException("connection closed before the control stream opened")));
+                    openControl(q, handler, config, helloFrame, control);
+                }
+            });
+            quic = await(connecting, deadline, config, handler);
         } catch (IOException e) {
             udp.close();
             throw e;
@@ -116,8 +127,7 @@ public final class Link {
             }
         }, Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         try {
-            link.control = link.newStream(deadline, Protocol.MAX_CONTROL_FRAME);
-            link.control.writeFrame(Messages.encode(hello));
+            link.control = awaitFuture(control, deadline, "opening the control stream");
             byte[] reply = link.control.readFrame(Protocol.MAX_CONTROL_FRAME);
             if (reply == null) {
                 throw new ProtocolException(ErrorCode.PROTOCOL_VIOLATION, "server closed the control stream");
@@ -206,25 +216,7 @@ public final class Link {
                 } else if (quic.peerAllowedStreams(QuicStreamType.BIDIRECTIONAL) <= 0) {
                     created.complete(null);
                 } else {
-                    ChannelStream[] attached = new ChannelStream[1];
-                    quic.newStreamBootstrap().type(QuicStreamType.BIDIRECTIONAL)
-                            .option(ChannelOption.AUTO_READ, false)
-                            .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                            .handler(new ChannelInitializer<QuicStreamChannel>() {
-                                @Override
-                                protected void initChannel(QuicStreamChannel ch) {
-                                    attached[0] = ChannelStream.attach(ch, config.streamBufferBytes(),
-                                            STREAM_WRITE_BUFFER, maxFrame, config.idleTimeout(), StreamMeter.NONE);
-                                }
-                            })
-                            .create().addListener((Future<QuicStreamChannel> f) -> {
-                                if (f.isSuccess() && attached[0] != null) {
-                                    created.complete(attached[0]);
-                                } else {
-                                    created.completeExceptionally(f.cause() != null ? f.cause()
-                                            : new IOException("stream set-up failed"));
-                                }
-                            });
+                    createStream(quic, config, maxFrame, created);
                 }
             });
             ChannelStream stream = awaitFuture(created, deadline, "opening a stream");
@@ -236,6 +228,58 @@ public final class Link {
                         + "the stream open timeout");
             }
         }
+    }
+
+    /** Event loop: creates a bidirectional stream (the caller checked credit) and completes {@code created}. */
+    private static void createStream(QuicChannel quic, ClientConfig config, int maxFrame,
+                                     CompletableFuture<ChannelStream> created) {
+        ChannelStream[] attached = new ChannelStream[1];
+        quic.newStreamBootstrap().type(QuicStreamType.BIDIRECTIONAL)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .handler(new ChannelInitializer<QuicStreamChannel>() {
+                    @Override
+                    protected void initChannel(QuicStreamChannel ch) {
+                        attached[0] = ChannelStream.attach(ch, config.streamBufferBytes(),
+                                STREAM_WRITE_BUFFER, maxFrame, config.idleTimeout(), StreamMeter.NONE);
+                    }
+                })
+                .create().addListener((Future<QuicStreamChannel> f) -> {
+                    if (f.isSuccess() && attached[0] != null) {
+                        created.complete(attached[0]);
+                    } else {
+                        created.completeExceptionally(f.cause() != null ? f.cause()
+                                : new IOException("stream set-up failed"));
+                    }
+                });
+    }
+
+    /**
+     * Event loop, as the handshake completes: opens the control stream, queues the hello and
+     * starts the keep-alive, with no hand-off to the application's thread in between. A busy
+     * application thread then cannot leave a new connection silent before its hello, long enough
+     * for a short idle timeout to close it; and the hello leaves a thread wake-up sooner.
+     */
+    private static void openControl(QuicChannel quic, LinkHandler handler, ClientConfig config, byte[] helloFrame,
+                                    CompletableFuture<ChannelStream> control) {
+        if (quic.peerAllowedStreams(QuicStreamType.BIDIRECTIONAL) <= 0) {
+            // Netty counts the server's stream credit only after the handshake's packets are processed.
+            handler.onNextCredit = () -> openControl(quic, handler, config, helloFrame, control);
+            return;
+        }
+        CompletableFuture<ChannelStream> created = new CompletableFuture<>();
+        created.whenComplete((stream, failure) -> {
+            if (failure != null) {
+                control.completeExceptionally(failure);
+                return;
+            }
+            stream.offerControlFrame(helloFrame);
+            if (config.keepAlive()) {
+                KeepAlive.start(quic, stream, config.idleTimeout());
+            }
+            control.complete(stream);
+        });
+        createStream(quic, config, Protocol.MAX_CONTROL_FRAME, created);
     }
 
     /**
@@ -334,6 +378,8 @@ public final class Link {
         private final ReentrantLock lock = new ReentrantLock();
         private final Condition creditChanged = lock.newCondition();
         private long creditEpoch;
+        /** Event loop: runs at the next stream-credit update (the control stream waiting to open). */
+        Runnable onNextCredit;
         /** The application code of the server's close, if it sent one we know. */
         private volatile ErrorCode peerCode;
         private boolean active;
@@ -387,6 +433,11 @@ public final class Link {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof QuicStreamLimitChangedEvent) {
+                Runnable waiting = onNextCredit;
+                onNextCredit = null;
+                if (waiting != null) {
+                    waiting.run();
+                }
                 signalCredit();
             } else if (evt instanceof QuicConnectionCloseEvent close && !active) {
                 // quiche keeps a refused handshake in its draining state until it times out;

@@ -165,6 +165,28 @@ public final class ChannelStream implements DuplexStream {
         }
     }
 
+    /**
+     * Any thread, never blocks (event loops may call it): queues a control frame (a hello, a
+     * keep-alive) behind everything written so far. It bypasses the in-flight bound, which frames
+     * this small and rare cannot matter to; a write that fails (the stream finished or failed
+     * meanwhile) is dropped silently.
+     *
+     * @return false if nothing was queued: the output is finished or the stream failed
+     * @throws IllegalArgumentException if {@code payload} exceeds {@link Protocol#MAX_CONTROL_FRAME}
+     */
+    public boolean offerControlFrame(byte[] payload) {
+        if (payload.length > Protocol.MAX_CONTROL_FRAME) {
+            throw new IllegalArgumentException("not a control frame: " + payload.length + " bytes");
+        }
+        if (outputFinished.get() || gate.isFailed() || !channel.isActive()) {
+            return false;
+        }
+        ByteBuf buf = channel.alloc().directBuffer(Protocol.LENGTH_PREFIX_BYTES + payload.length);
+        buf.writeInt(payload.length).writeBytes(payload);
+        writes.write(channel, buf);
+        return true;
+    }
+
     private void writeBytes(byte[] src, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, src.length);
         while (len > 0) {

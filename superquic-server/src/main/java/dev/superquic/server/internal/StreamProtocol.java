@@ -73,7 +73,7 @@ final class StreamProtocol {
                     throw new ProtocolException(ErrorCode.PROTOCOL_VIOLATION,
                             "unexpected control message '" + type + "'");
                 }
-                stream.writeFrame(Messages.encodeTree(Messages.mapper().createObjectNode().put("type", "pong")));
+                stream.writeFrame(Messages.pong());
             }
         } catch (ProtocolException e) {
             failConnection(conn, stream, e);

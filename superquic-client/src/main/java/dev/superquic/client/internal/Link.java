@@ -445,9 +445,8 @@ public final class Link {
                 closeDuringHandshake = close;
                 ctx.close();
             } else if (evt instanceof QuicConnectionCloseEvent close) {
-                ErrorCode code = close.isApplicationClose() ? ErrorCode.fromQuicCode(close.error()).orElse(null) : null;
-                ConnectionCloseReason.recordPeerClose(ctx.channel(), "server", close, code != null ? code.name() : null);
-                peerCode = code;
+                ConnectionCloseReason.recordPeerClose(ctx.channel(), "server", close);
+                peerCode = close.isApplicationClose() ? ErrorCode.fromQuicCode(close.error()).orElse(null) : null;
                 peerClosed.complete(null);
             }
             ReferenceCountUtil.release(evt);

@@ -1,5 +1,6 @@
 package dev.superquic.stream.internal;
 
+import dev.superquic.protocol.ErrorCode;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicConnectionCloseEvent;
@@ -24,22 +25,17 @@ public final class ConnectionCloseReason {
     }
 
     /**
-     * Event loop: records the peer's close, as {@code "closed by the <peer> (<kind> code N: reason)"}.
+     * Event loop: records the peer's close, as {@code "closed by the <peer> (GOING_AWAY: reason)"}
+     * (or {@code "... (transport code N: reason)"} for codes that are not ours).
      *
      * @param peer what to call the peer: "server" or "client"
-     * @param codeName the name of the application code, or null to print its number
      */
-    public static void recordPeerClose(Channel connection, String peer, QuicConnectionCloseEvent close,
-                                       String codeName) {
-        record(connection, "closed by the " + peer + " (" + describe(close, codeName) + ")");
-    }
-
-    /** The code and reason of a peer's close, as {@code "NAME: reason"} or {@code "transport code N"}. */
-    public static String describe(QuicConnectionCloseEvent close, String codeName) {
+    public static void recordPeerClose(Channel connection, String peer, QuicConnectionCloseEvent close) {
         String reason = new String(close.reason(), StandardCharsets.UTF_8);
-        String code = codeName != null ? codeName
-                : (close.isApplicationClose() ? "application" : "transport") + " code " + close.error();
-        return code + (reason.isEmpty() ? "" : ": " + reason);
+        String code = close.isApplicationClose()
+                ? ErrorCode.fromQuicCode(close.error()).map(Enum::name).orElse("application code " + close.error())
+                : "transport code " + close.error();
+        record(connection, "closed by the " + peer + " (" + code + (reason.isEmpty() ? "" : ": " + reason) + ")");
     }
 
     /**

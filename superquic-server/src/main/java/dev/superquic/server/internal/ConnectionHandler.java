@@ -65,9 +65,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         try (var scope = Mdc.connection(conn)) {
             if (evt instanceof QuicConnectionCloseEvent close) {
-                String codeName = close.isApplicationClose()
-                        ? ErrorCode.fromQuicCode(close.error()).map(Enum::name).orElse(null) : null;
-                ConnectionCloseReason.recordPeerClose(ctx.channel(), "client", close, codeName);
+                ConnectionCloseReason.recordPeerClose(ctx.channel(), "client", close);
             } else if (evt instanceof SslHandshakeCompletionEvent hs && !hs.isSuccess()) {
                 runtime.metrics().handshakeFailed(HandshakeFailures.reason(hs.cause()));
                 log.warn("TLS handshake failed: {}", hs.cause().getMessage());

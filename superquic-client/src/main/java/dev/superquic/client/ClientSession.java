@@ -151,7 +151,10 @@ public final class ClientSession implements AutoCloseable {
         return future;
     }
 
-    /** Sends a ping on the control stream (keeps NAT bindings warm). */
+    /**
+     * Sends a ping on the control stream. The client already pings by itself while the connection
+     * is quiet ({@link ClientConfig#keepAlive()}); this is for pings on the application's schedule.
+     */
     public void ping() throws IOException {
         awaitLink(System.nanoTime() + config.streamOpenTimeout().toNanos()).control()
                 .writeFrame(Messages.ping());

@@ -46,6 +46,21 @@ final class Fixtures {
         return server(serverConfig().build(), b -> b);
     }
 
+    /**
+     * Waits for a result read from {@code stream}; if it does not come in time, fails with the
+     * stream's state (what it buffered, whether the peer's FIN came, what is in flight), so that
+     * a stall says where it is.
+     */
+    static <T> T getOrDescribe(java.util.concurrent.Future<T> result, dev.superquic.stream.DuplexStream stream,
+                               Duration timeout) throws Exception {
+        try {
+            return result.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            String state = stream instanceof dev.superquic.stream.internal.ChannelStream c ? c.describe() : "?";
+            throw new AssertionError("no result within " + timeout + "; " + state, e);
+        }
+    }
+
     /** Client settings pinned to the server's certificate, fast reconnects. */
     static ClientConfig.Builder clientConfig(SuperQuicServer server) {
         return clientConfig(server.localAddress(), server.certificateFingerprint());

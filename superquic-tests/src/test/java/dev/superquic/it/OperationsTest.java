@@ -126,7 +126,7 @@ class OperationsTest {
                 var reader = pool.submit(() -> echo.input().readAllBytes());
                 echo.output().write(data);
                 echo.finishOutput();
-                assertThat(reader.get(60, TimeUnit.SECONDS)).hasSize(data.length);
+                assertThat(Fixtures.getOrDescribe(reader, echo, Duration.ofSeconds(60))).hasSize(data.length);
                 // Sampled while the connection is open: its path.
                 await().atMost(Duration.ofSeconds(10))
                         .until(() -> metric(server, "superquic_path_rtt_seconds_count") >= 1);

@@ -95,6 +95,19 @@ public final class ChannelStream implements DuplexStream {
         return pipe.bufferedBytes();
     }
 
+    /**
+     * Any thread: the stream's state in one line (inbound pipe, outbound gate, channel), for
+     * diagnostics such as a test's message when a stream stalls. Read without the event loop, so
+     * the channel's part may be a moment old.
+     */
+    public String describe() {
+        return "stream " + channel.streamId() + ": in[" + pipe.describe() + "] out[in-flight="
+                + gate.inFlightBytes() + (outputFinished.get() ? " finished" : "") + (gate.isFailed() ? " failed" : "")
+                + "] channel[" + (channel.isActive() ? "active" : "inactive")
+                + (channel.config().isAutoRead() ? " auto-read" : "") + (channel.isInputShutdown() ? " input-shut" : "")
+                + (channel.isOutputShutdown() ? " output-shut" : "") + "] " + bridge.describe();
+    }
+
     @Override
     public long id() {
         return channel.streamId();

@@ -196,6 +196,18 @@ public final class InboundPipe {
         }
     }
 
+    /** Any thread: the pipe's state in a few words, for diagnostics. */
+    public String describe() {
+        lock.lock();
+        try {
+            return "buffered=" + buffered + (paused ? " paused" : "") + (finished ? " finished" : "")
+                    + (consumerWaiting ? " reader-waiting" : "") + (wakeDue ? " wake-due" : "")
+                    + (failure != null ? " failed=" + failure.getMessage() : "") + (released ? " released" : "");
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Bytes buffered right now (for tests and metrics). */
     public long bufferedBytes() {
         lock.lock();

@@ -145,6 +145,12 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** Any thread, approximate: what the bridge holds back, for diagnostics. */
+    String describe() {
+        return "bridge[collected=" + collectedBytes + (dueAtBatchEnd ? " due-at-batch-end" : "") + (held ? " held" : "")
+                + (bulk ? " bulk" : "") + "]";
+    }
+
     /** Any thread: lets data wait for more before it is handed over (see the class comment). */
     void readInBulk(boolean on) {
         bulk = on;

@@ -47,9 +47,9 @@ final class Fixtures {
     }
 
     /**
-     * Waits for a result read from {@code stream}; if it does not come in time, fails with the
-     * stream's state (what it buffered, whether the peer's FIN came, what is in flight), so that
-     * a stall says where it is.
+     * Waits for a result read from {@code stream}; if it does not come in time, cancels it and
+     * fails with the stream's state (what it buffered, whether the peer's FIN came, what is in
+     * flight), so that a stall says where it is.
      */
     static <T> T getOrDescribe(java.util.concurrent.Future<T> result, dev.superquic.stream.DuplexStream stream,
                                Duration timeout) throws Exception {
@@ -57,6 +57,7 @@ final class Fixtures {
             return result.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
             String state = stream instanceof dev.superquic.stream.internal.ChannelStream c ? c.describe() : "?";
+            result.cancel(true); // a reader left blocked would hold up the closing of its executor
             throw new AssertionError("no result within " + timeout + "; " + state, e);
         }
     }

@@ -197,7 +197,7 @@ class UdpPayloadTest {
             CompletableFuture<byte[]> received = echoInBackground(echo);
             echo.output().write(data);
             echo.finishOutput();
-            assertThat(received.get(seconds, TimeUnit.SECONDS))
+            assertThat(Fixtures.getOrDescribe(received, echo, Duration.ofSeconds(seconds)))
                     .isEqualTo(MessageDigest.getInstance("SHA-256").digest(data));
         }
     }

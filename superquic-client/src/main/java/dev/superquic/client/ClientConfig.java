@@ -27,7 +27,8 @@ import java.util.Objects;
  * @param keepAlive ping the server when nothing has arrived for a third of the idle timeout in
  *     force (the smaller of the client's and the server's), so that a connection stays open while
  *     the application is quiet or slow; without it such a connection closes at the idle timeout
- *     and the session reconnects on its next use (default on)
+ *     and the session reconnects on its next use (default on; not used with {@code discoverPmtu},
+ *     where small pings could keep alive a connection whose path no longer carries its packets)
  */
 public record ClientConfig(InetSocketAddress server, String alpn, TrustConfig trust, TokenStore tokenStore,
                            ReconnectPolicy reconnect, Duration connectTimeout, Duration streamOpenTimeout,

@@ -76,9 +76,9 @@ class UdpPayloadTest {
     @Test
     void aPathThatShrinksAfterDiscoveryCostsTheConnectionButNotTheSession() throws Exception {
         // quiche keeps a discovered size for good (no black-hole detection): when the path
-        // shrinks under it, full packets are lost until the connection's idle timeout (its
-        // keep-alive holds back while packets are lost). The session survives: the client
-        // reconnects, resumes it and discovers the new path.
+        // shrinks under it, full packets are lost until the connection's idle timeout (a client
+        // that discovers the path sends no keep-alive pings, which would pass and keep it
+        // alive). The session survives: the client reconnects, resumes it and discovers the new path.
         try (SuperQuicServer server = discoveringServer();
              UdpRelay relay = new UdpRelay(server.localAddress());
              SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(relay.address(),
@@ -90,7 +90,7 @@ class UdpPayloadTest {
             String sessionId = session.id();
 
             relay.pathMaxPayload(PATH_MAX_PAYLOAD);
-            // Small packets (pings, a stream's header) still pass: it takes data to find out.
+            // A stream that sends data then stalls, and is cut off with the connection.
             try (DuplexStream stalled = session.openStream("echo")) {
                 CompletableFuture<byte[]> cutOff = echoInBackground(stalled);
                 Thread.ofVirtual().start(() -> {

@@ -16,10 +16,11 @@ import java.util.concurrent.TimeUnit;
  * both sides' idle timers (RFC 9000, 10.1.2). It runs on the connection's event loop, so a slow
  * application thread cannot hold it up.
  *
- * <p>No ping goes out while the connection loses packets and hears nothing: a path that has
- * stopped carrying what the connection sends (a peer gone, or a path that shrank below the packet
- * size that PMTU discovery found, which quiche keeps) must still let the connection time out and
- * be replaced, and small pings would get through where data does not.
+ * <p>Not used with PMTU discovery (see {@link #appliesTo}): quiche keeps a packet size that
+ * discovery found even after the path shrinks below it, and small pings would then keep alive a
+ * connection that can no longer carry data, where its idle timeout would otherwise end it and the
+ * session would reconnect on a new path. A peer that is gone is no such case: nothing answers the
+ * pings and the connection times out.
  *
  * <p>Confined to the connection's event loop.
  */
@@ -31,7 +32,6 @@ final class KeepAlive {
     private final QuicChannel quic;
     private final ChannelStream control;
     private long receivedAtLastCheck = -1;
-    private long lostAtLastCheck;
     private ScheduledFuture<?> checks;
 
     private KeepAlive(QuicChannel quic, ChannelStream control) {
@@ -64,17 +64,20 @@ final class KeepAlive {
         return peerMillis > 0 ? Math.min(ownMillis, peerMillis) : ownMillis;
     }
 
+    /** Whether a client with {@code config} keeps its connections alive (see the class comment). */
+    static boolean appliesTo(dev.superquic.client.ClientConfig config) {
+        return config.keepAlive() && !config.discoverPmtu();
+    }
+
     private void check() {
         ConnectionStats.of(quic).thenAccept(stats -> {
             long received = stats.packetsReceived();
-            long lost = stats.packetsLost();
             // Nothing arrived since the last check: at most two intervals (two thirds of the idle
             // timeout) have passed since the last packet, so the ping still comes in time.
-            if (received == receivedAtLastCheck && lost == lostAtLastCheck && !control.offerControlFrame(PING)) {
+            if (received == receivedAtLastCheck && !control.offerControlFrame(PING)) {
                 checks.cancel(false); // the control stream is finished: the connection is closing
             }
             receivedAtLastCheck = received;
-            lostAtLastCheck = lost;
         });
     }
 }

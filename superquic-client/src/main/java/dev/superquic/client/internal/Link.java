@@ -274,7 +274,7 @@ public final class Link {
                 return;
             }
             stream.offerControlFrame(helloFrame);
-            if (config.keepAlive()) {
+            if (KeepAlive.appliesTo(config)) {
                 KeepAlive.start(quic, stream, config.idleTimeout());
             }
             control.complete(stream);

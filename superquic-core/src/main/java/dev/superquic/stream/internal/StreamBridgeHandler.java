@@ -147,8 +147,9 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
 
     /** Any thread, approximate: what the bridge holds back, for diagnostics. */
     String describe() {
+        String local = localCloseReason;
         return "bridge[collected=" + collectedBytes + (dueAtBatchEnd ? " due-at-batch-end" : "") + (held ? " held" : "")
-                + (bulk ? " bulk" : "") + "]";
+                + (bulk ? " bulk" : "") + (local != null ? " closed here: " + local : "") + "]";
     }
 
     /** Any thread: lets data wait for more before it is handed over (see the class comment). */

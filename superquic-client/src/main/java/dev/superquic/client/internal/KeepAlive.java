@@ -1,5 +1,6 @@
 package dev.superquic.client.internal;
 
+import dev.superquic.client.ClientConfig;
 import dev.superquic.protocol.Messages;
 import dev.superquic.stream.internal.ChannelStream;
 import dev.superquic.transport.ConnectionStats;
@@ -65,7 +66,7 @@ final class KeepAlive {
     }
 
     /** Whether a client with {@code config} keeps its connections alive (see the class comment). */
-    static boolean appliesTo(dev.superquic.client.ClientConfig config) {
+    static boolean appliesTo(ClientConfig config) {
         return config.keepAlive() && !config.discoverPmtu();
     }
 

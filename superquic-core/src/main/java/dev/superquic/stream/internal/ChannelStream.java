@@ -167,9 +167,7 @@ public final class ChannelStream implements DuplexStream {
         }
         int total = Protocol.LENGTH_PREFIX_BYTES + payload.length;
         if (total <= WRITE_CHUNK) {
-            ByteBuf buf = channel.alloc().directBuffer(total);
-            buf.writeInt(payload.length).writeBytes(payload);
-            send(buf);
+            send(frameBuffer(payload));
         } else {
             ByteBuf prefix = channel.alloc().directBuffer(Protocol.LENGTH_PREFIX_BYTES);
             prefix.writeInt(payload.length);
@@ -194,10 +192,14 @@ public final class ChannelStream implements DuplexStream {
         if (outputFinished.get() || gate.isFailed() || !channel.isActive()) {
             return false;
         }
-        ByteBuf buf = channel.alloc().directBuffer(Protocol.LENGTH_PREFIX_BYTES + payload.length);
-        buf.writeInt(payload.length).writeBytes(payload);
-        writes.write(channel, buf);
+        writes.write(channel, frameBuffer(payload));
         return true;
+    }
+
+    /** One whole frame, length prefix and payload, in one direct buffer. */
+    private ByteBuf frameBuffer(byte[] payload) {
+        ByteBuf buf = channel.alloc().directBuffer(Protocol.LENGTH_PREFIX_BYTES + payload.length);
+        return buf.writeInt(payload.length).writeBytes(payload);
     }
 
     private void writeBytes(byte[] src, int off, int len) throws IOException {

@@ -6,6 +6,7 @@ import dev.superquic.protocol.ErrorCode;
 import dev.superquic.protocol.Messages;
 import dev.superquic.protocol.Messages.Hello;
 import dev.superquic.protocol.Messages.SessionGranted;
+import dev.superquic.protocol.Protocol;
 import dev.superquic.protocol.ProtocolException;
 import dev.superquic.stream.DuplexStream;
 import dev.superquic.transport.ConnectionStats;
@@ -255,7 +256,18 @@ public final class ClientSession implements AutoCloseable {
         try {
             for (byte[] frame; (frame = l.control().readFrame()) != null;) {
                 var message = Messages.parseObject(frame);
-                if ("goaway".equals(message.path("type").asText())) {
+                String type = message.path("type").asText();
+                if ("end".equals(type)) {
+                    // The server's FIN on this stream left alone and may be lost for good.
+                    try {
+                        var end = Messages.decodeStreamEnd(message);
+                        if (end.stream() % 4 == 0 && end.stream() != Protocol.CONTROL_STREAM_ID) {
+                            l.control().streamEnds().peerAnnounced(end.stream(), end.size());
+                        }
+                    } catch (ProtocolException e) {
+                        log.warn("session {}: ignoring a malformed 'end' from the server: {}", id(), e.getMessage());
+                    }
+                } else if ("goaway".equals(type)) {
                     // Streams already open may finish; new ones wait for the next connection.
                     l.markGoingAway();
                     java.time.Duration grace = java.time.Duration.ofMillis(message.path("graceMillis").asLong());

@@ -67,9 +67,10 @@ public final class Messages {
      * @param resumed whether the old session came back
      * @param reason why not, when a resume was asked for and a new session was given; else null
      * @param ttlSeconds how long a detached session is kept
+     * @param streamEnds whether the server accepts {@code end} control messages ({@link StreamEnd})
      */
     public record SessionGranted(int version, String sessionId, String token, boolean resumed,
-                                 NotResumedReason reason, long ttlSeconds) {
+                                 NotResumedReason reason, long ttlSeconds, boolean streamEnds) {
     }
 
     /**
@@ -87,6 +88,22 @@ public final class Messages {
      * @param service the service name
      */
     public record StreamHeader(String service) {
+    }
+
+    /**
+     * Control message, either direction: stream {@code stream} ends after {@code size} bytes
+     * (its final size), sent when its FIN had to leave in a frame of its own.
+     *
+     * @param stream the QUIC stream id
+     * @param size the number of bytes the stream carried in the sender's direction
+     */
+    public record StreamEnd(long stream, long size) {
+        /** Checks the values. */
+        public StreamEnd {
+            if (stream < 0 || size < 0) {
+                throw new IllegalArgumentException("stream id and size must not be negative");
+            }
+        }
     }
 
     private Messages() {
@@ -116,6 +133,9 @@ public final class Messages {
             node.put("reason", granted.reason().wireName());
         }
         node.put("ttlSeconds", granted.ttlSeconds());
+        if (granted.streamEnds()) {
+            node.put("streamEnds", true);
+        }
         return bytes(node);
     }
 
@@ -133,6 +153,31 @@ public final class Messages {
         ObjectNode node = JSON.createObjectNode();
         node.put("service", header.service());
         return bytes(node);
+    }
+
+    /** Encodes an {@code end} control message. */
+    public static byte[] encode(StreamEnd end) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("type", "end");
+        node.put("stream", end.stream());
+        node.put("size", end.size());
+        return bytes(node);
+    }
+
+    /**
+     * Reads an {@code end} control message whose {@code type} was already checked.
+     *
+     * @throws ProtocolException PROTOCOL_VIOLATION if a field is missing, not an integer, or negative
+     */
+    public static StreamEnd decodeStreamEnd(ObjectNode node) throws ProtocolException {
+        JsonNode stream = node.get("stream");
+        JsonNode size = node.get("size");
+        if (stream == null || size == null || !stream.canConvertToLong() || !size.canConvertToLong()
+                || !stream.isIntegralNumber() || !size.isIntegralNumber() || stream.longValue() < 0
+                || size.longValue() < 0) {
+            throw violation("'end' needs non-negative integers 'stream' and 'size'");
+        }
+        return new StreamEnd(stream.longValue(), size.longValue());
     }
 
     /** The server's acceptance of a stream header. */
@@ -217,7 +262,7 @@ public final class Messages {
         }
         return new SessionGranted(node.path("version").asInt(), requiredText(node, "sessionId"),
                 requiredText(node, "token"), node.path("resumed").asBoolean(false), reason,
-                node.path("ttlSeconds").asLong());
+                node.path("ttlSeconds").asLong(), node.path("streamEnds").asBoolean(false));
     }
 
     /** Decodes a stream header. */

@@ -25,7 +25,7 @@ class MessagesTest {
 
     @Test
     void sessionGrantedRoundTrips() throws Exception {
-        SessionGranted g = new SessionGranted(1, "s-1", "t", false, NotResumedReason.EXPIRED, 300);
+        SessionGranted g = new SessionGranted(1, "s-1", "t", false, NotResumedReason.EXPIRED, 300, true);
         assertThat(Messages.decodeSessionGranted(Messages.encode(g))).isEqualTo(g);
     }
 

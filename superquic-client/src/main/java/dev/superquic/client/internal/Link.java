@@ -133,6 +133,10 @@ public final class Link {
                 throw new ProtocolException(ErrorCode.PROTOCOL_VIOLATION, "server closed the control stream");
             }
             link.granted = Messages.decodeSessionGranted(reply);
+            if (link.granted.streamEnds()) {
+                // Lone FINs of this connection's streams are announced from now on (StreamEnds).
+                link.control.streamEnds().announceOn(link.control);
+            }
             return link;
         } catch (IOException e) {
             link.close(e instanceof ProtocolException p ? p.code() : ErrorCode.NO_ERROR, "hello failed");

@@ -6,10 +6,8 @@ import dev.superquic.protocol.ProtocolException;
 import dev.superquic.stream.DuplexStream;
 import dev.superquic.stream.StreamResetException;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
-import io.netty.handler.codec.quic.DefaultQuicStreamFrame;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,6 +25,11 @@ public final class ChannelStream implements DuplexStream {
     static final int WRITE_CHUNK = 128 * 1024;
     /** How long a closed stream keeps reading (and discarding) for the peer's FIN. */
     static final long UNREAD_INPUT_LINGER_MILLIS = 2000;
+    /**
+     * How long a stream whose input ended by announcement ({@link StreamEnds}) waits for the
+     * peer's FIN after its own went out, before it closes its channel itself.
+     */
+    static final long ANNOUNCED_END_LINGER_MILLIS = 5000;
 
     private final QuicStreamChannel channel;
     private final InboundPipe pipe;
@@ -43,6 +46,10 @@ public final class ChannelStream implements DuplexStream {
     private final StreamBridgeHandler bridge;
     /** Every write goes through it, so that data and FIN keep their order. */
     private final StreamWrites writes;
+    /** The connection's stream ends: a FIN that leaves alone is announced there. */
+    private final StreamEnds ends;
+    /** Bytes handed to {@link #writes} so far: the stream's final size once the output finishes. */
+    private final java.util.concurrent.atomic.AtomicLong queuedBytes = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * Installs the bridge on {@code channel} and returns the stream. Call on the channel's event
@@ -66,17 +73,23 @@ public final class ChannelStream implements DuplexStream {
         self[0] = pipe;
         OutboundGate gate = new OutboundGate(outboundInFlightBytes, writeTimeout);
         StreamWrites writes = StreamWrites.of(channel);
+        StreamEnds ends = StreamEnds.of(channel);
         StreamBridgeHandler bridge = new StreamBridgeHandler(pipe, gate, listener, ReadHandover.of(channel), writes);
-        ChannelStream stream = new ChannelStream(channel, pipe, gate, bridge, writes, maxFrameSize, writeTimeout,
+        ChannelStream stream = new ChannelStream(channel, pipe, gate, bridge, writes, ends, maxFrameSize, writeTimeout,
                 listener);
         channel.pipeline().addLast(bridge);
+        long id = channel.streamId();
+        ends.opened(id, bridge);
+        channel.closeFuture().addListener(f -> ends.closed(id));
         return stream;
     }
 
     private ChannelStream(QuicStreamChannel channel, InboundPipe pipe, OutboundGate gate, StreamBridgeHandler bridge,
-                          StreamWrites writes, int maxFrameSize, java.time.Duration writeTimeout, StreamMeter meter) {
+                          StreamWrites writes, StreamEnds ends, int maxFrameSize, java.time.Duration writeTimeout,
+                          StreamMeter meter) {
         this.bridge = bridge;
         this.writes = writes;
+        this.ends = ends;
         this.writeTimeout = writeTimeout;
         this.meter = meter;
         this.channel = channel;
@@ -88,6 +101,14 @@ public final class ChannelStream implements DuplexStream {
     /** The underlying Netty channel. */
     public QuicStreamChannel channel() {
         return channel;
+    }
+
+    /**
+     * The stream ends of this stream's connection. On the control stream: tell it to announce
+     * lone FINs here ({@link StreamEnds#announceOn}), and hand it the peer's announcements.
+     */
+    public StreamEnds streamEnds() {
+        return ends;
     }
 
     /** Bytes received and not yet consumed (bounded by the inbound buffer size plus one read). */
@@ -192,7 +213,9 @@ public final class ChannelStream implements DuplexStream {
         if (outputFinished.get() || gate.isFailed() || !channel.isActive()) {
             return false;
         }
-        writes.write(channel, frameBuffer(payload));
+        ByteBuf frame = frameBuffer(payload);
+        queuedBytes.addAndGet(frame.readableBytes());
+        writes.write(channel, frame);
         return true;
     }
 
@@ -248,6 +271,7 @@ public final class ChannelStream implements DuplexStream {
             buf.release();
             throw e;
         }
+        queuedBytes.addAndGet(n);
         writes.write(channel, buf).addListener(f -> {
             gate.release(n);
             if (f.isSuccess()) {
@@ -268,8 +292,10 @@ public final class ChannelStream implements DuplexStream {
         if (outputFinished.compareAndSet(false, true)) {
             // Not channel.shutdownOutput(): in Netty 4.2.18 it hands the FIN to quiche directly,
             // ahead of data still queued for send credit, and that data is lost. A FIN frame
-            // written like data waits its turn in the queue.
-            ChannelFuture fin = writes.write(channel, new DefaultQuicStreamFrame(Unpooled.EMPTY_BUFFER, true));
+            // written like data waits its turn in the queue, and joins the last data if it can.
+            // Every byte was queued before this point, by this thread: the count is final.
+            long finalSize = queuedBytes.get();
+            ChannelFuture fin = writes.writeFin(channel, () -> ends.loneFin(this, finalSize));
             finFuture = fin;
             // Runs after the FIN's write (the task that carries it out was queued first). A FIN
             // needs no flow-control credit, so one still pending with no data ahead of it, after
@@ -328,6 +354,15 @@ public final class ChannelStream implements DuplexStream {
             if (!f.isSuccess() || unread) {
                 bridge.closingLocally("closed by its owner");
                 channel.close();
+            } else if (bridge.endedByAnnouncement()) {
+                // The peer's FIN may never come (StreamEnds); give a late one time to arrive, so
+                // that our own data is acknowledged before closing resets what is left of it.
+                channel.eventLoop().schedule(() -> {
+                    if (channel.isActive()) {
+                        bridge.closingLocally("its end was announced and the peer's FIN never came");
+                        channel.close();
+                    }
+                }, ANNOUNCED_END_LINGER_MILLIS, TimeUnit.MILLISECONDS);
             }
         });
         // A FIN stuck behind data a silent peer never takes must not keep the stream forever.

@@ -60,6 +60,13 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
     private volatile boolean bulk;
     /** Why this side closed the channel itself, if it did; names the cause of a failed read. */
     private volatile String localCloseReason;
+    /** Bytes of the stream received so far. */
+    private long receivedBytes;
+    /** The final size the peer announced on the control stream ({@link StreamEnds}), or -1. */
+    private long announcedEnd = -1;
+    /** The input ended: the peer's FIN arrived, or its announced final size was reached. */
+    private boolean inputEnded;
+    private volatile boolean endedByAnnouncement;
 
     /**
      * Creates the bridge for one stream.
@@ -116,6 +123,11 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
         meter.received(n);
         collected.add(buf);
         collectedBytes += n;
+        receivedBytes += n;
+        if (announcedEnd >= 0 && receivedBytes >= announcedEnd) {
+            endIfAnnouncedSizeReached();
+            return;
+        }
         // Handing over at the pipe's bound keeps it exceeded by at most this one buffer.
         if (collectedBytes >= PUBLISH_AT || pipe.wouldFill(collectedBytes)) {
             publish();
@@ -148,7 +160,9 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
     /** Any thread, approximate: what the bridge holds back, for diagnostics. */
     String describe() {
         String local = localCloseReason;
-        return "bridge[collected=" + collectedBytes + (dueAtBatchEnd ? " due-at-batch-end" : "") + (held ? " held" : "")
+        return "bridge[collected=" + collectedBytes + " received=" + receivedBytes
+                + (announcedEnd >= 0 ? " announced-end=" + announcedEnd : "") + (endedByAnnouncement ? " ended-by-announcement" : "")
+                + (dueAtBatchEnd ? " due-at-batch-end" : "") + (held ? " held" : "")
                 + (bulk ? " bulk" : "") + (local != null ? " closed here: " + local : "") + "]";
     }
 
@@ -201,10 +215,45 @@ public final class StreamBridgeHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
+            inputEnded = true;
             publish();
             pipe.finish();
         }
         ReferenceCountUtil.release(evt);
+    }
+
+    /**
+     * Event loop, from {@link StreamEnds}: the peer announced that the stream carries
+     * {@code finalSize} bytes. The input ends once that many arrived, FIN or not.
+     */
+    void peerEndsAt(long finalSize) {
+        if (inputEnded || announcedEnd >= 0) {
+            return;
+        }
+        announcedEnd = finalSize;
+        endIfAnnouncedSizeReached();
+    }
+
+    private void endIfAnnouncedSizeReached() {
+        if (receivedBytes > announcedEnd) {
+            // The peer broke its word; bytes past an end the reader already saw are dropped.
+            releaseCollected();
+            if (!inputEnded) {
+                inputEnded = true;
+                pipe.fail(new StreamResetException("stream carried " + receivedBytes
+                        + " bytes, more than the " + announcedEnd + " its peer announced", -1, null));
+            }
+        } else if (receivedBytes == announcedEnd && !inputEnded) {
+            inputEnded = true;
+            endedByAnnouncement = true;
+            publish();
+            pipe.finish();
+        }
+    }
+
+    /** Any thread: the input ended because its announced size arrived, not (yet) by a FIN. */
+    boolean endedByAnnouncement() {
+        return endedByAnnouncement;
     }
 
     @Override

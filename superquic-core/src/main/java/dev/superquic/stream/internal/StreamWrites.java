@@ -1,11 +1,17 @@
 package dev.superquic.stream.internal;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.quic.DefaultQuicStreamFrame;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -26,12 +32,29 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * batch) or, if that does not happen first, in a task of its own right after (sent at once, as
  * before). No write waits for more traffic.
  *
+ * <p>A stream's FIN travels in the same STREAM frame as the stream's last data whenever that data
+ * is still queued here when the FIN is written ({@link #writeFin}): the two go to quiche in one
+ * write. quiche as built into Netty 4.2.18 judges a stream's sending side complete once its data
+ * is acknowledged, FIN or not (cloudflare/quiche#2525), and forgets the stream once both sides are
+ * complete; a FIN sent in a frame of its own and lost then is never sent again. A FIN that rides
+ * with unacknowledged bytes is retransmitted with them. A FIN that must go alone (the data left
+ * earlier) is reported to the caller, which announces the stream's end on the control stream
+ * ({@link StreamEnds}).
+ *
  * <p>Thread-safe: any thread may write; writes run on the event loop only.
  */
 final class StreamWrites {
     private static final AttributeKey<StreamWrites> KEY = AttributeKey.valueOf(StreamWrites.class, "writes");
 
-    private record PendingWrite(Channel channel, Object msg, ChannelPromise promise) { }
+    /**
+     * One queued write. {@code ifLoneFin} is non-null for a FIN ({@code msg} is then null): it runs
+     * on the event loop if the FIN could not join the stream's last data.
+     */
+    private record PendingWrite(Channel channel, Object msg, ChannelPromise promise, Runnable ifLoneFin) {
+        boolean isFin() {
+            return ifLoneFin != null;
+        }
+    }
 
     private final EventExecutor loop;
     private final Queue<PendingWrite> pending = new ConcurrentLinkedQueue<>();
@@ -66,8 +89,24 @@ final class StreamWrites {
      * @return completes when the write completes (or fails, after which {@code msg} is released)
      */
     ChannelFuture write(Channel channel, Object msg) {
-        ChannelPromise promise = channel.newPromise();
-        pending.add(new PendingWrite(channel, msg, promise));
+        return enqueue(new PendingWrite(channel, msg, channel.newPromise(), null));
+    }
+
+    /**
+     * Any thread: finishes {@code channel}'s sending side after every write made through this
+     * object before, like {@link #write}. If the channel's last data write is still queued, the
+     * FIN goes to quiche in the same write as that data; otherwise it goes alone, and
+     * {@code ifLone} then runs on the event loop, right after the FIN was handed to Netty.
+     *
+     * @return completes when the FIN (and the data it joined) was written, or failed
+     */
+    ChannelFuture writeFin(Channel channel, Runnable ifLone) {
+        return enqueue(new PendingWrite(channel, null, channel.newPromise(), ifLone));
+    }
+
+    private ChannelFuture enqueue(PendingWrite write) {
+        ChannelPromise promise = write.promise;
+        pending.add(write);
         if (drainScheduled.compareAndSet(false, true)) {
             try {
                 loop.execute(drainTask);
@@ -87,6 +126,9 @@ final class StreamWrites {
         }
     }
 
+    private final ArrayList<PendingWrite> batch = new ArrayList<>();
+    private final Map<Channel, Integer> lastDataIndex = new HashMap<>();
+
     /**
      * Event loop: carries out the pending writes now. Called while the connection processes
      * received data, so that Netty sends them with that batch's packets.
@@ -99,10 +141,60 @@ final class StreamWrites {
         try {
             PendingWrite w;
             while ((w = pending.poll()) != null) {
-                w.channel.writeAndFlush(w.msg, w.promise);
+                batch.add(w);
+                // Take everything queued, so that a FIN can meet the data queued before it.
+                while ((w = pending.poll()) != null) {
+                    batch.add(w);
+                }
+                carryOut();
             }
         } finally {
+            batch.clear();
+            lastDataIndex.clear();
             draining = false;
+        }
+    }
+
+    /** Event loop: writes {@link #batch} in order, each FIN joined to its stream's queued last data. */
+    private void carryOut() {
+        PendingWrite[] writes = batch.toArray(new PendingWrite[0]);
+        batch.clear();
+        boolean[] finJoined = new boolean[writes.length];
+        PendingWrite[] joinedFin = new PendingWrite[writes.length];
+        if (writes.length > 1) {
+            // A FIN joins the data written just before it on its stream, if that is in this batch.
+            for (int i = 0; i < writes.length; i++) {
+                PendingWrite w = writes[i];
+                Integer data = w.isFin() || !(w.msg instanceof ByteBuf)
+                        ? lastDataIndex.remove(w.channel) : lastDataIndex.put(w.channel, i);
+                if (w.isFin() && data != null) {
+                    finJoined[i] = true;
+                    joinedFin[data] = w;
+                }
+            }
+            lastDataIndex.clear();
+        }
+        for (int i = 0; i < writes.length; i++) {
+            PendingWrite w = writes[i];
+            if (finJoined[i]) {
+                continue;
+            }
+            if (joinedFin[i] != null) {
+                ChannelPromise fin = joinedFin[i].promise;
+                w.promise.addListener(f -> {
+                    if (f.isSuccess()) {
+                        fin.trySuccess();
+                    } else {
+                        fin.tryFailure(f.cause());
+                    }
+                });
+                w.channel.writeAndFlush(new DefaultQuicStreamFrame((ByteBuf) w.msg, true), w.promise);
+            } else if (w.isFin()) {
+                w.channel.writeAndFlush(new DefaultQuicStreamFrame(Unpooled.EMPTY_BUFFER, true), w.promise);
+                w.ifLoneFin.run();
+            } else {
+                w.channel.writeAndFlush(w.msg, w.promise);
+            }
         }
     }
 }

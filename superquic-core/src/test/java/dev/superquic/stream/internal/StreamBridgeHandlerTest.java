@@ -37,6 +37,50 @@ class StreamBridgeHandlerTest {
     }
 
     @Test
+    void anAnnouncedFinalSizeEndsTheInputOnceThatManyBytesArrivedWithoutAFin() throws Exception {
+        bridge.peerEndsAt(2600);
+        read(channel, packet());
+        channel.runPendingTasks();
+        assertThat(pipe.isDrained()).as("1300 of 2600 bytes: not the end").isFalse();
+        read(channel, packet());
+        channel.runPendingTasks();
+        byte[] all = new byte[4096];
+        assertThat(pipe.read(all, 0, all.length)).isEqualTo(2600);
+        assertThat(pipe.read(all, 0, all.length)).as("the end, with no FIN").isEqualTo(-1);
+        assertThat(bridge.endedByAnnouncement()).isTrue();
+        close();
+    }
+
+    @Test
+    void anAnnouncementAfterTheDataEndsTheInputAtOnceAndOneAfterTheFinIsIgnored() throws Exception {
+        read(channel, packet(10));
+        channel.runPendingTasks();
+        bridge.peerEndsAt(10);
+        byte[] all = new byte[64];
+        assertThat(pipe.read(all, 0, all.length)).isEqualTo(10);
+        assertThat(pipe.read(all, 0, all.length)).isEqualTo(-1);
+        channel.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+        assertThat(pipe.read(all, 0, all.length)).as("a late FIN changes nothing").isEqualTo(-1);
+
+        StreamBridgeHandlerTest finFirst = new StreamBridgeHandlerTest();
+        finFirst.channel.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+        finFirst.bridge.peerEndsAt(99);
+        assertThat(finFirst.bridge.endedByAnnouncement()).isFalse();
+        finFirst.close();
+        close();
+    }
+
+    @Test
+    void moreBytesThanAnnouncedFailTheStream() {
+        bridge.peerEndsAt(1000);
+        read(channel, packet());
+        channel.runPendingTasks();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> pipe.read(new byte[4096], 0, 4096))
+                .hasMessageContaining("more than the 1000 its peer announced");
+        close();
+    }
+
+    @Test
     void fullSizedBuffersReachThePipeWhenTheBatchEndsUnlessReadInBulk() {
         read(channel, packet(), packet());
         channel.runPendingTasks();

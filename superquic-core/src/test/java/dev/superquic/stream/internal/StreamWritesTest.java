@@ -39,6 +39,45 @@ class StreamWritesTest {
     }
 
     @Test
+    void aFinQueuedBehindItsStreamsDataTravelsInTheSameFrame() throws Exception {
+        EmbeddedChannel other = new EmbeddedChannel();
+        java.util.concurrent.atomic.AtomicInteger lone = new java.util.concurrent.atomic.AtomicInteger();
+        ChannelFuture[] futures = CompletableFuture.supplyAsync(() -> new ChannelFuture[] {
+            writes.write(channel, buffer(1)), writes.write(other, buffer(2)), writes.writeFin(channel, lone::incrementAndGet)
+        }, runnable -> Thread.ofVirtual().start(runnable)).get(10, TimeUnit.SECONDS);
+        channel.runPendingTasks();
+        io.netty.handler.codec.quic.QuicStreamFrame joined = channel.readOutbound();
+        assertThat(joined.hasFin()).isTrue();
+        assertThat(joined.content().readByte()).isEqualTo((byte) 1);
+        joined.release();
+        assertThat(channel.<Object>readOutbound()).as("no FIN of its own").isNull();
+        ByteBuf otherData = other.readOutbound();
+        otherData.release();
+        assertThat(futures[0].isSuccess()).isTrue();
+        assertThat(futures[2].isSuccess()).as("the FIN's future completes with the data's").isTrue();
+        assertThat(lone).hasValue(0);
+        channel.finishAndReleaseAll();
+        other.finishAndReleaseAll();
+    }
+
+    @Test
+    void aFinWhoseDataLeftEarlierGoesAloneAndSaysSo() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger lone = new java.util.concurrent.atomic.AtomicInteger();
+        writes.write(channel, buffer(1));
+        channel.runPendingTasks();
+        ByteBuf data = channel.readOutbound();
+        data.release();
+        ChannelFuture fin = writes.writeFin(channel, lone::incrementAndGet);
+        channel.runPendingTasks();
+        io.netty.handler.codec.quic.QuicStreamFrame alone = channel.readOutbound();
+        assertThat(alone.hasFin()).isTrue();
+        assertThat(alone.content().isReadable()).isFalse();
+        assertThat(fin.isSuccess()).isTrue();
+        assertThat(lone).hasValue(1);
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
     void aTaskSubmittedAfterAWriteRunsAfterTheWrite() throws Exception {
         // What ChannelStream.finishOutput() relies on. (The writing thread is done before the
         // embedded loop, which is not thread-safe, runs its tasks.)

@@ -77,7 +77,7 @@ final class SessionManager {
     }
 
     private SessionGranted granted(String id, String token, boolean resumed, NotResumedReason reason) {
-        return new SessionGranted(Protocol.VERSION, id, token, resumed, reason, store.ttl().toSeconds());
+        return new SessionGranted(Protocol.VERSION, id, token, resumed, reason, store.ttl().toSeconds(), true);
     }
 
     private void takeOver(String sessionId, String previousOwner) {

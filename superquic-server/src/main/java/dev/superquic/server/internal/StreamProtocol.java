@@ -59,6 +59,8 @@ final class StreamProtocol {
             }
             SessionGranted granted = sessions.establish(conn, hello);
             stream.writeFrame(Messages.encode(granted));
+            // After the answer: lone FINs of this connection's streams are announced from now on.
+            stream.streamEnds().announceOn(stream);
             while (true) {
                 byte[] frame = stream.readFrame(Protocol.MAX_CONTROL_FRAME);
                 if (frame == null) {
@@ -69,11 +71,12 @@ final class StreamProtocol {
                 ObjectNode msg = Messages.parseObject(frame);
                 String type = Messages.requiredText(msg, "type");
                 log.debug("control frame: {} ({} bytes)", type, frame.length);
-                if (!type.equals("ping")) {
-                    throw new ProtocolException(ErrorCode.PROTOCOL_VIOLATION,
+                switch (type) {
+                    case "ping" -> stream.writeFrame(Messages.pong());
+                    case "end" -> peerEndedStream(stream, Messages.decodeStreamEnd(msg));
+                    default -> throw new ProtocolException(ErrorCode.PROTOCOL_VIOLATION,
                             "unexpected control message '" + type + "'");
                 }
-                stream.writeFrame(Messages.pong());
             }
         } catch (ProtocolException e) {
             failConnection(conn, stream, e);
@@ -85,6 +88,15 @@ final class StreamProtocol {
         } finally {
             stream.close();
         }
+    }
+
+    /** The client announced the final size of one of its streams (see {@code StreamEnds}). */
+    private static void peerEndedStream(ChannelStream control, Messages.StreamEnd end) throws ProtocolException {
+        if (end.stream() % 4 != 0 || end.stream() == Protocol.CONTROL_STREAM_ID) {
+            throw new ProtocolException(ErrorCode.PROTOCOL_VIOLATION,
+                    "'end' names stream " + end.stream() + ", not a service stream the client opened");
+        }
+        control.streamEnds().peerAnnounced(end.stream(), end.size());
     }
 
     private void failConnection(ConnectionState conn, ChannelStream stream, ProtocolException e) {

@@ -2,6 +2,7 @@ package dev.superquic.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.superquic.client.ClientSession;
 import dev.superquic.client.SuperQuicClient;
@@ -147,6 +148,29 @@ class ProtocolErrorsTest {
             assertThat(awaitClose(raw).error()).isEqualTo(ErrorCode.HELLO_TIMEOUT.quicCode());
             early.close();
             control.close();
+        }
+        assertServerStillServes();
+    }
+
+    @Test
+    void streamsHeldForAFailedHelloGetSessionRequiredBeforeTheClose() throws Exception {
+        for (String hello : new String[] {"{\"type\":\"new\",\"versions\":[99]}", "{\"type\": new"}) {
+            try (RawConnection raw = new RawConnection(server.localAddress(), "super-quic")) {
+                ChannelStream control = raw.openStream();
+                ChannelStream held = raw.openStream();
+                long streamsBefore = server.activeStreams();
+                held.writeFrame(Messages.encode(new StreamHeader("echo")));
+                // The server has the stream (and its header) before the hello fails.
+                await().atMost(Duration.ofSeconds(10)).until(() -> server.activeStreams() > streamsBefore);
+                control.output().write(frame(hello));
+                byte[] reply = held.readFrame();
+                assertThatThrownBy(() -> Messages.decodeStreamAccepted(reply)).as(hello)
+                        .extracting(e -> ((ProtocolException) e).code()).isEqualTo(ErrorCode.SESSION_REQUIRED);
+                assertThat(awaitClose(raw).error()).isIn(ErrorCode.UNSUPPORTED_VERSION.quicCode(),
+                        ErrorCode.PROTOCOL_VIOLATION.quicCode());
+                held.close();
+                control.close();
+            }
         }
         assertServerStillServes();
     }

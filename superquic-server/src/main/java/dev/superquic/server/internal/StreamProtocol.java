@@ -103,8 +103,11 @@ final class StreamProtocol {
         metrics.frameRejected(e.code());
         log.warn("closing connection: {} ({})", e.getMessage(), e.code());
         sendError(stream, e.code(), e.getMessage());
+        // Streams held for the session answer SESSION_REQUIRED now, so that their error frames
+        // leave before the close below (a no-op once a session was bound).
+        conn.session().completeExceptionally(new IllegalStateException("control exchange failed: " + e.getMessage()));
         try {
-            // Give the peer a moment to read the error frame; the close code says the same.
+            // Give the peer a moment to read the error frames; the close code says the same.
             conn.channel().closeFuture().await(ConnectionState.ERROR_LINGER.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();

@@ -1,5 +1,6 @@
 package dev.superquic.it;
 
+import dev.superquic.testing.TestThreads;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -15,8 +16,6 @@ import io.netty.buffer.PooledByteBufAllocator;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -41,7 +40,7 @@ class ChurnTest {
             baselineDirect = directMemory();
             long baselineThreads = superquicThreads();
 
-            try (ExecutorService pool = Executors.newFixedThreadPool(PARALLEL, Thread.ofVirtual().factory())) {
+            try (TestThreads pool = TestThreads.fixed(PARALLEL)) {
                 List<Future<?>> runs = new ArrayList<>();
                 for (int i = 0; i < CONNECTIONS; i++) {
                     boolean abrupt = i % 10 == 9;
@@ -82,7 +81,7 @@ class ChurnTest {
                     byte[] payload = ("stream " + s + " of " + session.id()).getBytes();
                     echo.output().write(payload);
                     echo.finishOutput();
-                    assertThat(echo.input().readAllBytes()).isEqualTo(payload);
+                    assertThat(Fixtures.readAll(echo)).isEqualTo(payload);
                 }
             }
             Kv.put(session, "k", "v");
@@ -95,10 +94,10 @@ class ChurnTest {
         try {
             ChannelStream control = raw.openStream();
             control.writeFrame(Messages.encode(Hello.newSession()));
-            Messages.decodeSessionGranted(control.readFrame());
+            Messages.decodeSessionGranted(Fixtures.readFrame(control));
             ChannelStream echo = raw.openStream();
             echo.writeFrame(Messages.encode(new StreamHeader("echo")));
-            Messages.decodeStreamAccepted(echo.readFrame());
+            Messages.decodeStreamAccepted(Fixtures.readFrame(echo));
             echo.output().write(new byte[100_000]);
             raw.abort();
             echo.close();

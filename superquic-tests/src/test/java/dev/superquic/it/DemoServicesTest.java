@@ -49,7 +49,7 @@ class DemoServicesTest {
                 discard.write(direct);
                 discard.output().write(new byte[24]); // mixed with stream writes
                 discard.finishOutput();
-                assertThat(Messages.parseObject(discard.readFrame()).path("bytes").asLong()).isEqualTo(201_024);
+                assertThat(Messages.parseObject(Fixtures.readFrame(discard)).path("bytes").asLong()).isEqualTo(201_024);
                 assertThat(heap.refCnt()).isZero();
                 assertThat(direct.refCnt()).isZero();
             }
@@ -65,7 +65,7 @@ class DemoServicesTest {
                 generate.writeFrame("{\"bytes\":300}".getBytes());
                 generate.writeFrame("{\"bytes\":2}".getBytes());
                 generate.finishOutput();
-                byte[] all = generate.input().readAllBytes();
+                byte[] all = Fixtures.readAll(generate);
                 assertThat(all).hasSize(302);
                 assertThat(all[255] & 0xff).isEqualTo(255);
                 assertThat(all[256]).isZero(); // the pattern repeats
@@ -74,25 +74,25 @@ class DemoServicesTest {
             }
             try (DuplexStream generate = session.openStream("generate")) {
                 generate.writeFrame("{\"bytes\":-1}".getBytes());
-                assertThatThrownBy(() -> Messages.decodeStreamAccepted(generate.readFrame()))
+                assertThatThrownBy(() -> Messages.decodeStreamAccepted(Fixtures.readFrame(generate)))
                         .extracting(e -> ((ProtocolException) e).code()).isEqualTo(ErrorCode.BAD_REQUEST);
             }
             try (DuplexStream discard = session.openStream("discard")) {
                 discard.output().write(new byte[12345]);
                 discard.finishOutput();
-                assertThat(Messages.parseObject(discard.readFrame()).path("bytes").asLong()).isEqualTo(12345);
+                assertThat(Messages.parseObject(Fixtures.readFrame(discard)).path("bytes").asLong()).isEqualTo(12345);
             }
             try (DuplexStream kv = session.openStream("kv")) {
                 kv.writeFrame("{\"op\":\"put\",\"key\":\"b\",\"value\":\"2\"}".getBytes());
-                assertThat(Messages.parseObject(kv.readFrame()).path("type").asText()).isEqualTo("ok");
+                assertThat(Messages.parseObject(Fixtures.readFrame(kv)).path("type").asText()).isEqualTo("ok");
                 kv.writeFrame("{\"op\":\"frobnicate\"}".getBytes());
-                assertThat(Messages.parseObject(kv.readFrame()).path("code").asText()).isEqualTo("BAD_REQUEST");
+                assertThat(Messages.parseObject(Fixtures.readFrame(kv)).path("code").asText()).isEqualTo("BAD_REQUEST");
                 kv.writeFrame("{\"op\":\"delete\",\"key\":\"b\"}".getBytes());
-                assertThat(Messages.parseObject(kv.readFrame()).path("existed").asBoolean()).isTrue();
+                assertThat(Messages.parseObject(Fixtures.readFrame(kv)).path("existed").asBoolean()).isTrue();
                 kv.writeFrame("{\"op\":\"list\"}".getBytes());
-                assertThat(Messages.parseObject(kv.readFrame()).path("entries").isEmpty()).isTrue();
+                assertThat(Messages.parseObject(Fixtures.readFrame(kv)).path("entries").isEmpty()).isTrue();
                 kv.finishOutput();
-                assertThat(kv.readFrame()).isNull();
+                assertThat(Fixtures.readFrame(kv)).isNull();
             }
         }
     }

@@ -28,7 +28,7 @@ class EchoTest {
             try (DuplexStream echo = session.openStream("echo")) {
                 echo.output().write("hello quic".getBytes(StandardCharsets.UTF_8));
                 echo.finishOutput();
-                assertThat(new String(echo.input().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("hello quic");
+                assertThat(new String(Fixtures.readAll(echo), StandardCharsets.UTF_8)).isEqualTo("hello quic");
             }
             assertThat(server.activeConnections()).isEqualTo(1);
         }
@@ -42,7 +42,7 @@ class EchoTest {
             try (DuplexStream echo = session.openStream("echo")) {
                 echo.output().write(new byte[100_000]);
                 echo.finishOutput();
-                assertThat(echo.input().readAllBytes()).hasSize(100_000);
+                assertThat(Fixtures.readAll(echo)).hasSize(100_000);
             }
             ConnectionStats stats = session.connectionStats().orElseThrow();
             assertThat(stats.rtt()).isPositive().isLessThan(Duration.ofSeconds(1));
@@ -67,7 +67,7 @@ class EchoTest {
             assertThat(server.localAddress().getAddress()).isInstanceOf(Inet6Address.class);
             echo.output().write("hello over ipv6".getBytes(StandardCharsets.UTF_8));
             echo.finishOutput();
-            assertThat(new String(echo.input().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("hello over ipv6");
+            assertThat(new String(Fixtures.readAll(echo), StandardCharsets.UTF_8)).isEqualTo("hello over ipv6");
         }
     }
 

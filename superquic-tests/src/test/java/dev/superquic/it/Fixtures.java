@@ -62,6 +62,44 @@ final class Fixtures {
         }
     }
 
+    /** How long a test waits for what one stream returns before it fails with the stream's state. */
+    static final Duration STREAM_WAIT = Duration.ofSeconds(30);
+
+    /**
+     * Reads {@code stream} to its end, for at most {@link #STREAM_WAIT}; a stall fails with the
+     * stream's state. Exceptions of the read are thrown as they are.
+     */
+    static byte[] readAll(dev.superquic.stream.DuplexStream stream) throws java.io.IOException {
+        return bounded(stream, () -> stream.input().readAllBytes());
+    }
+
+    /** Reads one frame of {@code stream} like {@link #readAll}: bounded, a stall says where it is. */
+    static byte[] readFrame(dev.superquic.stream.DuplexStream stream) throws java.io.IOException {
+        return bounded(stream, stream::readFrame);
+    }
+
+    private static <T> T bounded(dev.superquic.stream.DuplexStream stream, java.util.concurrent.Callable<T> read)
+            throws java.io.IOException {
+        try (var reader = dev.superquic.testing.TestThreads.virtual()) {
+            return getOrDescribe(reader.submit(read), stream, STREAM_WAIT);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof java.io.IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new java.io.IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for the stream");
+        } catch (java.io.IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new java.io.IOException(e);
+        }
+    }
+
     /** Client settings pinned to the server's certificate, fast reconnects. */
     static ClientConfig.Builder clientConfig(SuperQuicServer server) {
         return clientConfig(server.localAddress(), server.certificateFingerprint());

@@ -16,7 +16,7 @@ final class Kv {
         try (DuplexStream kv = session.openStream("kv")) {
             kv.writeFrame(Messages.encodeTree(request));
             kv.finishOutput();
-            ObjectNode reply = Messages.parseObject(kv.readFrame());
+            ObjectNode reply = Messages.parseObject(Fixtures.readFrame(kv));
             Messages.throwIfError(reply);
             return reply;
         }

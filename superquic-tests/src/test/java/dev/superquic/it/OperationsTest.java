@@ -1,5 +1,6 @@
 package dev.superquic.it;
 
+import dev.superquic.testing.TestThreads;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -20,8 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -56,7 +55,7 @@ class OperationsTest {
                 release.await(30, TimeUnit.SECONDS);
                 s.input().transferTo(java.io.OutputStream.nullOutputStream());
             }));
-             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+             TestThreads pool = TestThreads.virtual()) {
             assertThat(get(server, "/health").statusCode()).isEqualTo(200);
             assertThat(metric(server, "superquic_connections_active")).isZero();
             try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
@@ -76,7 +75,7 @@ class OperationsTest {
                         .until(() -> metric(server, "superquic_backpressure_events_total") >= 1);
                 release.countDown();
                 writer.get(30, TimeUnit.SECONDS);
-                assertThat(stuck.input().readAllBytes()).isEmpty();
+                assertThat(Fixtures.readAll(stuck)).isEmpty();
                 await().atMost(Duration.ofSeconds(10))
                         .until(() -> metric(server, "superquic_stream_bytes_total{direction=\"in\"}") >= 1024 * 1024);
                 assertThat(metric(server, "superquic_backpressure_paused_seconds_count")).isGreaterThanOrEqualTo(1);
@@ -121,7 +120,7 @@ class OperationsTest {
                          server.certificateFingerprint()).build());
                  ClientSession session = client.connect();
                  DuplexStream echo = session.openStream("echo");
-                 ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                 TestThreads pool = TestThreads.virtual()) {
                 byte[] data = new byte[1024 * 1024];
                 var reader = pool.submit(() -> echo.input().readAllBytes());
                 echo.output().write(data);
@@ -179,7 +178,7 @@ class OperationsTest {
             }
         };
         try (InMemorySessionStore store = new InMemorySessionStore(Duration.ofMinutes(5));
-             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+             TestThreads pool = TestThreads.virtual()) {
             SuperQuicServer server = Fixtures.server(config, b -> withOps(b).sessionStore(store));
             int port = server.localAddress().getPort();
             try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
@@ -202,7 +201,7 @@ class OperationsTest {
                 // The stream opened before the drain finishes normally within the grace period.
                 inFlight.output().write("second half".getBytes());
                 inFlight.finishOutput();
-                assertThat(new String(inFlight.input().readAllBytes())).isEqualTo("first half second half");
+                assertThat(new String(Fixtures.readAll(inFlight))).isEqualTo("first half second half");
                 inFlight.close();
                 shutdown.get(10, TimeUnit.SECONDS);
 

@@ -67,7 +67,7 @@ class ProcessTest {
                         () -> http.send(ready, HttpResponse.BodyHandlers.ofString()).statusCode() == 503);
                 echo.output().write(" and after".getBytes());
                 echo.finishOutput();
-                assertThat(new String(echo.input().readAllBytes())).isEqualTo("before and after");
+                assertThat(new String(Fixtures.readAll(echo))).isEqualTo("before and after");
                 assertThat(server.waitFor(20, TimeUnit.SECONDS)).as("exits after the drain").isTrue();
                 assertThat(server.exitValue()).isZero();
             }

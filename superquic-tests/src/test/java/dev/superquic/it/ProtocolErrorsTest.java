@@ -45,7 +45,7 @@ class ProtocolErrorsTest {
              DuplexStream echo = session.openStream("echo")) {
             echo.output().write(new byte[] {1, 2, 3});
             echo.finishOutput();
-            assertThat(echo.input().readAllBytes()).containsExactly(1, 2, 3);
+            assertThat(Fixtures.readAll(echo)).containsExactly(1, 2, 3);
         }
     }
 
@@ -66,7 +66,7 @@ class ProtocolErrorsTest {
         try (RawConnection raw = new RawConnection(server.localAddress(), "super-quic")) {
             ChannelStream control = raw.openStream();
             control.output().write(frame("{\"type\": new"));
-            byte[] reply = control.readFrame();
+            byte[] reply = Fixtures.readFrame(control);
             assertThatThrownBy(() -> Messages.decodeSessionGranted(reply)).isInstanceOf(ProtocolException.class)
                     .hasMessageContaining("malformed JSON")
                     .extracting(e -> ((ProtocolException) e).code()).isEqualTo(ErrorCode.PROTOCOL_VIOLATION);
@@ -81,7 +81,7 @@ class ProtocolErrorsTest {
         try (RawConnection raw = new RawConnection(server.localAddress(), "super-quic")) {
             ChannelStream control = raw.openStream();
             control.output().write(frame("{\"type\":\"new\",\"versions\":[99]}"));
-            byte[] reply = control.readFrame();
+            byte[] reply = Fixtures.readFrame(control);
             assertThatThrownBy(() -> Messages.decodeSessionGranted(reply))
                     .extracting(e -> ((ProtocolException) e).code()).isEqualTo(ErrorCode.UNSUPPORTED_VERSION);
             assertThat(awaitClose(raw).error()).isEqualTo(ErrorCode.UNSUPPORTED_VERSION.quicCode());
@@ -95,7 +95,7 @@ class ProtocolErrorsTest {
             ChannelStream control = raw.openStream();
             // Declares 2 GiB - 1; the server must refuse on the prefix alone.
             control.output().write(new byte[] {0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0, 0});
-            byte[] reply = control.readFrame();
+            byte[] reply = Fixtures.readFrame(control);
             assertThatThrownBy(() -> Messages.decodeSessionGranted(reply))
                     .extracting(e -> ((ProtocolException) e).code()).isEqualTo(ErrorCode.FRAME_TOO_LARGE);
             assertThat(awaitClose(raw).error()).isEqualTo(ErrorCode.FRAME_TOO_LARGE.quicCode());
@@ -110,13 +110,13 @@ class ProtocolErrorsTest {
              ClientSession session = client.connect()) {
             try (DuplexStream kv = session.openStream("kv")) {
                 kv.output().write(ByteBuffer.allocate(4).putInt(server.config().maxFrameSize() + 1).array());
-                assertThatThrownBy(() -> Messages.decodeStreamAccepted(kv.readFrame()))
+                assertThatThrownBy(() -> Messages.decodeStreamAccepted(Fixtures.readFrame(kv)))
                         .extracting(e -> ((ProtocolException) e).code()).isEqualTo(ErrorCode.FRAME_TOO_LARGE);
             }
             try (DuplexStream echo = session.openStream("echo")) {
                 echo.output().write(7);
                 echo.finishOutput();
-                assertThat(echo.input().readAllBytes()).containsExactly(7);
+                assertThat(Fixtures.readAll(echo)).containsExactly(7);
             }
         }
     }
@@ -131,7 +131,7 @@ class ProtocolErrorsTest {
             try (DuplexStream echo = session.openStream("echo")) {
                 echo.output().write(9);
                 echo.finishOutput();
-                assertThat(echo.input().readAllBytes()).containsExactly(9);
+                assertThat(Fixtures.readAll(echo)).containsExactly(9);
             }
         }
     }
@@ -142,7 +142,7 @@ class ProtocolErrorsTest {
             ChannelStream control = raw.openStream(); // stream 0, but no hello is ever sent
             ChannelStream early = raw.openStream();
             early.output().write(frame(new String(Messages.encode(new StreamHeader("echo")), StandardCharsets.UTF_8)));
-            byte[] reply = early.readFrame();
+            byte[] reply = Fixtures.readFrame(early);
             assertThatThrownBy(() -> Messages.decodeStreamAccepted(reply))
                     .extracting(e -> ((ProtocolException) e).code()).isEqualTo(ErrorCode.SESSION_REQUIRED);
             assertThat(awaitClose(raw).error()).isEqualTo(ErrorCode.HELLO_TIMEOUT.quicCode());
@@ -163,7 +163,7 @@ class ProtocolErrorsTest {
                 // The server has the stream (and its header) before the hello fails.
                 await().atMost(Duration.ofSeconds(10)).until(() -> server.activeStreams() > streamsBefore);
                 control.output().write(frame(hello));
-                byte[] reply = held.readFrame();
+                byte[] reply = Fixtures.readFrame(held);
                 assertThatThrownBy(() -> Messages.decodeStreamAccepted(reply)).as(hello)
                         .extracting(e -> ((ProtocolException) e).code()).isEqualTo(ErrorCode.SESSION_REQUIRED);
                 assertThat(awaitClose(raw).error()).isIn(ErrorCode.UNSUPPORTED_VERSION.quicCode(),
@@ -183,11 +183,11 @@ class ProtocolErrorsTest {
             // Header first, hello second: the server holds the stream until the session exists.
             echo.writeFrame(Messages.encode(new StreamHeader("echo")));
             control.writeFrame(Messages.encode(Hello.newSession()));
-            assertThat(Messages.decodeSessionGranted(control.readFrame()).sessionId()).startsWith("s-");
-            Messages.decodeStreamAccepted(echo.readFrame());
+            assertThat(Messages.decodeSessionGranted(Fixtures.readFrame(control)).sessionId()).startsWith("s-");
+            Messages.decodeStreamAccepted(Fixtures.readFrame(echo));
             echo.output().write(5);
             echo.finishOutput();
-            assertThat(echo.input().readAllBytes()).containsExactly(5);
+            assertThat(Fixtures.readAll(echo)).containsExactly(5);
             echo.close();
             control.close();
         }

@@ -6,13 +6,12 @@ import dev.superquic.client.ClientSession;
 import dev.superquic.client.SuperQuicClient;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.stream.DuplexStream;
+import dev.superquic.testing.TestThreads;
 import dev.superquic.testing.UdpRelay;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,9 +39,7 @@ class StreamEndsUnderLossTest {
             try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(relay.address(),
                          server.certificateFingerprint()).idleTimeout(Duration.ofSeconds(30)).build());
                  ClientSession session = client.connect()) {
-                ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
-                ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor();
-                try {
+                try (TestThreads workers = TestThreads.virtual(); TestThreads readers = TestThreads.virtual()) {
                     List<Future<Integer>> runs = new ArrayList<>();
                     for (int w = 0; w < PARALLEL; w++) {
                         int seed = w;
@@ -54,16 +51,13 @@ class StreamEndsUnderLossTest {
                     }
                     assertThat(done).isEqualTo(ECHOES);
                     assertThat(relay.dropped()).as("datagrams the relay dropped").isPositive();
-                } finally {
-                    workers.shutdownNow();
-                    readers.shutdownNow();
                 }
             }
         }
     }
 
     /** Echoes payloads of 1 byte to 24 KiB, each on a stream of its own, until ECHOES were started. */
-    private static int echoUntilDone(ClientSession session, ExecutorService readers, AtomicInteger next,
+    private static int echoUntilDone(ClientSession session, TestThreads readers, AtomicInteger next,
                                      SplittableRandom random) throws Exception {
         int done = 0;
         while (next.getAndIncrement() < ECHOES) {

@@ -1,5 +1,6 @@
 package dev.superquic.it;
 
+import dev.superquic.testing.TestThreads;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -17,8 +18,6 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -30,13 +29,13 @@ class StreamsTest {
     /** Writes {@code payload} from a second virtual thread while this one reads the echo. */
     private static byte[] echo(ClientSession session, byte[] payload) throws Exception {
         try (DuplexStream stream = session.openStream("echo");
-             ExecutorService writer = Executors.newVirtualThreadPerTaskExecutor()) {
+             TestThreads writer = TestThreads.virtual()) {
             var sent = writer.submit(() -> {
                 stream.output().write(payload);
                 stream.finishOutput();
                 return null;
             });
-            byte[] back = stream.input().readAllBytes();
+            byte[] back = Fixtures.readAll(stream);
             sent.get(60, TimeUnit.SECONDS);
             return back;
         }
@@ -49,7 +48,7 @@ class StreamsTest {
         try (SuperQuicServer server = Fixtures.server(config, b -> b);
              SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
              ClientSession session = client.connect();
-             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+             TestThreads pool = TestThreads.virtual()) {
             CountDownLatch allOpen = new CountDownLatch(100);
             List<CompletableFuture<String>> results = new ArrayList<>();
             for (int i = 0; i < 100; i++) {
@@ -70,7 +69,7 @@ class StreamsTest {
                                 result.completeExceptionally(e);
                             }
                         });
-                        byte[] back = stream.input().readAllBytes();
+                        byte[] back = Fixtures.readAll(stream);
                         result.complete(java.util.Arrays.equals(back, payload) ? "ok"
                                 : "stream " + stream.id() + ": got " + back.length + " bytes, first difference at "
                                 + java.util.Arrays.mismatch(back, payload));
@@ -94,7 +93,7 @@ class StreamsTest {
         try (SuperQuicServer server = Fixtures.server(config, b -> b);
              SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
              ClientSession session = client.connect();
-             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+             TestThreads pool = TestThreads.virtual()) {
             DuplexStream first = session.openStream("echo");
             DuplexStream second = session.openStream("echo");
             var third = pool.submit(() -> session.openStream("echo"));
@@ -102,12 +101,12 @@ class StreamsTest {
             assertThat(server.activeStreams()).as("server never sees more than its limit").isEqualTo(3);
 
             first.finishOutput();
-            assertThat(first.input().readAllBytes()).isEmpty();
+            assertThat(Fixtures.readAll(first)).isEmpty();
             first.close();
             try (DuplexStream opened = third.get(10, TimeUnit.SECONDS)) {
                 opened.output().write(42);
                 opened.finishOutput();
-                assertThat(opened.input().readAllBytes()).containsExactly(42);
+                assertThat(Fixtures.readAll(opened)).containsExactly(42);
             }
             second.close();
         }
@@ -130,7 +129,7 @@ class StreamsTest {
              SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
              ClientSession session = client.connect();
              DuplexStream slow = session.openStream("slow");
-             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+             TestThreads pool = TestThreads.virtual()) {
             byte[] payload = new byte[16 * MIB];
             new Random(7).nextBytes(payload);
             AtomicLong written = new AtomicLong();
@@ -152,7 +151,7 @@ class StreamsTest {
 
             startReading.countDown();
             writer.get(60, TimeUnit.SECONDS);
-            byte[] digest = slow.readFrame();
+            byte[] digest = Fixtures.readFrame(slow);
             assertThat(digest).isEqualTo(MessageDigest.getInstance("SHA-256").digest(payload));
         }
     }
@@ -186,7 +185,7 @@ class StreamsTest {
              SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
              ClientSession session = client.connect();
              DuplexStream stuck = session.openStream("stuck");
-             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+             TestThreads pool = TestThreads.virtual()) {
             var filler = pool.submit(() -> {
                 byte[] chunk = new byte[16 * 1024];
                 while (true) {
@@ -209,7 +208,7 @@ class StreamsTest {
     void aReadCutOffByTheConnectionsCloseSaysSo() throws Exception {
         try (SuperQuicServer server = Fixtures.server();
              SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
-             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+             TestThreads pool = TestThreads.virtual()) {
             ClientSession session = client.connect();
             DuplexStream stream = session.openStream("echo");
             stream.output().write(new byte[] {1, 2, 3});

@@ -31,7 +31,7 @@ class TrustTest {
                  DuplexStream echo = session.openStreamAsync("echo").get(10, TimeUnit.SECONDS)) {
                 echo.output().write(1);
                 echo.finishOutput();
-                assertThat(echo.input().readAllBytes()).containsExactly(1);
+                assertThat(Fixtures.readAll(echo)).containsExactly(1);
             }
             try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server)
                     .trust(TrustConfig.pemCa(otherCa)).build())) {

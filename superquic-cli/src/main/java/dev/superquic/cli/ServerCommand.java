@@ -111,6 +111,12 @@ final class ServerCommand implements Callable<Integer> {
                     + "metrics. Default: ${DEFAULT-VALUE}.")
     Duration statsInterval;
 
+    @Option(names = "--reset-secret", paramLabel = "FILE", defaultValue = "${sys:user.home}/.superquic/reset-secret",
+            description = "Secret of the QUIC stateless resets that tell clients at once that a restarted server "
+                    + "lost their connection; created (owner-only) if missing. Give every node of a service the "
+                    + "same file. Default: ${DEFAULT-VALUE}.")
+    java.nio.file.Path resetSecret;
+
     @Option(names = "--shutdown-grace", defaultValue = "10s", converter = Units.DurationConverter.class,
             description = "On SIGTERM, time open streams get to finish. Default: ${DEFAULT-VALUE}.")
     Duration shutdownGrace;
@@ -140,7 +146,7 @@ final class ServerCommand implements Callable<Integer> {
                 .maxFrameSize(intSetting("max-frame-size", maxFrameSize)).helloTimeout(helloTimeout)
                 .streamWriteTimeout(streamWriteTimeout)
                 .ioThreads(ioThreads != null ? ioThreads : DEFAULTS.ioThreads()).maxUdpPayload(packetSize.maxUdpPayload)
-                .discoverPmtu(packetSize.discoverPmtu).statsInterval(statsInterval).build();
+                .discoverPmtu(packetSize.discoverPmtu).statsInterval(statsInterval).resetSecretFile(resetSecret).build();
         if (metricsPort < -1 || metricsPort > 65535) {
             throw new ServerConfig.InvalidSettingException("metrics-port", "must be -1 (off) or 0 to 65535", metricsPort);
         }

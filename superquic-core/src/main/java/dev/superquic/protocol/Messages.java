@@ -68,9 +68,11 @@ public final class Messages {
      * @param reason why not, when a resume was asked for and a new session was given; else null
      * @param ttlSeconds how long a detached session is kept
      * @param streamEnds whether the server accepts {@code end} control messages ({@link StreamEnd})
+     * @param resetToken the server's QUIC stateless reset token as 32 hex digits, or null: a
+     *     packet ending in it means the server no longer has the connection
      */
     public record SessionGranted(int version, String sessionId, String token, boolean resumed,
-                                 NotResumedReason reason, long ttlSeconds, boolean streamEnds) {
+                                 NotResumedReason reason, long ttlSeconds, boolean streamEnds, String resetToken) {
     }
 
     /**
@@ -135,6 +137,9 @@ public final class Messages {
         node.put("ttlSeconds", granted.ttlSeconds());
         if (granted.streamEnds()) {
             node.put("streamEnds", true);
+        }
+        if (granted.resetToken() != null) {
+            node.put("resetToken", granted.resetToken());
         }
         return bytes(node);
     }
@@ -262,7 +267,18 @@ public final class Messages {
         }
         return new SessionGranted(node.path("version").asInt(), requiredText(node, "sessionId"),
                 requiredText(node, "token"), node.path("resumed").asBoolean(false), reason,
-                node.path("ttlSeconds").asLong(), node.path("streamEnds").asBoolean(false));
+                node.path("ttlSeconds").asLong(), node.path("streamEnds").asBoolean(false), resetToken(node));
+    }
+
+    private static String resetToken(ObjectNode node) throws ProtocolException {
+        JsonNode value = node.get("resetToken");
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isTextual() || !value.textValue().matches("[0-9a-f]{32}")) {
+            throw violation("'resetToken' must be 32 lowercase hex digits");
+        }
+        return value.textValue();
     }
 
     /** Decodes a stream header. */

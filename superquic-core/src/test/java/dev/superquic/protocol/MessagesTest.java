@@ -25,7 +25,8 @@ class MessagesTest {
 
     @Test
     void sessionGrantedRoundTrips() throws Exception {
-        SessionGranted g = new SessionGranted(1, "s-1", "t", false, NotResumedReason.EXPIRED, 300, true);
+        SessionGranted g = new SessionGranted(1, "s-1", "t", false, NotResumedReason.EXPIRED, 300, true,
+                "00112233445566778899aabbccddeeff");
         assertThat(Messages.decodeSessionGranted(Messages.encode(g))).isEqualTo(g);
     }
 

@@ -37,13 +37,17 @@ import java.util.Objects;
  * @param statsInterval how often each connection's QUIC statistics (packets sent, received, lost,
  *     retransmitted; round-trip time; packet size) go into the metrics; a closing connection's go
  *     in at its close
+ * @param resetSecretFile file holding the secret that QUIC stateless reset tokens derive from,
+ *     created (owner-only) if missing, so that a restarted server, or another node given the same
+ *     file, can reset clients' dead connections at once; null (the library default): a random
+ *     secret per process, whose resets only a client of this same process knows
  */
 public record ServerConfig(String host, int port, String alpn, long maxBidiStreams, long maxUniStreams,
                            Duration idleTimeout, long maxData, long maxStreamData,
                            CertificateSource certificate, Duration sessionTtl, int streamBufferBytes,
                            int streamWriteBufferBytes, int maxFrameSize, Duration helloTimeout,
                            Duration streamWriteTimeout, int ioThreads, int maxUdpPayload,
-                           boolean discoverPmtu, Duration statsInterval) {
+                           boolean discoverPmtu, Duration statsInterval, java.nio.file.Path resetSecretFile) {
 
     /** Validates every field; see {@link Builder#build()}. */
     public ServerConfig {
@@ -107,7 +111,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                 .maxStreamData(maxStreamData).certificate(certificate).sessionTtl(sessionTtl)
                 .streamBufferBytes(streamBufferBytes).streamWriteBufferBytes(streamWriteBufferBytes)
                 .maxFrameSize(maxFrameSize).helloTimeout(helloTimeout).streamWriteTimeout(streamWriteTimeout).ioThreads(ioThreads)
-                .maxUdpPayload(maxUdpPayload).discoverPmtu(discoverPmtu).statsInterval(statsInterval);
+                .maxUdpPayload(maxUdpPayload).discoverPmtu(discoverPmtu).statsInterval(statsInterval)
+                .resetSecretFile(resetSecretFile);
     }
 
     /** A setting was out of range; the message names it. */
@@ -148,6 +153,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         private int maxUdpPayload = Transport.DEFAULT_MAX_UDP_PAYLOAD;
         private boolean discoverPmtu;
         private Duration statsInterval = Duration.ofSeconds(10);
+        private java.nio.file.Path resetSecretFile;
 
         private Builder() {
         }
@@ -212,12 +218,18 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         /** How often each connection's QUIC statistics go into the metrics. */
         public Builder statsInterval(Duration v) { statsInterval = v; return this; }
 
+        /**
+         * File of the stateless-reset secret (created if missing); null: a random secret per
+         * process. Give every node of a service the same file.
+         */
+        public Builder resetSecretFile(java.nio.file.Path v) { resetSecretFile = v; return this; }
+
         /** Validates and builds. */
         public ServerConfig build() {
             return new ServerConfig(host, port, alpn, maxBidiStreams, maxUniStreams, idleTimeout, maxData,
                     maxStreamData, certificate, sessionTtl, streamBufferBytes, streamWriteBufferBytes,
                     maxFrameSize, helloTimeout, streamWriteTimeout, ioThreads, maxUdpPayload, discoverPmtu,
-                    statsInterval);
+                    statsInterval, resetSecretFile);
         }
     }
 }

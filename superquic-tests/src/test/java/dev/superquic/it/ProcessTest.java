@@ -94,6 +94,91 @@ class ProcessTest {
         }
     }
 
+    @Test
+    void aServerRestartedOnItsAddressResetsOldConnectionsAndTheClientComesBackAtOnce(
+            @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path secret = dir.resolve("reset-secret"); // made by the first server, read by the second
+        List<String> firstLog = new CopyOnWriteArrayList<>();
+        Process first = startServer(firstLog, "--port", "0", "--reset-secret", secret.toString());
+        Process second = null;
+        try {
+            int port = Integer.parseInt(await().atMost(Duration.ofSeconds(30))
+                    .until(() -> find(firstLog, "listening on udp /127\\.0\\.0\\.1:(\\d+)"), v -> v != null));
+            List<Long> connectedAt = new CopyOnWriteArrayList<>();
+            List<Throwable> disconnects = new CopyOnWriteArrayList<>();
+            // An idle timeout far above what the test waits: only a stateless reset ends the old
+            // connection in time.
+            ClientConfig config = ClientConfig.builder().server("127.0.0.1", port).trust(TrustConfig.insecure())
+                    .idleTimeout(Duration.ofSeconds(60))
+                    .reconnect(new dev.superquic.client.ReconnectPolicy(true, Duration.ofMillis(50),
+                            Duration.ofMillis(200), 2, 0.2, 0)).build();
+            try (SuperQuicClient client = new SuperQuicClient(config);
+                 ClientSession session = client.connect(new dev.superquic.client.SessionListener() {
+                     @Override
+                     public void onConnected(dev.superquic.client.SessionEvent event) {
+                         connectedAt.add(System.nanoTime());
+                     }
+
+                     @Override
+                     public void onDisconnected(Throwable cause) {
+                         disconnects.add(cause);
+                     }
+                 });
+                 var traffic = java.util.concurrent.Executors.newSingleThreadScheduledExecutor()) {
+                // An application that keeps talking: an echo every 20 ms, failures ignored.
+                traffic.scheduleWithFixedDelay(() -> {
+                    try (DuplexStream echo = session.openStream("echo")) {
+                        echo.output().write(1);
+                        echo.finishOutput();
+                        Fixtures.readAll(echo);
+                    } catch (Exception ignored) {
+                        // the server is gone for a moment
+                    }
+                }, 0, 20, TimeUnit.MILLISECONDS);
+                await().atMost(Duration.ofSeconds(10)).until(() -> connectedAt.size() == 1);
+
+                first.destroyForcibly(); // SIGKILL: no CONNECTION_CLOSE, the connection is just gone
+                assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
+                List<String> secondLog = new CopyOnWriteArrayList<>();
+                second = startServer(secondLog, "--port", Integer.toString(port), "--reset-secret", secret.toString());
+                await().atMost(Duration.ofSeconds(30)).until(() -> find(secondLog, "(listening) on udp") != null);
+                long restartedAt = System.nanoTime();
+
+                await().atMost(Duration.ofSeconds(10)).until(() -> connectedAt.size() == 2);
+                long reconnectMillis = TimeUnit.NANOSECONDS.toMillis(connectedAt.get(1) - restartedAt);
+                System.out.println("client reconnected " + reconnectMillis + " ms after the restart");
+                assertThat(disconnects).hasSize(1);
+                assertThat(disconnects.get(0)).hasMessageContaining("stateless reset");
+                traffic.shutdownNow();
+            }
+        } finally {
+            first.destroyForcibly();
+            if (second != null) {
+                second.destroyForcibly();
+                second.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** Starts the packaged server on 127.0.0.1 with JSON logs; its lines go to {@code lines}. */
+    private static Process startServer(List<String> lines, String... args) throws java.io.IOException {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        List<String> command = new java.util.ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-jar",
+                JAR.toString(), "server", "--host", "127.0.0.1", "--metrics-port", "-1", "--log-format", "json"));
+        command.addAll(List.of(args));
+        Process server = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Thread.ofPlatform().daemon().start(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null;) {
+                    lines.add(line);
+                }
+            } catch (java.io.IOException ignored) {
+                // process ended
+            }
+        });
+        return server;
+    }
+
     /** The first capture of {@code regex} in a log record's message. */
     private static String find(List<String> lines, String regex) throws java.io.IOException {
         Pattern p = Pattern.compile(regex);

@@ -82,9 +82,15 @@ public final class Link {
                 .initialMaxStreamDataBidirectionalRemote(1024 * 1024)
                 .build();
         Channel udp;
+        ResetDetector resets = new ResetDetector();
         try {
             udp = transport.tuneUdp(new Bootstrap(), config.maxUdpPayload()).group(group).channel(transport.datagramChannel())
-                    .handler(codec).bind(0).sync().channel();
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(resets, codec);
+                        }
+                    }).bind(0).sync().channel();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while binding a UDP socket", e);
@@ -108,6 +114,7 @@ public final class Link {
             connecting.addListener((Future<QuicChannel> f) -> {
                 if (f.isSuccess()) {
                     QuicChannel q = f.getNow();
+                    resets.connection(q);
                     q.closeFuture().addListener(c -> control.completeExceptionally(
                             new IOException("connection closed before the control stream opened")));
                     openControl(q, handler, config, helloFrame, control);
@@ -133,6 +140,7 @@ public final class Link {
                 throw new ProtocolException(ErrorCode.PROTOCOL_VIOLATION, "server closed the control stream");
             }
             link.granted = Messages.decodeSessionGranted(reply);
+            resets.token(link.granted.resetToken());
             if (link.granted.streamEnds()) {
                 // Lone FINs of this connection's streams are announced from now on (StreamEnds).
                 link.control.streamEnds().announceOn(link.control);

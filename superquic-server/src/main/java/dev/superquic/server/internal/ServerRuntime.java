@@ -25,6 +25,7 @@ public final class ServerRuntime {
     private final SessionManager sessions;
     private final StreamProtocol protocol;
     private final VirtualThreadHandoff handoff = new VirtualThreadHandoff();
+    private final StatelessResets resets;
     private final Map<String, ConnectionState> connections = new ConcurrentHashMap<>();
     private final AtomicLong connectionSeq = new AtomicLong();
     private volatile boolean draining;
@@ -35,7 +36,10 @@ public final class ServerRuntime {
         this.config = config;
         this.nodeId = "n-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         this.metrics = new ServerMetrics(registry, store);
-        this.sessions = new SessionManager(store, metrics, nodeId, connections::get);
+        this.resets = new StatelessResets(config.resetSecretFile() == null ? ResetSecret.ephemeral()
+                : ResetSecret.loadOrCreate(config.resetSecretFile()));
+        this.sessions = new SessionManager(store, metrics, nodeId, connections::get,
+                HexFormat.of().formatHex(resets.token()));
         this.protocol = new StreamProtocol(sessions, services, metrics);
         io.micrometer.core.instrument.Gauge.builder("superquic.streams.inbound.buffered", this,
                         ServerRuntime::bufferedInboundBytes).baseUnit("bytes")
@@ -73,6 +77,11 @@ public final class ServerRuntime {
     /** The hand-off to virtual threads. */
     public VirtualThreadHandoff handoff() {
         return handoff;
+    }
+
+    /** Stateless resets: the token, connection ids, and the responder for unknown connections. */
+    StatelessResets resets() {
+        return resets;
     }
 
     SessionManager sessions() {

@@ -28,8 +28,12 @@ final class SessionManager {
     private final String nodeId;
     private final Function<String, ConnectionState> localConnections;
 
+    /** The stateless reset token, told to clients in the session answer. */
+    private final String resetToken;
+
     SessionManager(SessionStore store, ServerMetrics metrics, String nodeId,
-                   Function<String, ConnectionState> localConnections) {
+                   Function<String, ConnectionState> localConnections, String resetToken) {
+        this.resetToken = resetToken;
         this.store = store;
         this.metrics = metrics;
         this.nodeId = nodeId;
@@ -77,7 +81,8 @@ final class SessionManager {
     }
 
     private SessionGranted granted(String id, String token, boolean resumed, NotResumedReason reason) {
-        return new SessionGranted(Protocol.VERSION, id, token, resumed, reason, store.ttl().toSeconds(), true);
+        return new SessionGranted(Protocol.VERSION, id, token, resumed, reason, store.ttl().toSeconds(), true,
+                resetToken);
     }
 
     private void takeOver(String sessionId, String previousOwner) {

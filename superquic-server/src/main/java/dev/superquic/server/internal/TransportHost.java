@@ -53,8 +53,12 @@ public final class TransportHost implements AutoCloseable {
     public static TransportHost start(ServerRuntime runtime) throws Exception {
         ServerConfig config = runtime.config();
         SslSetup ssl = sslContext(config);
+        StatelessResets resets = runtime.resets();
         QuicServerCodecBuilder codecs = new QuicServerCodecBuilder()
                 .sslContext(ssl.context)
+                .localConnectionIdLength(StatelessResets.CONNECTION_ID_LENGTH)
+                .statelessResetToken(resets.token())
+                .resetTokenGenerator(resets.tokenGenerator())
                 .maxIdleTimeout(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .initialMaxData(config.maxData())
                 .initialMaxStreamDataBidirectionalLocal(config.maxStreamData())
@@ -79,12 +83,29 @@ public final class TransportHost implements AutoCloseable {
         EventLoopGroup group = transport.newGroup(sockets, "superquic-io");
         List<Channel> channels = new ArrayList<>();
         try {
-            ChannelHandler handler = sockets == 1 ? codecs.build() : new QuicCodecDispatcher() {
+            ChannelHandler quic = sockets == 1
+                    ? codecs.connectionIdAddressGenerator(resets.connectionIds(new byte[0])).build()
+                    : new QuicCodecDispatcher(StatelessResets.CONNECTION_ID_LENGTH) {
+                        @Override
+                        protected QuicConnectionIdGenerator newIdGenerator(int idx) {
+                            // The socket's index first, as the dispatcher decodes it; then the tag.
+                            return resets.connectionIds(new byte[] {(byte) (idx >>> 8), (byte) idx});
+                        }
+
+                        @Override
+                        protected void initChannel(Channel ch, int localConnectionIdLength,
+                                                   QuicConnectionIdGenerator idGenerator) {
+                            ch.pipeline().addLast(codecs.clone().localConnectionIdLength(localConnectionIdLength)
+                                    .connectionIdAddressGenerator(idGenerator).build());
+                        }
+                    };
+            int tagOffset = sockets == 1 ? 0 : 2;
+            // In front of the codec: packets of connections an earlier process (or another node)
+            // had get a stateless reset.
+            ChannelHandler handler = new ChannelInitializer<Channel>() {
                 @Override
-                protected void initChannel(Channel ch, int localConnectionIdLength,
-                                           QuicConnectionIdGenerator idGenerator) {
-                    ch.pipeline().addLast(codecs.clone().localConnectionIdLength(localConnectionIdLength)
-                            .connectionIdAddressGenerator(idGenerator).build());
+                protected void initChannel(Channel ch) {
+                    ch.pipeline().addLast(resets.responder(tagOffset), quic);
                 }
             };
             Bootstrap bootstrap = transport.tuneUdp(new Bootstrap(), config.maxUdpPayload()).group(group).channel(transport.datagramChannel())

@@ -44,7 +44,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code superquic bench}: load scenarios, and superquic side by side with raw QUIC and TCP+TLS. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measure superquic. SCENARIO is throughput, rpc, connect, resume, idle, compare, serve or summarize.",
+        description = {"Measure superquic. SCENARIO is throughput, rpc, connect, resume, idle, compare, serve, summarize or soak.",
             "compare runs throughput (up and down, on one stream and on --many-streams), rpc and connect",
             "against superquic, raw Netty QUIC (with Netty's UDP defaults and with superquic's) and",
             "TCP + TLS 1.3, all started in this process, alternating targets over --rounds recorded rounds",
@@ -54,15 +54,18 @@ import picocli.CommandLine.Model.CommandSpec;
             "serve starts a raw QUIC baseline server (--target raw-quic or raw-quic-tuned) on --bind until",
             "stopped, so that a baseline, like superquic's own server, can run in a process of its own.",
             "summarize FILE... pools the runs of files that --json wrote (several compares, say) and prints",
-            "their medians, spread and ratios as compare does."})
+            "their medians, spread and ratios as compare does.",
+            "soak repeats one --workload --count times through a loopback relay that drops, delays, reorders,",
+            "duplicates or blackholes datagrams, checks every transfer and counts ok, hung, corrupt and failed",
+            "(exit 1 unless all were ok); against --local or --server."})
 final class BenchCommand implements Callable<Integer> {
-    enum Scenario { THROUGHPUT, RPC, CONNECT, RESUME, IDLE, COMPARE, SERVE, SUMMARIZE }
+    enum Scenario { THROUGHPUT, RPC, CONNECT, RESUME, IDLE, COMPARE, SERVE, SUMMARIZE, SOAK }
 
     @Spec
     CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "SCENARIO",
-            description = "throughput, rpc, connect, resume, idle, compare, serve or summarize")
+            description = "throughput, rpc, connect, resume, idle, compare, serve, summarize or soak")
     Scenario scenario;
 
     @Parameters(index = "1..*", arity = "0..*", paramLabel = "FILE",
@@ -130,6 +133,9 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     PacketSizeOptions packetSize;
 
+    @Mixin
+    SoakOptions soak;
+
     @Option(names = "--bind", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:0",
             description = "serve: where the baseline server listens. Default: ${DEFAULT-VALUE}.")
     String bind;
@@ -159,6 +165,9 @@ final class BenchCommand implements Callable<Integer> {
         packetSize.check(spec);
         if (scenario == Scenario.SERVE) {
             return serve();
+        }
+        if (scenario == Scenario.SOAK) {
+            return soak();
         }
         if (!files.isEmpty() && scenario != Scenario.SUMMARIZE) {
             throw new ParameterException(spec.commandLine(), "only summarize takes files (got " + files + ")");
@@ -237,6 +246,41 @@ final class BenchCommand implements Callable<Integer> {
             }
         } finally {
             Optional.ofNullable(started.get()).ifPresent(SuperQuicServer::close);
+        }
+    }
+
+    /** Runs a soak against --local (a server started here) or --server. */
+    private int soak() throws Exception {
+        if (local == (server != null)) {
+            throw new ParameterException(spec.commandLine(), "give exactly one of --local or --server");
+        }
+        if (soak.count < 1 || soak.parallel < 1 || soak.transferSize < 1 || soak.transferSize > Integer.MAX_VALUE) {
+            throw new ParameterException(spec.commandLine(), "--count, --parallel and --transfer-size must be positive "
+                    + "(--transfer-size below 2 GiB)");
+        }
+        for (double share : new double[] {soak.loss, soak.duplicate, soak.lossUp == null ? 0 : soak.lossUp,
+                soak.lossDown == null ? 0 : soak.lossDown}) {
+            if (!(share >= 0 && share <= 100)) {
+                throw new ParameterException(spec.commandLine(), "--loss, --loss-up, --loss-down and --duplicate are "
+                        + "percentages between 0 and 100 (got " + share + ")");
+            }
+        }
+        if (!soak.blackholeEvery.isZero() && soak.blackholeFor.compareTo(soak.blackholeEvery) >= 0) {
+            throw new ParameterException(spec.commandLine(), "--blackhole-for must be shorter than --blackhole-every");
+        }
+        // A lossy path's long stalls must not end the connection, and the session comes back if they do.
+        ClientConfig.Builder client = clientConfig(local ? new InetSocketAddress("127.0.0.1", 0) : address(),
+                local ? TrustConfig.insecure() : trustOption())
+                .idleTimeout(Duration.ofMinutes(2)).reconnect(ReconnectPolicy.defaults());
+        if (!local) {
+            return SoakRun.run(soak, client, address(), null, spec.commandLine().getOut(),
+                    spec.commandLine().getErr(), json);
+        }
+        try (SuperQuicServer s = DemoServices.register(SuperQuicServer.builder(ServerConfig.builder()
+                .host("127.0.0.1").port(0).maxUdpPayload(packetSize.maxUdpPayload).discoverPmtu(packetSize.discoverPmtu)
+                .maxBidiStreams(Math.max(200, soak.parallel * 101L + 1)).ioThreads(localIoThreads()).build())).start()) {
+            return SoakRun.run(soak, client.trust(TrustConfig.pinSha256(s.certificateFingerprint())), s.localAddress(), s,
+                    spec.commandLine().getOut(), spec.commandLine().getErr(), json);
         }
     }
 

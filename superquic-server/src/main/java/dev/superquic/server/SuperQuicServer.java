@@ -104,6 +104,22 @@ public final class SuperQuicServer implements AutoCloseable {
         return runtime.metrics().backpressureEvents();
     }
 
+    /**
+     * Any thread: one line per open stream, with its connection, session, service and state
+     * (bytes buffered each way, FINs, what is in flight), for diagnosing a stream that stalled;
+     * read without the event loops, so a line may be a moment old.
+     */
+    public java.util.List<String> describeStreams() {
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        for (var conn : runtime.connections()) {
+            for (var stream : conn.streams().values()) {
+                lines.add("conn=" + conn.id() + " session=" + conn.sessionIdOrNull() + " service=" + stream.service()
+                        + " " + stream.stream().describe());
+            }
+        }
+        return lines;
+    }
+
     /** Bytes received on all streams and not yet consumed by services (bounded per stream). */
     public long bufferedInboundBytes() {
         return runtime.bufferedInboundBytes();

@@ -11,7 +11,7 @@ import dev.superquic.client.SuperQuicClient;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.server.session.InMemorySessionStore;
 import dev.superquic.stream.DuplexStream;
-import dev.superquic.testing.UdpRelay;
+import dev.superquic.bench.relay.UdpRelay;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;

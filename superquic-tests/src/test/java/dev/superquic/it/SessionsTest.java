@@ -12,7 +12,7 @@ import dev.superquic.protocol.Messages.NotResumedReason;
 import dev.superquic.protocol.ProtocolException;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.server.session.InMemorySessionStore;
-import dev.superquic.testing.UdpRelay;
+import dev.superquic.bench.relay.UdpRelay;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;

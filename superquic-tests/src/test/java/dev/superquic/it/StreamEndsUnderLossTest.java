@@ -7,7 +7,7 @@ import dev.superquic.client.SuperQuicClient;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.stream.DuplexStream;
 import dev.superquic.testing.TestThreads;
-import dev.superquic.testing.UdpRelay;
+import dev.superquic.bench.relay.UdpRelay;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -6,7 +6,7 @@ import dev.superquic.client.ClientSession;
 import dev.superquic.client.SuperQuicClient;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.stream.DuplexStream;
-import dev.superquic.testing.UdpRelay;
+import dev.superquic.bench.relay.UdpRelay;
 import java.io.InputStream;
 import java.security.MessageDigest;
 import java.time.Duration;

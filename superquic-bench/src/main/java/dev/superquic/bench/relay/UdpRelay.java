@@ -1,4 +1,4 @@
-package dev.superquic.testing;
+package dev.superquic.bench.relay;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -7,17 +7,22 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A loopback UDP relay for fault tests: clients talk to {@link #address()}, the relay forwards to
- * the target through one upstream socket per client, and can pass, drop a share of, or blackhole
- * packets in both directions, and drop datagrams larger than a path would carry. Real sockets,
- * real packets; no QUIC types involved.
+ * A loopback UDP relay for fault tests and soak runs: clients talk to {@link #address()}, the
+ * relay forwards to the target through one upstream socket per client, and can pass, drop a share
+ * of (per direction), delay with jitter (which reorders), duplicate, or blackhole packets, for good
+ * or in periodic windows, and drop datagrams larger than a path would carry. Real sockets, real
+ * packets; no QUIC types involved.
  */
 public final class UdpRelay implements AutoCloseable {
     /** What the relay does with packets. */
@@ -39,9 +44,19 @@ public final class UdpRelay implements AutoCloseable {
     private final AtomicInteger largestFromTarget = new AtomicInteger();
     private final AtomicInteger largestDeliveredToTarget = new AtomicInteger();
     private final AtomicInteger largestDeliveredFromTarget = new AtomicInteger();
+    private final AtomicLong forwarded = new AtomicLong();
+    private final AtomicLong duplicated = new AtomicLong();
+    private final long startNanos = System.nanoTime();
+    private final ScheduledExecutorService delayed;
     private volatile int pathMaxPayload = Integer.MAX_VALUE;
     private volatile Mode mode = Mode.PASS;
-    private volatile double dropRate;
+    private volatile double dropToTarget;
+    private volatile double dropFromTarget;
+    private volatile double duplicateRate;
+    private volatile long delayNanos;
+    private volatile long jitterNanos;
+    private volatile long blackholeEveryNanos;
+    private volatile long blackholeForNanos;
     private volatile boolean closed;
 
     /** Starts a relay on 127.0.0.1 (free port) in front of {@code target}. */
@@ -49,6 +64,10 @@ public final class UdpRelay implements AutoCloseable {
         this.target = target;
         this.front = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
         front.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
+        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1,
+                Thread.ofPlatform().daemon().name("udp-relay-delay").factory());
+        scheduler.setRemoveOnCancelPolicy(true);
+        this.delayed = scheduler;
         Thread.ofPlatform().daemon().name("udp-relay-front").start(this::pumpFront);
     }
 
@@ -66,9 +85,58 @@ public final class UdpRelay implements AutoCloseable {
         this.mode = mode;
     }
 
-    /** Share of packets dropped in {@link Mode#LOSSY} (0..1). */
+    /** Share of packets dropped in {@link Mode#LOSSY} (0..1), each direction. */
     public void dropRate(double rate) {
-        this.dropRate = rate;
+        dropRates(rate, rate);
+    }
+
+    /** Shares of packets dropped in {@link Mode#LOSSY} (0..1): towards the target, and back. */
+    public void dropRates(double toTarget, double fromTarget) {
+        this.dropToTarget = checkShare(toTarget);
+        this.dropFromTarget = checkShare(fromTarget);
+    }
+
+    /** Share of forwarded packets sent twice (0..1), both directions. */
+    public void duplicateRate(double rate) {
+        this.duplicateRate = checkShare(rate);
+    }
+
+    /**
+     * Delays every forwarded packet by {@code delay} plus a uniformly drawn part of {@code jitter};
+     * a jitter above the gap between packets reorders them.
+     */
+    public void delay(Duration delay, Duration jitter) {
+        this.delayNanos = delay.toNanos();
+        this.jitterNanos = jitter.toNanos();
+    }
+
+    /**
+     * Drops everything, both ways, for {@code length} out of every {@code every}, counted from the
+     * relay's start (a path that goes dark now and then); {@code Duration.ZERO} turns it off.
+     */
+    public void blackholeWindows(Duration every, Duration length) {
+        if (!every.isZero() && length.compareTo(every) >= 0) {
+            throw new IllegalArgumentException("a blackhole window must be shorter than its period");
+        }
+        this.blackholeForNanos = length.toNanos();
+        this.blackholeEveryNanos = every.toNanos();
+    }
+
+    private static double checkShare(double share) {
+        if (!(share >= 0 && share <= 1)) {
+            throw new IllegalArgumentException("a share must be between 0 and 1, got " + share);
+        }
+        return share;
+    }
+
+    /** Packets forwarded so far (duplicates counted once). */
+    public long forwarded() {
+        return forwarded.get();
+    }
+
+    /** Packets sent a second time so far. */
+    public long duplicated() {
+        return duplicated.get();
     }
 
     /**
@@ -110,7 +178,7 @@ public final class UdpRelay implements AutoCloseable {
     }
 
     /** Whether to forward a datagram of {@code size} bytes; records what it decides. */
-    private boolean pass(int size, AtomicInteger largestSeen, AtomicInteger largestDelivered) {
+    private boolean pass(int size, double dropRate, AtomicInteger largestSeen, AtomicInteger largestDelivered) {
         largestSeen.accumulateAndGet(size, Math::max);
         if (size > pathMaxPayload) {
             oversized.incrementAndGet();
@@ -119,12 +187,43 @@ public final class UdpRelay implements AutoCloseable {
         }
         Mode m = mode;
         boolean ok = m == Mode.PASS || (m == Mode.LOSSY && ThreadLocalRandom.current().nextDouble() >= dropRate);
-        if (!ok) {
+        if (!ok || inBlackholeWindow()) {
             dropped.incrementAndGet();
             return false;
         }
         largestDelivered.accumulateAndGet(size, Math::max);
+        forwarded.incrementAndGet();
         return true;
+    }
+
+    private boolean inBlackholeWindow() {
+        long every = blackholeEveryNanos;
+        return every > 0 && (System.nanoTime() - startNanos) % every < blackholeForNanos;
+    }
+
+    /** Sends {@code buf} now or after the configured delay, once or twice. */
+    private void forward(DatagramChannel channel, ByteBuffer buf, SocketAddress to) throws IOException {
+        int copies = duplicateRate > 0 && ThreadLocalRandom.current().nextDouble() < duplicateRate ? 2 : 1;
+        if (copies == 2) {
+            duplicated.incrementAndGet();
+        }
+        long delay = delayNanos + (jitterNanos > 0 ? ThreadLocalRandom.current().nextLong(jitterNanos) : 0);
+        if (delay == 0) {
+            for (int i = 0; i < copies; i++) {
+                channel.send(buf.duplicate(), to);
+            }
+            return;
+        }
+        ByteBuffer copy = ByteBuffer.allocate(buf.remaining()).put(buf).flip();
+        for (int i = 0; i < copies; i++) {
+            delayed.schedule(() -> {
+                try {
+                    channel.send(copy.duplicate(), to);
+                } catch (IOException e) {
+                    // closed meanwhile: the packet is lost, as on a real path
+                }
+            }, delay, TimeUnit.NANOSECONDS);
+        }
     }
 
     private void pumpFront() {
@@ -134,10 +233,10 @@ public final class UdpRelay implements AutoCloseable {
                 buf.clear();
                 SocketAddress client = front.receive(buf);
                 buf.flip();
-                if (!pass(buf.remaining(), largestToTarget, largestDeliveredToTarget)) {
+                if (!pass(buf.remaining(), dropToTarget, largestToTarget, largestDeliveredToTarget)) {
                     continue;
                 }
-                upstream(client).send(buf, target);
+                forward(upstream(client), buf, target);
             } catch (ClosedChannelException e) {
                 return;
             } catch (IOException e) {
@@ -167,8 +266,8 @@ public final class UdpRelay implements AutoCloseable {
                 buf.clear();
                 up.receive(buf);
                 buf.flip();
-                if (pass(buf.remaining(), largestFromTarget, largestDeliveredFromTarget)) {
-                    front.send(buf, client);
+                if (pass(buf.remaining(), dropFromTarget, largestFromTarget, largestDeliveredFromTarget)) {
+                    forward(front, buf, client);
                 }
             } catch (IOException e) {
                 return;
@@ -179,6 +278,7 @@ public final class UdpRelay implements AutoCloseable {
     @Override
     public void close() throws IOException {
         closed = true;
+        delayed.shutdownNow();
         front.close();
         for (DatagramChannel up : upstreams.values()) {
             up.close();

@@ -1,0 +1,57 @@
+package dev.superquic.cli;
+
+import dev.superquic.bench.soak.Workload;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/** The options of {@code bench soak}: the workload, and the faults of the relay in front of the server. */
+final class SoakOptions {
+    @Option(names = "--workload", defaultValue = "echo",
+            description = "soak: echo (--size bytes each way), kv (a put and a get), up (--size to discard), down "
+                    + "(--size from generate) or streams (100 echoes of 64 KiB at once). Default: ${DEFAULT-VALUE}.")
+    Workload workload;
+
+    @Option(names = "--count", defaultValue = "2000", description = "soak: transfers in all. Default: ${DEFAULT-VALUE}.")
+    int count;
+
+    @Option(names = "--parallel", defaultValue = "4", description = "soak: transfers in flight. Default: ${DEFAULT-VALUE}.")
+    int parallel;
+
+    @Option(names = "--transfer-size", defaultValue = "1m", converter = Units.SizeConverter.class,
+            description = "soak: bytes per echo, upload or download. Default: ${DEFAULT-VALUE}.")
+    long transferSize;
+
+    @Option(names = "--stall-timeout", defaultValue = "60s", converter = Units.DurationConverter.class,
+            description = "soak: a transfer with no result for this long counts as hung. Default: ${DEFAULT-VALUE}.")
+    Duration stallTimeout;
+
+    @Option(names = "--loss", defaultValue = "0",
+            description = "soak: percent of datagrams the relay drops, each way. Default: ${DEFAULT-VALUE}.")
+    double loss;
+
+    @Option(names = "--loss-up", description = "soak: percent dropped towards the server (overrides --loss).")
+    Double lossUp;
+
+    @Option(names = "--loss-down", description = "soak: percent dropped towards the client (overrides --loss).")
+    Double lossDown;
+
+    @Option(names = "--delay", defaultValue = "0ms", converter = Units.DurationConverter.class,
+            description = "soak: delay the relay adds to every datagram, each way. Default: ${DEFAULT-VALUE}.")
+    Duration delay;
+
+    @Option(names = "--jitter", defaultValue = "0ms", converter = Units.DurationConverter.class,
+            description = "soak: up to this much more delay, drawn per datagram (reorders). Default: ${DEFAULT-VALUE}.")
+    Duration jitter;
+
+    @Option(names = "--duplicate", defaultValue = "0",
+            description = "soak: percent of datagrams sent twice. Default: ${DEFAULT-VALUE}.")
+    double duplicate;
+
+    @Option(names = "--blackhole-every", defaultValue = "0s", converter = Units.DurationConverter.class,
+            description = "soak: the path goes dark once per this period (0s: never). Default: ${DEFAULT-VALUE}.")
+    Duration blackholeEvery;
+
+    @Option(names = "--blackhole-for", defaultValue = "500ms", converter = Units.DurationConverter.class,
+            description = "soak: for this long each time. Default: ${DEFAULT-VALUE}.")
+    Duration blackholeFor;
+}

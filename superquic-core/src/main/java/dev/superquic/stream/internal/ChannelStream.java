@@ -15,6 +15,7 @@ import java.io.OutputStream;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@link DuplexStream} over a Netty QUIC stream channel. Created on the event loop (where the
@@ -49,7 +50,7 @@ public final class ChannelStream implements DuplexStream {
     /** The connection's stream ends: a FIN that leaves alone is announced there. */
     private final StreamEnds ends;
     /** Bytes handed to {@link #writes} so far: the stream's final size once the output finishes. */
-    private final java.util.concurrent.atomic.AtomicLong queuedBytes = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong queuedBytes = new AtomicLong();
 
     /**
      * Installs the bridge on {@code channel} and returns the stream. Call on the channel's event

@@ -11,6 +11,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -126,9 +127,6 @@ final class StreamWrites {
         }
     }
 
-    private final ArrayList<PendingWrite> batch = new ArrayList<>();
-    private final Map<Channel, Integer> lastDataIndex = new HashMap<>();
-
     /**
      * Event loop: carries out the pending writes now. Called while the connection processes
      * received data, so that Netty sends them with that batch's packets.
@@ -139,43 +137,43 @@ final class StreamWrites {
         }
         draining = true;
         try {
-            PendingWrite w;
-            while ((w = pending.poll()) != null) {
-                batch.add(w);
-                // Take everything queued, so that a FIN can meet the data queued before it.
-                while ((w = pending.poll()) != null) {
-                    batch.add(w);
-                }
-                carryOut();
+            // Everything queued at once, so that a FIN meets the data queued before it.
+            for (List<PendingWrite> batch = takeAll(); !batch.isEmpty(); batch = takeAll()) {
+                carryOut(batch);
             }
         } finally {
-            batch.clear();
-            lastDataIndex.clear();
             draining = false;
         }
     }
 
-    /** Event loop: writes {@link #batch} in order, each FIN joined to its stream's queued last data. */
-    private void carryOut() {
-        PendingWrite[] writes = batch.toArray(new PendingWrite[0]);
-        batch.clear();
-        boolean[] finJoined = new boolean[writes.length];
-        PendingWrite[] joinedFin = new PendingWrite[writes.length];
-        if (writes.length > 1) {
+    private List<PendingWrite> takeAll() {
+        List<PendingWrite> batch = new ArrayList<>();
+        for (PendingWrite w; (w = pending.poll()) != null;) {
+            batch.add(w);
+        }
+        return batch;
+    }
+
+    /** Event loop: carries out {@code batch} in order, each FIN joined to its stream's queued last data. */
+    private static void carryOut(List<PendingWrite> batch) {
+        int n = batch.size();
+        boolean[] finJoined = new boolean[n];
+        PendingWrite[] joinedFin = new PendingWrite[n];
+        if (n > 1) {
             // A FIN joins the data written just before it on its stream, if that is in this batch.
-            for (int i = 0; i < writes.length; i++) {
-                PendingWrite w = writes[i];
+            Map<Channel, Integer> lastData = new HashMap<>();
+            for (int i = 0; i < n; i++) {
+                PendingWrite w = batch.get(i);
                 Integer data = w.isFin() || !(w.msg instanceof ByteBuf)
-                        ? lastDataIndex.remove(w.channel) : lastDataIndex.put(w.channel, i);
+                        ? lastData.remove(w.channel) : lastData.put(w.channel, i);
                 if (w.isFin() && data != null) {
                     finJoined[i] = true;
                     joinedFin[data] = w;
                 }
             }
-            lastDataIndex.clear();
         }
-        for (int i = 0; i < writes.length; i++) {
-            PendingWrite w = writes[i];
+        for (int i = 0; i < n; i++) {
+            PendingWrite w = batch.get(i);
             if (finJoined[i]) {
                 continue;
             }

@@ -112,7 +112,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--jit-wait", defaultValue = "30s", converter = Units.DurationConverter.class,
             description = "How long the warm-up may go on past --warmup while this process's JIT compilers are still "
-                    + "busy (0s: not at all; a run measured with the JIT busy gets the figure 'JIT compiling %'). "
+                    + "busy (0s: not at all; a run measured with the JIT busy gets the figure 'JIT compiling %%'). "
                     + "Default: ${DEFAULT-VALUE}.")
     Duration jitWait;
 

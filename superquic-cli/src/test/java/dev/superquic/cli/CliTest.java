@@ -51,6 +51,24 @@ class CliTest {
     }
 
     @Test
+    void everyHelpPrintsWithoutPicocliWarnings() {
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream warnings = new java.io.ByteArrayOutputStream();
+        try {
+            // picocli reports a badly formatted description on System.err, not on the command's writer.
+            System.setErr(new java.io.PrintStream(warnings, true, java.nio.charset.StandardCharsets.UTF_8));
+            for (String command : new String[] {"server", "echo", "kv", "stats", "bench"}) {
+                Run help = cli(command, "--help");
+                assertThat(help.exit()).as(command).isZero();
+                assertThat(help.out()).as(command).contains("Usage:");
+            }
+        } finally {
+            System.setErr(saved);
+        }
+        assertThat(warnings.toString(java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("picocli WARN");
+    }
+
+    @Test
     void echoPrintsTheTextBack() {
         Run r = cli("echo", "--server", address, "--pin", server.certificateFingerprint(), "hello", "world");
         assertThat(r.exit()).as(r.err()).isZero();

@@ -96,4 +96,21 @@ class DemoServicesTest {
             }
         }
     }
+
+    @Test
+    void framesLargerThanTheFirstChunkArriveWhole() throws Exception {
+        try (SuperQuicServer server = Fixtures.server();
+             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+             ClientSession session = client.connect();
+             DuplexStream kv = session.openStream("kv")) {
+            // Read by the server and the client in pieces into a payload that grows (64 KiB first).
+            String value = "v".repeat(900_000) + "end";
+            kv.writeFrame(("{\"op\":\"put\",\"key\":\"big\",\"value\":\"" + value + "\"}").getBytes());
+            assertThat(Messages.parseObject(Fixtures.readFrame(kv)).path("type").asText()).isEqualTo("ok");
+            kv.writeFrame("{\"op\":\"get\",\"key\":\"big\"}".getBytes());
+            assertThat(Messages.parseObject(Fixtures.readFrame(kv)).path("value").asText()).isEqualTo(value);
+            kv.finishOutput();
+            assertThat(Fixtures.readFrame(kv)).isNull();
+        }
+    }
 }

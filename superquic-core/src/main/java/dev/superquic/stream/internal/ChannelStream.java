@@ -12,6 +12,7 @@ import io.netty.handler.codec.quic.QuicStreamChannel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,6 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ChannelStream implements DuplexStream {
     /** Largest buffer handed to Netty in one write; keeps the in-flight bound meaningful. */
     static final int WRITE_CHUNK = 128 * 1024;
+    /** The first allocation for a frame's payload; it doubles as more bytes arrive. */
+    static final int FRAME_CHUNK = 64 * 1024;
     /** How long a closed stream keeps reading (and discarding) for the peer's FIN. */
     static final long UNREAD_INPUT_LINGER_MILLIS = 2000;
     /**
@@ -164,8 +167,27 @@ public final class ChannelStream implements DuplexStream {
             throw new ProtocolException(ErrorCode.FRAME_TOO_LARGE,
                     "frame of " + length + " bytes exceeds the limit of " + limit);
         }
-        byte[] payload = new byte[(int) length];
-        readFully(payload, 0, payload.length, "frame payload");
+        return readPayload((int) length);
+    }
+
+    /**
+     * Reads a frame payload of {@code length} bytes into an array that grows as they arrive: a
+     * length the peer announced is not trusted with memory, so a frame announced and never sent
+     * costs {@link #FRAME_CHUNK} bytes, not its length.
+     */
+    private byte[] readPayload(int length) throws IOException {
+        byte[] payload = new byte[Math.min(length, FRAME_CHUNK)];
+        int filled = 0;
+        while (filled < length) {
+            if (filled == payload.length) {
+                payload = Arrays.copyOf(payload, (int) Math.min(length, 2L * payload.length));
+            }
+            int n = pipe.read(payload, filled, payload.length - filled);
+            if (n < 0) {
+                throw new ProtocolException(ErrorCode.PROTOCOL_VIOLATION, "stream ended inside a frame payload");
+            }
+            filled += n;
+        }
         return payload;
     }
 

@@ -51,6 +51,15 @@ class CliTest {
     }
 
     @Test
+    void aSecondServerOnATakenPortIsRefusedWithExitTwoNamingThePort() {
+        // The running server's sockets use SO_REUSEPORT; a second one must not join them.
+        int port = server.localAddress().getPort();
+        Run second = cli("server", "--host", "127.0.0.1", "--port", Integer.toString(port), "--metrics-port", "-1");
+        assertThat(second.exit()).isEqualTo(2);
+        assertThat(second.err()).contains("port").contains("127.0.0.1:" + port).contains("already in use");
+    }
+
+    @Test
     void everyHelpPrintsWithoutPicocliWarnings() {
         java.io.PrintStream saved = System.err;
         java.io.ByteArrayOutputStream warnings = new java.io.ByteArrayOutputStream();

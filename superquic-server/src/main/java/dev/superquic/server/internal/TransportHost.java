@@ -113,7 +113,18 @@ public final class TransportHost implements AutoCloseable {
             if (sockets > 1) {
                 bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);
             }
-            Channel first = bootstrap.bind(config.host(), config.port()).sync().channel();
+            refuseTakenPort(config);
+            Channel first;
+            try {
+                first = bootstrap.bind(config.host(), config.port()).sync().channel();
+            } catch (Exception e) {
+                if (e instanceof java.net.BindException || e.getCause() instanceof java.net.BindException
+                        || String.valueOf(e.getMessage()).contains("Address already in use")) {
+                    throw new ServerConfig.InvalidSettingException("port", "udp " + config.host() + ":" + config.port()
+                            + " cannot be bound: " + e.getMessage(), config.port());
+                }
+                throw e;
+            }
             channels.add(first);
             int port = ((InetSocketAddress) first.localAddress()).getPort();
             for (int i = 1; i < sockets; i++) {
@@ -128,6 +139,25 @@ public final class TransportHost implements AutoCloseable {
             channels.forEach(Channel::close);
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
+        }
+    }
+
+    /**
+     * Refuses a UDP port that another socket holds. The server's own sockets share their port
+     * through SO_REUSEPORT, which would also let this server join the sockets of another process
+     * on that port (of the same user): the kernel would then split clients between the two, and
+     * every resume and handshake that landed on the wrong one would fail. A plain bind, without
+     * SO_REUSEPORT, fails on a port that any socket holds.
+     */
+    private static void refuseTakenPort(ServerConfig config) {
+        if (config.port() == 0) {
+            return; // the kernel picks a free one
+        }
+        try (java.nio.channels.DatagramChannel probe = java.nio.channels.DatagramChannel.open()) {
+            probe.bind(new InetSocketAddress(config.host(), config.port()));
+        } catch (java.io.IOException e) {
+            throw new ServerConfig.InvalidSettingException("port", "udp " + config.host() + ":" + config.port()
+                    + " is already in use by another socket (" + e.getMessage() + ")", config.port());
         }
     }
 

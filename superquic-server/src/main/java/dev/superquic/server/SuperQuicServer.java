@@ -273,10 +273,11 @@ public final class SuperQuicServer implements AutoCloseable {
             } else if (r == null) {
                 r = prometheus != null ? prometheus : new SimpleMeterRegistry();
             }
-            ServerRuntime runtime = new ServerRuntime(config, services, s, r);
-            runtime.startDraining(); // not ready until the socket is bound
             OpsHttpServer ops = null;
             try {
+                // Inside the try: a bad setting found here (the reset secret) must close the store too.
+                ServerRuntime runtime = new ServerRuntime(config, services, s, r);
+                runtime.startDraining(); // not ready until the socket is bound
                 if (prometheus != null) {
                     // JVM and process meters only in a registry of our own: an application that
                     // brings its registry has bound its own.

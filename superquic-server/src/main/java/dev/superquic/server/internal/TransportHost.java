@@ -200,6 +200,8 @@ public final class TransportHost implements AutoCloseable {
             case CertificateSource.PemFiles pem -> {
                 requireReadable(pem.certificateChain(), "cert");
                 requireReadable(pem.privateKey(), "key");
+                KeyPairCheck.requireMatch(Pem.firstCertificate(pem.certificateChain()), pem.certificateChain(),
+                        pem.privateKey(), pem.password());
                 builder = QuicSslContextBuilder.forServer(pem.privateKey().toFile(), pem.password(),
                         pem.certificateChain().toFile());
                 fingerprint = Pem.firstCertificateFingerprint(pem.certificateChain());
@@ -253,10 +255,13 @@ public final class TransportHost implements AutoCloseable {
         }
 
         static String firstCertificateFingerprint(java.nio.file.Path pemFile) throws Exception {
+            return Fingerprints.sha256(firstCertificate(pemFile));
+        }
+
+        static java.security.cert.X509Certificate firstCertificate(java.nio.file.Path pemFile) throws Exception {
             try (InputStream in = Files.newInputStream(pemFile)) {
                 var cf = java.security.cert.CertificateFactory.getInstance("X.509");
-                var cert = (java.security.cert.X509Certificate) cf.generateCertificate(in);
-                return Fingerprints.sha256(cert);
+                return (java.security.cert.X509Certificate) cf.generateCertificate(in);
             } catch (java.security.cert.CertificateException e) {
                 throw new ServerConfig.InvalidSettingException("cert", "must be a PEM X.509 certificate", pemFile);
             }

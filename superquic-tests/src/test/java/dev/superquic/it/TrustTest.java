@@ -53,10 +53,17 @@ class TrustTest {
 
     @Test
     void aWrongPinIsRefused() throws Exception {
-        try (SuperQuicServer server = Fixtures.server();
+        // A short idle timeout: the server learns of the refusal only when the half-done connection expires.
+        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig()
+                     .idleTimeout(java.time.Duration.ofSeconds(2)).build(), b -> b);
              SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server)
                      .trust(TrustConfig.pinSha256("00".repeat(32))).build())) {
+            var incomplete = server.meterRegistry().get("superquic.handshake.failures")
+                    .tag("reason", "incomplete").counter();
+            assertThat(incomplete.count()).as("registered at start").isZero();
             assertThatThrownBy(client::connect).isInstanceOf(SSLException.class);
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15))
+                    .until(() -> incomplete.count() == 1);
         }
     }
 }

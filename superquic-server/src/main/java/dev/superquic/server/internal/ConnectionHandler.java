@@ -23,6 +23,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final ConnectionState conn;
     private final ServerRuntime runtime;
     private boolean active;
+    /** The handshake completed or failed (and was counted). */
+    private boolean handshakeEnded;
     private ScheduledFuture<?> helloTimeout;
     private ScheduledFuture<?> statsSampling;
     private ConnectionTraffic traffic;
@@ -30,6 +32,24 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     ConnectionHandler(ConnectionState conn, ServerRuntime runtime) {
         this.conn = conn;
         this.runtime = runtime;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        // A client that refuses our certificate may just go away (Netty 4.2.18's client does not
+        // send its CONNECTION_CLOSE when its own check fails): the handshake then never ends, and
+        // the connection is freed at the idle timeout without any other event.
+        Object peer = conn.channel().remoteSocketAddress();
+        ctx.channel().closeFuture().addListener(f -> {
+            if (!handshakeEnded && !runtime.isDraining()) {
+                handshakeEnded = true;
+                runtime.metrics().handshakeFailed("incomplete");
+                try (var scope = Mdc.connection(conn)) {
+                    log.info("handshake with {} never completed: the client went away (it may have refused our "
+                            + "certificate)", peer);
+                }
+            }
+        });
     }
 
     @Override
@@ -66,9 +86,21 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         try (var scope = Mdc.connection(conn)) {
             if (evt instanceof QuicConnectionCloseEvent close) {
                 ConnectionCloseReason.recordPeerClose(ctx.channel(), "client", close);
-            } else if (evt instanceof SslHandshakeCompletionEvent hs && !hs.isSuccess()) {
-                runtime.metrics().handshakeFailed(HandshakeFailures.reason(hs.cause()));
-                log.warn("TLS handshake failed: {}", hs.cause().getMessage());
+                if (close.isTlsError() && !handshakeEnded) {
+                    // The client refused our side of the handshake: its CONNECTION_CLOSE names the alert.
+                    handshakeEnded = true;
+                    int alert = QuicConnectionCloseEvent.extractTlsError(close.error());
+                    runtime.metrics().handshakeFailed(HandshakeFailures.peerAlert(alert));
+                    log.info("client {} refused the TLS handshake: {} (TLS alert {})",
+                            conn.channel().remoteSocketAddress(), HandshakeFailures.alertName(alert), alert);
+                }
+            } else if (evt instanceof SslHandshakeCompletionEvent hs) {
+                if (!hs.isSuccess() && !handshakeEnded) {
+                    runtime.metrics().handshakeFailed(HandshakeFailures.reason(hs.cause()));
+                    log.warn("TLS handshake with {} failed: {}", conn.channel().remoteSocketAddress(),
+                            hs.cause().getMessage());
+                }
+                handshakeEnded = true;
             }
         }
         ReferenceCountUtil.release(evt);

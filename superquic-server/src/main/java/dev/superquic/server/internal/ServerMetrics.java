@@ -43,6 +43,12 @@ public final class ServerMetrics implements StreamMeter {
     /** Registers the meters; session gauges read {@code store}. */
     public ServerMetrics(MeterRegistry registry, SessionStore store) {
         this.registry = registry;
+        // Tagged counters that panels and alerts use read 0 from the start, never "no data".
+        HandshakeFailures.REASONS.forEach(reason -> handshakeFailures(reason));
+        for (ErrorCode code : ErrorCode.values()) {
+            framesRejected(code);
+            streamErrors(code);
+        }
         Gauge.builder("superquic.connections.active", activeConnections, AtomicLong::get)
                 .description("QUIC connections currently open").register(registry);
         backpressureEvents = Counter.builder("superquic.backpressure.events")
@@ -186,17 +192,29 @@ public final class ServerMetrics implements StreamMeter {
     }
 
     void handshakeFailed(String reason) {
-        Counter.builder("superquic.handshake.failures").tag("reason", reason)
-                .description("QUIC/TLS handshakes that failed").register(registry).increment();
+        handshakeFailures(reason).increment();
+    }
+
+    private Counter handshakeFailures(String reason) {
+        return Counter.builder("superquic.handshake.failures").tag("reason", reason)
+                .description("QUIC/TLS handshakes that failed").register(registry);
     }
 
     void frameRejected(ErrorCode code) {
-        Counter.builder("superquic.frames.rejected").tag("code", code.name())
-                .description("frames refused by the protocol layer").register(registry).increment();
+        framesRejected(code).increment();
+    }
+
+    private Counter framesRejected(ErrorCode code) {
+        return Counter.builder("superquic.frames.rejected").tag("code", code.name())
+                .description("frames refused by the protocol layer").register(registry);
     }
 
     void streamError(ErrorCode code) {
-        Counter.builder("superquic.stream.errors").tag("code", code.name())
-                .description("streams ended with an error").register(registry).increment();
+        streamErrors(code).increment();
+    }
+
+    private Counter streamErrors(ErrorCode code) {
+        return Counter.builder("superquic.stream.errors").tag("code", code.name())
+                .description("streams ended with an error").register(registry);
     }
 }

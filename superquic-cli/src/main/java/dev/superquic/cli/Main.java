@@ -33,7 +33,14 @@ public final class Main {
     /** Runs the CLI and exits with its code. */
     public static void main(String[] args) {
         Map<String, String> env = System.getenv();
-        configureLogging(args, env);
+        SettingsDefaults settings;
+        try {
+            String config = SettingsDefaults.earlyOption(args, env, "--config");
+            settings = new SettingsDefaults(env, config == null || config.isBlank() ? null : Path.of(config));
+        } catch (IOException e) {
+            settings = null; // run() reports it
+        }
+        configureLogging(args, env, settings);
         // After the logging set-up: Netty logs through SLF4J as its classes load.
         disableLeakDetectionUnlessAsked();
         System.exit(run(args, env));
@@ -60,13 +67,23 @@ public final class Main {
 
     /** Runs the CLI with the given output streams and returns its exit code (for tests). */
     static int run(String[] args, Map<String, String> env, java.io.PrintWriter out, java.io.PrintWriter err) {
-        configureLogging(args, env);
-        CommandLine cli = new CommandLine(Main.class).setOut(out).setErr(err).setCaseInsensitiveEnumValuesAllowed(true);
+        SettingsDefaults settings;
+        Path configFile;
         try {
             String config = SettingsDefaults.earlyOption(args, env, "--config");
-            Path configFile = config == null || config.isBlank() ? null : Path.of(config);
-            cli.setDefaultValueProvider(new SettingsDefaults(env, configFile));
+            configFile = config == null || config.isBlank() ? null : Path.of(config);
+            settings = new SettingsDefaults(env, configFile);
         } catch (IOException e) {
+            err.println("superquic: " + e.getMessage());
+            err.flush();
+            return USAGE;
+        }
+        configureLogging(args, env, settings);
+        CommandLine cli = new CommandLine(Main.class).setOut(out).setErr(err).setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setDefaultValueProvider(settings);
+        try {
+            settings.refuseUnknown(optionNames(cli), configFile);
+        } catch (IllegalArgumentException e) {
             err.println("superquic: " + e.getMessage());
             err.flush();
             return USAGE;
@@ -83,13 +100,32 @@ public final class Main {
      * Sets the logging properties that the command line decides, only those not set already.
      * Logging reads them once, at its first use: this must run before anything logs.
      */
-    private static void configureLogging(String[] args, Map<String, String> env) {
+    /** Every long option name, without its dashes, of this command and its subcommands. */
+    private static java.util.Set<String> optionNames(CommandLine cli) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (var option : cli.getCommandSpec().options()) {
+            for (String name : option.names()) {
+                if (name.startsWith("--")) {
+                    names.add(name.substring(2));
+                }
+            }
+        }
+        for (CommandLine sub : cli.getSubcommands().values()) {
+            names.addAll(optionNames(sub));
+        }
+        return names;
+    }
+
+    private static void configureLogging(String[] args, Map<String, String> env, SettingsDefaults settings) {
         boolean serverCommand = args.length > 0 && args[0].equals("server");
         if (!serverCommand && System.getProperty("superquic.log.level") == null) {
             // Client commands print results; keep library logging out of the way.
             System.setProperty("superquic.log.level", "WARN");
         }
         String format = SettingsDefaults.earlyOption(args, env, "--log-format");
+        if (format == null && settings != null) {
+            format = settings.fromFile("--log-format");
+        }
         if (format != null && System.getProperty("superquic.log.format") == null) {
             String upper = format.toUpperCase(java.util.Locale.ROOT);
             if (upper.equals("TEXT") || upper.equals("JSON")) {

@@ -33,6 +33,36 @@ final class SettingsDefaults implements IDefaultValueProvider {
     }
 
     /**
+     * Refuses config-file keys and {@code SUPERQUIC_*} environment variables that name no option
+     * of any command: a misspelt setting would otherwise be ignored without a word.
+     *
+     * @param optionNames every long option name (without dashes) some command takes
+     * @throws IllegalArgumentException naming the key or the variable (exit 2)
+     */
+    void refuseUnknown(java.util.Set<String> optionNames, Path configFile) {
+        for (String key : file.stringPropertyNames()) {
+            if (!optionNames.contains(key)) {
+                throw new IllegalArgumentException("unknown setting '" + key + "' in config file " + configFile);
+            }
+        }
+        for (String variable : env.keySet()) {
+            if (variable.startsWith("SUPERQUIC_") && !LAUNCHER_VARIABLES.contains(variable)
+                    && optionNames.stream().noneMatch(o -> envName(o).equals(variable))) {
+                throw new IllegalArgumentException("unknown setting in the environment: " + variable);
+            }
+        }
+    }
+
+    /** Variables that the launcher script reads, not the CLI. */
+    private static final java.util.Set<String> LAUNCHER_VARIABLES = java.util.Set.of("SUPERQUIC_JAVA_OPTS");
+
+    /** An option's value from the config file, or null: for the options needed before picocli runs. */
+    String fromFile(String name) {
+        String value = file.getProperty(name.substring(2));
+        return value == null ? null : value.trim();
+    }
+
+    /**
      * An option needed before picocli runs (the config file, the log format): its value from the
      * command line, else from the environment ({@code --log-format} is SUPERQUIC_LOG_FORMAT).
      */

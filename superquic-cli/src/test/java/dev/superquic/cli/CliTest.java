@@ -226,4 +226,47 @@ class CliTest {
         assertThat(missing.exit()).isEqualTo(2);
         assertThat(missing.err()).contains("does not exist");
     }
+
+    @Test
+    @Timeout(30) // a wrongly accepted setting would start a server that runs until interrupted
+    void misspeltSettingsAreRefusedNamingThem(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("superquic.properties");
+        java.nio.file.Files.writeString(config, "sesion-ttl=1m\n");
+        Run fromFile = cli("server", "--config", config.toString(), "--port", "0");
+        assertThat(fromFile.exit()).isEqualTo(2);
+        assertThat(fromFile.err()).contains("unknown setting 'sesion-ttl'").contains(config.toString());
+        Run fromEnv = cli(Map.of("SUPERQUIC_SESION_TTL", "1m"), "server", "--port", "0");
+        assertThat(fromEnv.exit()).isEqualTo(2);
+        assertThat(fromEnv.err()).contains("SUPERQUIC_SESION_TTL");
+        Run launcherOnly = cli(Map.of("SUPERQUIC_JAVA_OPTS", "-Xmx1g"), "server", "--port", "0", "--max-bidi-streams", "0");
+        assertThat(launcherOnly.err()).as("the launcher's variable is not a setting").contains("max-bidi-streams");
+    }
+
+    @Test
+    @Timeout(30)
+    void unreadableKeyStoresAndATakenMetricsPortExitTwoNamingTheSetting(@TempDir Path dir) throws Exception {
+        Path garbage = java.nio.file.Files.writeString(dir.resolve("garbage.p12"), "not a key store");
+        Run bad = cli("server", "--port", "0", "--metrics-port", "-1", "--pkcs12", garbage.toString());
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("pkcs12").contains(garbage.toString());
+
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        var cert = dev.superquic.tls.DevCertificate.generate(Duration.ofDays(1));
+        ks.setKeyEntry("server", cert.privateKey(), "right".toCharArray(), new java.security.cert.Certificate[] {cert.certificate()});
+        Path store = dir.resolve("server.p12");
+        try (var out = java.nio.file.Files.newOutputStream(store)) {
+            ks.store(out, "right".toCharArray());
+        }
+        Run wrong = cli("server", "--port", "0", "--metrics-port", "-1", "--pkcs12", store.toString(),
+                "--pkcs12-password", "wrong");
+        assertThat(wrong.exit()).isEqualTo(2);
+        assertThat(wrong.err()).contains("pkcs12-password");
+
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Run port = cli("server", "--port", "0", "--metrics-port", Integer.toString(taken.getLocalPort()));
+            assertThat(port.exit()).isEqualTo(2);
+            assertThat(port.err()).contains("metrics-port").contains("127.0.0.1:" + taken.getLocalPort());
+        }
+    }
 }

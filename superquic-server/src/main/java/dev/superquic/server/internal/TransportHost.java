@@ -211,6 +211,12 @@ public final class TransportHost implements AutoCloseable {
                 KeyStore ks = KeyStore.getInstance("PKCS12");
                 try (InputStream in = Files.newInputStream(p12.keyStore())) {
                     ks.load(in, p12.password().toCharArray());
+                } catch (java.io.IOException e) {
+                    // A wrong password shows as an UnrecoverableKeyException cause; anything else is the file.
+                    boolean password = e.getCause() instanceof java.security.UnrecoverableKeyException;
+                    throw new ServerConfig.InvalidSettingException(password ? "pkcs12-password" : "pkcs12",
+                            password ? "does not open " + p12.keyStore()
+                                    : "cannot be read as a PKCS#12 key store (" + e + ")", p12.keyStore());
                 }
                 KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
                 kmf.init(ks, p12.password().toCharArray());

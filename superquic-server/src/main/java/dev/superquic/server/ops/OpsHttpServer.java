@@ -42,7 +42,14 @@ public final class OpsHttpServer implements AutoCloseable {
      */
     public static OpsHttpServer start(InetSocketAddress address, PrometheusMeterRegistry registry,
                                       BooleanSupplier ready, boolean withProcessMeters) throws IOException {
-        HttpServer http = HttpServer.create(address, 64);
+        HttpServer http;
+        try {
+            http = HttpServer.create(address, 64);
+        } catch (java.net.BindException e) {
+            throw new dev.superquic.server.ServerConfig.InvalidSettingException("metrics-port", "tcp "
+                    + address.getHostString() + ":" + address.getPort() + " cannot be bound: " + e.getMessage(),
+                    address.getPort());
+        }
         OpsHttpServer ops = new OpsHttpServer(http, withProcessMeters ? ProcessMetrics.bindTo(registry) : null);
         http.setExecutor(ops.executor);
         http.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8",

@@ -81,7 +81,7 @@ class ChurnTest {
                     byte[] payload = ("stream " + s + " of " + session.id()).getBytes();
                     echo.output().write(payload);
                     echo.finishOutput();
-                    assertThat(Fixtures.readAll(echo)).isEqualTo(payload);
+                    assertThat(Fixtures.readAll(echo, server)).isEqualTo(payload);
                 }
             }
             Kv.put(session, "k", "v");

@@ -53,12 +53,19 @@ final class Fixtures {
      */
     static <T> T getOrDescribe(java.util.concurrent.Future<T> result, dev.superquic.stream.DuplexStream stream,
                                Duration timeout) throws Exception {
+        return getOrDescribe(result, stream, null, timeout);
+    }
+
+    /** As above; a stall also lists the streams {@code server} (if any) has open, with their states. */
+    static <T> T getOrDescribe(java.util.concurrent.Future<T> result, dev.superquic.stream.DuplexStream stream,
+                               SuperQuicServer server, Duration timeout) throws Exception {
         try {
             return result.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
             String state = stream instanceof dev.superquic.stream.internal.ChannelStream c ? c.describe() : "?";
+            String serverSide = server == null ? "" : "; server streams: " + String.join(" | ", server.describeStreams());
             result.cancel(true); // a reader left blocked would hold up the closing of its executor
-            throw new AssertionError("no result within " + timeout + "; " + state, e);
+            throw new AssertionError("no result within " + timeout + "; client " + state + serverSide, e);
         }
     }
 
@@ -70,18 +77,23 @@ final class Fixtures {
      * stream's state. Exceptions of the read are thrown as they are.
      */
     static byte[] readAll(dev.superquic.stream.DuplexStream stream) throws java.io.IOException {
-        return bounded(stream, () -> stream.input().readAllBytes());
+        return bounded(stream, null, () -> stream.input().readAllBytes());
+    }
+
+    /** As {@link #readAll(dev.superquic.stream.DuplexStream)}; a stall also shows {@code server}'s streams. */
+    static byte[] readAll(dev.superquic.stream.DuplexStream stream, SuperQuicServer server) throws java.io.IOException {
+        return bounded(stream, server, () -> stream.input().readAllBytes());
     }
 
     /** Reads one frame of {@code stream} like {@link #readAll}: bounded, a stall says where it is. */
     static byte[] readFrame(dev.superquic.stream.DuplexStream stream) throws java.io.IOException {
-        return bounded(stream, stream::readFrame);
+        return bounded(stream, null, stream::readFrame);
     }
 
-    private static <T> T bounded(dev.superquic.stream.DuplexStream stream, java.util.concurrent.Callable<T> read)
-            throws java.io.IOException {
+    private static <T> T bounded(dev.superquic.stream.DuplexStream stream, SuperQuicServer server,
+                                 java.util.concurrent.Callable<T> read) throws java.io.IOException {
         try (var reader = dev.superquic.testing.TestThreads.virtual()) {
-            return getOrDescribe(reader.submit(read), stream, STREAM_WAIT);
+            return getOrDescribe(reader.submit(read), stream, server, STREAM_WAIT);
         } catch (java.util.concurrent.ExecutionException e) {
             if (e.getCause() instanceof java.io.IOException io) {
                 throw io;

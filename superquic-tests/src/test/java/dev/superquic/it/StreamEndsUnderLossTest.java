@@ -43,7 +43,7 @@ class StreamEndsUnderLossTest {
                     List<Future<Integer>> runs = new ArrayList<>();
                     for (int w = 0; w < PARALLEL; w++) {
                         int seed = w;
-                        runs.add(workers.submit(() -> echoUntilDone(session, readers, next, new SplittableRandom(seed))));
+                        runs.add(workers.submit(() -> echoUntilDone(server, session, readers, next, new SplittableRandom(seed))));
                     }
                     int done = 0;
                     for (Future<Integer> run : runs) {
@@ -57,7 +57,7 @@ class StreamEndsUnderLossTest {
     }
 
     /** Echoes payloads of 1 byte to 24 KiB, each on a stream of its own, until ECHOES were started. */
-    private static int echoUntilDone(ClientSession session, TestThreads readers, AtomicInteger next,
+    private static int echoUntilDone(SuperQuicServer server, ClientSession session, TestThreads readers, AtomicInteger next,
                                      SplittableRandom random) throws Exception {
         int done = 0;
         while (next.getAndIncrement() < ECHOES) {
@@ -67,7 +67,7 @@ class StreamEndsUnderLossTest {
                 Future<byte[]> reply = readers.submit(() -> echo.input().readAllBytes());
                 echo.output().write(payload);
                 echo.finishOutput();
-                assertThat(Fixtures.getOrDescribe(reply, echo, Duration.ofSeconds(20))).isEqualTo(payload);
+                assertThat(Fixtures.getOrDescribe(reply, echo, server, Duration.ofSeconds(20))).isEqualTo(payload);
             }
             done++;
         }

@@ -26,21 +26,32 @@ public final class SuperQuicTarget implements Target {
             Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(CHUNK)));
     private final SuperQuicClient client;
     private final ClientConfig config;
+    private final boolean streamPerRequest;
 
     /** A target for the server in {@code config} (benchmarks turn reconnects off there). */
     public SuperQuicTarget(ClientConfig config) throws IOException {
+        this(config, false);
+    }
+
+    /**
+     * A target for the server in {@code config}; with {@code streamPerRequest}, rpc opens a
+     * stream for every request and finishes both sides (target name {@code superquic-stream-per-request}),
+     * as request/response services that use a stream per call do.
+     */
+    public SuperQuicTarget(ClientConfig config, boolean streamPerRequest) throws IOException {
         this.config = config;
         this.client = new SuperQuicClient(config);
+        this.streamPerRequest = streamPerRequest;
     }
 
     @Override
     public String name() {
-        return "superquic";
+        return streamPerRequest ? "superquic-stream-per-request" : "superquic";
     }
 
     @Override
     public Connection connect() throws IOException {
-        return new SqConnection(client.connect());
+        return new SqConnection(client.connect(), streamPerRequest);
     }
 
     @Override
@@ -48,7 +59,7 @@ public final class SuperQuicTarget implements Target {
         client.close();
     }
 
-    private record SqConnection(ClientSession session) implements Connection {
+    private record SqConnection(ClientSession session, boolean streamPerRequest) implements Connection {
         @Override
         public Optional<ConnectionStats> stats() {
             return session.connectionStats();
@@ -103,6 +114,20 @@ public final class SuperQuicTarget implements Target {
         public void pingPong(int size, BooleanSupplier stop, LongConsumer roundTripNanos) throws Exception {
             byte[] request = new byte[size];
             byte[] response = new byte[size];
+            if (streamPerRequest) {
+                while (!stop.getAsBoolean()) {
+                    long start = System.nanoTime();
+                    try (DuplexStream s = session.openStream("echo")) {
+                        s.output().write(request);
+                        s.finishOutput();
+                        if (s.input().readNBytes(response, 0, size) != size || s.input().read() != -1) {
+                            throw new IOException("echo answered wrongly");
+                        }
+                    }
+                    roundTripNanos.accept(System.nanoTime() - start);
+                }
+                return;
+            }
             try (DuplexStream s = session.openStream("echo")) {
                 while (!stop.getAsBoolean()) {
                     long start = System.nanoTime();

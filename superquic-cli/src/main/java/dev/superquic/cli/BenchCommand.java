@@ -99,6 +99,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--size", defaultValue = "64", description = "rpc: request and response bytes. Default: ${DEFAULT-VALUE}.")
     int size;
 
+    @Option(names = "--stream-per-request", description = "rpc against superquic: open a stream for every request "
+            + "and finish both sides, instead of one stream for all.")
+    boolean streamPerRequest;
+
     @Option(names = "--concurrency", defaultValue = "1", description = "connect, resume: attempts in flight. Default: ${DEFAULT-VALUE}.")
     int concurrency;
 
@@ -241,7 +245,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 return;
             }
-            try (SuperQuicTarget target = new SuperQuicTarget(config.build())) {
+            try (SuperQuicTarget target = new SuperQuicTarget(config.build(), streamPerRequest)) {
                 results.add(run(scenario, target, o));
             }
         } finally {

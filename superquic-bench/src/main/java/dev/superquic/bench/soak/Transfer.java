@@ -67,13 +67,20 @@ abstract class Transfer {
         return b;
     }
 
-    /** {@code echo}: random bytes up and the same back, written and read at once. */
-    static final class Echo extends Transfer {
-        private final int bytes;
+    /** A transfer of a given number of bytes. */
+    abstract static class Sized extends Transfer {
+        protected final int bytes;
 
-        Echo(ClientSession session, int bytes, long seed) {
+        Sized(ClientSession session, int bytes, long seed) {
             super(session, seed);
             this.bytes = bytes;
+        }
+    }
+
+    /** {@code echo}: random bytes up and the same back, written and read at once. */
+    static final class Echo extends Sized {
+        Echo(ClientSession session, int bytes, long seed) {
+            super(session, bytes, seed);
         }
 
         @Override
@@ -117,12 +124,9 @@ abstract class Transfer {
     }
 
     /** {@code up}: bulk bytes to {@code discard}, which must count every one. */
-    static final class Up extends Transfer {
-        private final int bytes;
-
+    static final class Up extends Sized {
         Up(ClientSession session, int bytes, long seed) {
-            super(session, seed);
-            this.bytes = bytes;
+            super(session, bytes, seed);
         }
 
         @Override
@@ -139,12 +143,9 @@ abstract class Transfer {
     }
 
     /** {@code down}: bulk bytes from {@code generate}, whose pattern must arrive unbroken. */
-    static final class Down extends Transfer {
-        private final int bytes;
-
+    static final class Down extends Sized {
         Down(ClientSession session, int bytes, long seed) {
-            super(session, seed);
-            this.bytes = bytes;
+            super(session, bytes, seed);
         }
 
         @Override

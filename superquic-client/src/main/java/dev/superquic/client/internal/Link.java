@@ -82,7 +82,7 @@ public final class Link {
                 .initialMaxStreamDataBidirectionalRemote(1024 * 1024)
                 .build();
         Channel udp;
-        ResetDetector resets = new ResetDetector();
+        ResetDetector resets = new ResetDetector(config.server());
         try {
             udp = transport.tuneUdp(new Bootstrap(), config.maxUdpPayload()).group(group).channel(transport.datagramChannel())
                     .handler(new ChannelInitializer<Channel>() {

@@ -18,14 +18,21 @@ import java.util.HexFormat;
  * restarted server has none to give), and Netty 4.2.18's client codec routes packets by
  * connection id, so it drops the reset before quiche could compare its token. The server tells
  * its token in the session answer ({@code resetToken}, the same one quiche got in the transport
- * parameters); a short-header packet that ends in it is a reset (RFC 9000, section 10.3).
+ * parameters); a short-header packet from the server's address that ends in it is a reset (RFC
+ * 9000, section 10.3).
  */
 final class ResetDetector extends ChannelInboundHandlerAdapter {
     private static final int TOKEN_LENGTH = 16;
     /** The shortest stateless reset (RFC 9000, section 10.3). */
     private static final int MIN_RESET = 21;
+    private final java.net.InetSocketAddress server;
     private volatile byte[] token;
     private volatile QuicChannel connection;
+
+    /** @param server where the server's datagrams come from; resets from elsewhere are not believed */
+    ResetDetector(java.net.InetSocketAddress server) {
+        this.server = server;
+    }
 
     /** The connection to end on a reset. */
     void connection(QuicChannel quic) {
@@ -42,7 +49,7 @@ final class ResetDetector extends ChannelInboundHandlerAdapter {
         byte[] expected = token;
         QuicChannel quic = connection;
         if (expected != null && quic != null && msg instanceof DatagramPacket packet
-                && isReset(packet.content(), expected)) {
+                && server.equals(packet.sender()) && isReset(packet.content(), expected)) {
             packet.release();
             if (quic.isActive()) {
                 ConnectionCloseReason.record(quic, "reset by the server (a stateless reset: it no longer has this "

@@ -99,6 +99,15 @@ final class ServerCommand implements Callable<Integer> {
             description = "Reset a stream whose peer takes no data for this long. Default: ${DEFAULT-VALUE}.")
     Duration streamWriteTimeout;
 
+    @Option(names = "--stream-header-timeout", defaultValue = "10s", converter = Units.DurationConverter.class,
+            description = "Time a new stream has to send its whole header. Default: ${DEFAULT-VALUE}.")
+    Duration streamHeaderTimeout;
+
+    @Option(names = "--frame-read-timeout", defaultValue = "30s", converter = Units.DurationConverter.class,
+            description = "Time a frame that has begun to arrive has to arrive whole (streams may idle between "
+                    + "frames). Default: ${DEFAULT-VALUE}.")
+    Duration frameReadTimeout;
+
     @Option(names = "--io-threads", description = "Event loops, each with its own SO_REUSEPORT socket (epoll). Default: the number of cores.")
     Integer ioThreads;
 
@@ -146,7 +155,8 @@ final class ServerCommand implements Callable<Integer> {
                 .maxFrameSize(intSetting("max-frame-size", maxFrameSize)).helloTimeout(helloTimeout)
                 .streamWriteTimeout(streamWriteTimeout)
                 .ioThreads(ioThreads != null ? ioThreads : DEFAULTS.ioThreads()).maxUdpPayload(packetSize.maxUdpPayload)
-                .discoverPmtu(packetSize.discoverPmtu).statsInterval(statsInterval).resetSecretFile(resetSecret).build();
+                .discoverPmtu(packetSize.discoverPmtu).statsInterval(statsInterval).resetSecretFile(resetSecret)
+                .streamHeaderTimeout(streamHeaderTimeout).frameReadTimeout(frameReadTimeout).build();
         if (metricsPort < -1 || metricsPort > 65535) {
             throw new ServerConfig.InvalidSettingException("metrics-port", "must be -1 (off) or 0 to 65535", metricsPort);
         }

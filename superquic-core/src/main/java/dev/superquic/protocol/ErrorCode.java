@@ -33,7 +33,12 @@ public enum ErrorCode {
     /** The request was well formed but cannot be carried out (for example a bad kv command). */
     BAD_REQUEST(0x0b, "the request is invalid"),
     /** The peer accepted no data on the stream for the write timeout; the stream is reset. */
-    WRITE_TIMEOUT(0x0c, "the peer took no data within the write timeout");
+    WRITE_TIMEOUT(0x0c, "the peer took no data within the write timeout"),
+    /**
+     * The peer sent a stream header, or a frame it had begun, too slowly (the header timeout, the
+     * frame read timeout); the stream is reset.
+     */
+    READ_TIMEOUT(0x0d, "the peer sent too slowly");
 
     private final int quicCode;
     private final String description;

@@ -41,13 +41,17 @@ import java.util.Objects;
  *     created (owner-only) if missing, so that a restarted server, or another node given the same
  *     file, can reset clients' dead connections at once; null (the library default): a random
  *     secret per process, whose resets only a client of this same process knows
+ * @param streamHeaderTimeout time a new service stream has to send its whole header
+ * @param frameReadTimeout time a frame that has begun to arrive (on any stream read as frames)
+ *     has to arrive whole; between frames a stream may idle
  */
 public record ServerConfig(String host, int port, String alpn, long maxBidiStreams, long maxUniStreams,
                            Duration idleTimeout, long maxData, long maxStreamData,
                            CertificateSource certificate, Duration sessionTtl, int streamBufferBytes,
                            int streamWriteBufferBytes, int maxFrameSize, Duration helloTimeout,
                            Duration streamWriteTimeout, int ioThreads, int maxUdpPayload,
-                           boolean discoverPmtu, Duration statsInterval, java.nio.file.Path resetSecretFile) {
+                           boolean discoverPmtu, Duration statsInterval, java.nio.file.Path resetSecretFile,
+                           Duration streamHeaderTimeout, Duration frameReadTimeout) {
 
     /** Validates every field; see {@link Builder#build()}. */
     public ServerConfig {
@@ -59,6 +63,12 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         Objects.requireNonNull(helloTimeout, "helloTimeout");
         Objects.requireNonNull(streamWriteTimeout, "streamWriteTimeout");
         Objects.requireNonNull(statsInterval, "statsInterval");
+        Objects.requireNonNull(streamHeaderTimeout, "streamHeaderTimeout");
+        Objects.requireNonNull(frameReadTimeout, "frameReadTimeout");
+        check(!streamHeaderTimeout.isNegative() && !streamHeaderTimeout.isZero(), "stream-header-timeout",
+                "must be positive", streamHeaderTimeout);
+        check(!frameReadTimeout.isNegative() && !frameReadTimeout.isZero(), "frame-read-timeout", "must be positive",
+                frameReadTimeout);
         check(!host.isBlank(), "host", "must not be empty", host);
         check(port >= 0 && port <= 65535, "port", "must be between 0 and 65535", port);
         int alpnBytes = alpn.getBytes(StandardCharsets.US_ASCII).length;
@@ -112,7 +122,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                 .streamBufferBytes(streamBufferBytes).streamWriteBufferBytes(streamWriteBufferBytes)
                 .maxFrameSize(maxFrameSize).helloTimeout(helloTimeout).streamWriteTimeout(streamWriteTimeout).ioThreads(ioThreads)
                 .maxUdpPayload(maxUdpPayload).discoverPmtu(discoverPmtu).statsInterval(statsInterval)
-                .resetSecretFile(resetSecretFile);
+                .resetSecretFile(resetSecretFile).streamHeaderTimeout(streamHeaderTimeout)
+                .frameReadTimeout(frameReadTimeout);
     }
 
     /** A setting was out of range; the message names it. */
@@ -154,6 +165,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         private boolean discoverPmtu;
         private Duration statsInterval = Duration.ofSeconds(10);
         private java.nio.file.Path resetSecretFile;
+        private Duration streamHeaderTimeout = Duration.ofSeconds(10);
+        private Duration frameReadTimeout = Duration.ofSeconds(30);
 
         private Builder() {
         }
@@ -224,12 +237,18 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
          */
         public Builder resetSecretFile(java.nio.file.Path v) { resetSecretFile = v; return this; }
 
+        /** Time a new service stream has to send its whole header. */
+        public Builder streamHeaderTimeout(Duration v) { streamHeaderTimeout = v; return this; }
+
+        /** Time a begun frame has to arrive whole. */
+        public Builder frameReadTimeout(Duration v) { frameReadTimeout = v; return this; }
+
         /** Validates and builds. */
         public ServerConfig build() {
             return new ServerConfig(host, port, alpn, maxBidiStreams, maxUniStreams, idleTimeout, maxData,
                     maxStreamData, certificate, sessionTtl, streamBufferBytes, streamWriteBufferBytes,
                     maxFrameSize, helloTimeout, streamWriteTimeout, ioThreads, maxUdpPayload, discoverPmtu,
-                    statsInterval, resetSecretFile);
+                    statsInterval, resetSecretFile, streamHeaderTimeout, frameReadTimeout);
         }
     }
 }

@@ -47,6 +47,8 @@ public final class ChannelStream implements DuplexStream {
     private final InputStream input = new PipeInput();
     private final OutputStream output = new GateOutput();
     private volatile ChannelFuture finFuture;
+    /** How long a begun frame may take to arrive whole; 0: no bound. */
+    private volatile long frameReadTimeoutNanos;
     private final StreamBridgeHandler bridge;
     /** Every write goes through it, so that data and FIN keep their order. */
     private final StreamWrites writes;
@@ -150,24 +152,46 @@ public final class ChannelStream implements DuplexStream {
 
     @Override
     public byte[] readFrame() throws IOException {
-        return readFrame(maxFrameSize);
+        return readFrame(maxFrameSize, InboundPipe.NO_DEADLINE);
     }
 
     /** Reads one frame with a specific size limit (control frames use a smaller one). */
     public byte[] readFrame(int limit) throws IOException {
+        return readFrame(limit, InboundPipe.NO_DEADLINE);
+    }
+
+    /**
+     * Reads one frame whose first byte must arrive by {@code deadlineNanos}
+     * ({@link System#nanoTime()}, or {@link InboundPipe#NO_DEADLINE}); the rest of it must follow
+     * within the frame read timeout ({@link #frameReadTimeout}) and by the deadline.
+     *
+     * @return the payload, or null if the stream ended before a frame began
+     * @throws ReadTimeoutException if the frame, or its start, came too late
+     */
+    public byte[] readFrame(int limit, long deadlineNanos) throws IOException {
         byte[] prefix = new byte[Protocol.LENGTH_PREFIX_BYTES];
-        int first = pipe.read(prefix, 0, prefix.length);
+        int first = pipe.read(prefix, 0, prefix.length, deadlineNanos);
         if (first < 0) {
             return null;
         }
-        readFully(prefix, first, prefix.length - first, "frame length");
+        long timeout = frameReadTimeoutNanos;
+        long rest = timeout == 0 ? deadlineNanos : Math.min(deadlineNanos, System.nanoTime() + timeout);
+        readFully(prefix, first, prefix.length - first, "frame length", rest);
         long length = ((prefix[0] & 0xffL) << 24) | ((prefix[1] & 0xff) << 16)
                 | ((prefix[2] & 0xff) << 8) | (prefix[3] & 0xff);
         if (length > limit) {
             throw new ProtocolException(ErrorCode.FRAME_TOO_LARGE,
                     "frame of " + length + " bytes exceeds the limit of " + limit);
         }
-        return readPayload((int) length);
+        return readPayload((int) length, rest);
+    }
+
+    /**
+     * From now on, a frame that has begun must be complete within {@code timeout} (zero: no
+     * bound), so that a peer cannot hold a partly sent frame, and its buffer, for ever.
+     */
+    public void frameReadTimeout(java.time.Duration timeout) {
+        this.frameReadTimeoutNanos = timeout.toNanos();
     }
 
     /**
@@ -175,14 +199,14 @@ public final class ChannelStream implements DuplexStream {
      * length the peer announced is not trusted with memory, so a frame announced and never sent
      * costs {@link #FRAME_CHUNK} bytes, not its length.
      */
-    private byte[] readPayload(int length) throws IOException {
+    private byte[] readPayload(int length, long deadlineNanos) throws IOException {
         byte[] payload = new byte[Math.min(length, FRAME_CHUNK)];
         int filled = 0;
         while (filled < length) {
             if (filled == payload.length) {
                 payload = Arrays.copyOf(payload, (int) Math.min(length, 2L * payload.length));
             }
-            int n = pipe.read(payload, filled, payload.length - filled);
+            int n = pipe.read(payload, filled, payload.length - filled, deadlineNanos);
             if (n < 0) {
                 throw new ProtocolException(ErrorCode.PROTOCOL_VIOLATION, "stream ended inside a frame payload");
             }
@@ -191,9 +215,9 @@ public final class ChannelStream implements DuplexStream {
         return payload;
     }
 
-    private void readFully(byte[] dst, int off, int len, String what) throws IOException {
+    private void readFully(byte[] dst, int off, int len, String what, long deadlineNanos) throws IOException {
         while (len > 0) {
-            int n = pipe.read(dst, off, len);
+            int n = pipe.read(dst, off, len, deadlineNanos);
             if (n < 0) {
                 throw new ProtocolException(ErrorCode.PROTOCOL_VIOLATION, "stream ended inside a " + what);
             }

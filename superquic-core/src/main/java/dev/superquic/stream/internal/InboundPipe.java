@@ -225,12 +225,25 @@ public final class InboundPipe {
      * @return bytes read, or -1 at end of stream
      */
     public int read(byte[] dst, int off, int len) throws IOException {
+        return read(dst, off, len, NO_DEADLINE);
+    }
+
+    /** No deadline for {@link #read(byte[], int, int, long)}. */
+    public static final long NO_DEADLINE = Long.MAX_VALUE;
+
+    /**
+     * Consumer: as {@link #read(byte[], int, int)}, but waits for data only until
+     * {@code deadlineNanos} ({@link System#nanoTime()}).
+     *
+     * @throws ReadTimeoutException if no data came by then
+     */
+    public int read(byte[] dst, int off, int len, long deadlineNanos) throws IOException {
         if (len == 0) {
             return 0;
         }
         lock.lock();
         try {
-            if (!awaitData()) {
+            if (!awaitData(deadlineNanos)) {
                 return -1;
             }
             reading = true;
@@ -269,7 +282,7 @@ public final class InboundPipe {
         long resumedAfter;
         lock.lock();
         try {
-            if (!awaitData()) {
+            if (!awaitData(NO_DEADLINE)) {
                 return null;
             }
             next = taken.pollFirst();
@@ -290,7 +303,7 @@ public final class InboundPipe {
      * Under the lock: waits until bytes are buffered; false at end of stream, an exception when
      * the pipe failed or was released.
      */
-    private boolean awaitData() throws IOException {
+    private boolean awaitData(long deadlineNanos) throws IOException {
         try {
             while (buffered == 0) {
                 if (failure != null) {
@@ -304,7 +317,15 @@ public final class InboundPipe {
                 }
                 consumerWaiting = true;
                 try {
-                    changed.await();
+                    if (deadlineNanos == NO_DEADLINE) {
+                        changed.await();
+                    } else {
+                        long left = deadlineNanos - System.nanoTime();
+                        if (left <= 0) {
+                            throw new ReadTimeoutException();
+                        }
+                        changed.awaitNanos(left);
+                    }
                 } finally {
                     consumerWaiting = false;
                 }

@@ -37,6 +37,7 @@ final class StreamInitializer extends ChannelInitializer<QuicStreamChannel> {
         ChannelStream stream = ChannelStream.attach(ch, config.streamBufferBytes(),
                 config.streamWriteBufferBytes(), control ? Protocol.MAX_CONTROL_FRAME : config.maxFrameSize(),
                 config.streamWriteTimeout(), runtime.metrics());
+        stream.frameReadTimeout(config.frameReadTimeout());
         StreamState state = new StreamState(conn, stream, control ? StreamState.CONTROL : StreamState.PENDING);
         conn.streams().put(ch.streamId(), state);
         if (control) {
@@ -57,8 +58,9 @@ final class StreamInitializer extends ChannelInitializer<QuicStreamChannel> {
             stream.reset(ErrorCode.GOING_AWAY);
             return;
         }
+        long headerDeadline = System.nanoTime() + config.streamHeaderTimeout().toNanos();
         runtime.handoff().startStream(state, control
                 ? () -> runtime.protocol().serveControl(state)
-                : () -> runtime.protocol().serveService(state));
+                : () -> runtime.protocol().serveService(state, headerDeadline));
     }
 }

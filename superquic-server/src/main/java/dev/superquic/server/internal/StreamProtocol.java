@@ -14,6 +14,7 @@ import dev.superquic.server.internal.ConnectionState.SessionBinding;
 import dev.superquic.server.session.SessionGoneException;
 import dev.superquic.stream.internal.ChannelStream;
 import dev.superquic.stream.internal.OutboundGate;
+import dev.superquic.stream.internal.ReadTimeoutException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.util.Map;
@@ -115,12 +116,12 @@ final class StreamProtocol {
         conn.close(e.code(), e.getMessage());
     }
 
-    /** Runs a service stream: header, session, service. */
-    void serveService(StreamState state) {
+    /** Runs a service stream: header (due by {@code headerDeadline}, nanoTime), session, service. */
+    void serveService(StreamState state, long headerDeadline) {
         ConnectionState conn = state.connection();
         ChannelStream stream = state.stream();
         try {
-            byte[] headerFrame = stream.readFrame(Protocol.MAX_CONTROL_FRAME);
+            byte[] headerFrame = stream.readFrame(Protocol.MAX_CONTROL_FRAME, headerDeadline);
             if (headerFrame == null) {
                 log.debug("stream ended before its header");
                 return;
@@ -145,6 +146,12 @@ final class StreamProtocol {
         } catch (OutboundGate.WriteStalledException e) {
             metrics.streamError(ErrorCode.WRITE_TIMEOUT);
             log.warn("stream reset: {} ({})", e.getMessage(), ErrorCode.WRITE_TIMEOUT);
+        } catch (ReadTimeoutException e) {
+            // A header or a begun frame that came too slowly: a slow peer or a slowloris.
+            metrics.streamError(ErrorCode.READ_TIMEOUT);
+            log.warn("stream reset: the {} came too slowly ({})", StreamState.PENDING.equals(state.service()) ? "header" : "frame",
+                    ErrorCode.READ_TIMEOUT);
+            stream.reset(ErrorCode.READ_TIMEOUT);
         } catch (IOException e) {
             log.debug("stream ended: {}", e.toString());
         } catch (SessionGoneException e) {

@@ -108,6 +108,14 @@ final class ServerCommand implements Callable<Integer> {
                     + "frames). Default: ${DEFAULT-VALUE}.")
     Duration frameReadTimeout;
 
+    @Option(names = "--max-connections", defaultValue = "10000",
+            description = "QUIC connections held at once, handshakes included; more are refused. Default: ${DEFAULT-VALUE}.")
+    int maxConnections;
+
+    @Option(names = "--max-connections-per-address", defaultValue = "1000",
+            description = "QUIC connections held at once from one source address. Default: ${DEFAULT-VALUE}.")
+    int maxConnectionsPerAddress;
+
     @Option(names = "--io-threads", description = "Event loops, each with its own SO_REUSEPORT socket (epoll). Default: the number of cores.")
     Integer ioThreads;
 
@@ -156,7 +164,8 @@ final class ServerCommand implements Callable<Integer> {
                 .streamWriteTimeout(streamWriteTimeout)
                 .ioThreads(ioThreads != null ? ioThreads : DEFAULTS.ioThreads()).maxUdpPayload(packetSize.maxUdpPayload)
                 .discoverPmtu(packetSize.discoverPmtu).statsInterval(statsInterval).resetSecretFile(resetSecret)
-                .streamHeaderTimeout(streamHeaderTimeout).frameReadTimeout(frameReadTimeout).build();
+                .streamHeaderTimeout(streamHeaderTimeout).frameReadTimeout(frameReadTimeout)
+                .maxConnections(maxConnections).maxConnectionsPerAddress(maxConnectionsPerAddress).build();
         if (metricsPort < -1 || metricsPort > 65535) {
             throw new ServerConfig.InvalidSettingException("metrics-port", "must be -1 (off) or 0 to 65535", metricsPort);
         }

@@ -44,6 +44,8 @@ import java.util.Objects;
  * @param streamHeaderTimeout time a new service stream has to send its whole header
  * @param frameReadTimeout time a frame that has begun to arrive (on any stream read as frames)
  *     has to arrive whole; between frames a stream may idle
+ * @param maxConnections QUIC connections held at once, handshakes included; more are refused
+ * @param maxConnectionsPerAddress QUIC connections held at once from one source address
  */
 public record ServerConfig(String host, int port, String alpn, long maxBidiStreams, long maxUniStreams,
                            Duration idleTimeout, long maxData, long maxStreamData,
@@ -51,7 +53,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                            int streamWriteBufferBytes, int maxFrameSize, Duration helloTimeout,
                            Duration streamWriteTimeout, int ioThreads, int maxUdpPayload,
                            boolean discoverPmtu, Duration statsInterval, java.nio.file.Path resetSecretFile,
-                           Duration streamHeaderTimeout, Duration frameReadTimeout) {
+                           Duration streamHeaderTimeout, Duration frameReadTimeout, int maxConnections,
+                           int maxConnectionsPerAddress) {
 
     /** Validates every field; see {@link Builder#build()}. */
     public ServerConfig {
@@ -69,6 +72,9 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                 "must be positive", streamHeaderTimeout);
         check(!frameReadTimeout.isNegative() && !frameReadTimeout.isZero(), "frame-read-timeout", "must be positive",
                 frameReadTimeout);
+        check(maxConnections >= 1, "max-connections", "must be at least 1", maxConnections);
+        check(maxConnectionsPerAddress >= 1 && maxConnectionsPerAddress <= maxConnections,
+                "max-connections-per-address", "must be between 1 and max-connections", maxConnectionsPerAddress);
         check(!host.isBlank(), "host", "must not be empty", host);
         check(port >= 0 && port <= 65535, "port", "must be between 0 and 65535", port);
         int alpnBytes = alpn.getBytes(StandardCharsets.US_ASCII).length;
@@ -123,7 +129,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                 .maxFrameSize(maxFrameSize).helloTimeout(helloTimeout).streamWriteTimeout(streamWriteTimeout).ioThreads(ioThreads)
                 .maxUdpPayload(maxUdpPayload).discoverPmtu(discoverPmtu).statsInterval(statsInterval)
                 .resetSecretFile(resetSecretFile).streamHeaderTimeout(streamHeaderTimeout)
-                .frameReadTimeout(frameReadTimeout);
+                .frameReadTimeout(frameReadTimeout).maxConnections(maxConnections)
+                .maxConnectionsPerAddress(maxConnectionsPerAddress);
     }
 
     /** A setting was out of range; the message names it. */
@@ -167,6 +174,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         private java.nio.file.Path resetSecretFile;
         private Duration streamHeaderTimeout = Duration.ofSeconds(10);
         private Duration frameReadTimeout = Duration.ofSeconds(30);
+        private int maxConnections = 10_000;
+        private int maxConnectionsPerAddress = 1_000;
 
         private Builder() {
         }
@@ -243,12 +252,19 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         /** Time a begun frame has to arrive whole. */
         public Builder frameReadTimeout(Duration v) { frameReadTimeout = v; return this; }
 
+        /** QUIC connections held at once, handshakes included. */
+        public Builder maxConnections(int v) { maxConnections = v; return this; }
+
+        /** QUIC connections held at once from one source address. */
+        public Builder maxConnectionsPerAddress(int v) { maxConnectionsPerAddress = v; return this; }
+
         /** Validates and builds. */
         public ServerConfig build() {
             return new ServerConfig(host, port, alpn, maxBidiStreams, maxUniStreams, idleTimeout, maxData,
                     maxStreamData, certificate, sessionTtl, streamBufferBytes, streamWriteBufferBytes,
                     maxFrameSize, helloTimeout, streamWriteTimeout, ioThreads, maxUdpPayload, discoverPmtu,
-                    statsInterval, resetSecretFile, streamHeaderTimeout, frameReadTimeout);
+                    statsInterval, resetSecretFile, streamHeaderTimeout, frameReadTimeout, maxConnections,
+                    maxConnectionsPerAddress);
         }
     }
 }

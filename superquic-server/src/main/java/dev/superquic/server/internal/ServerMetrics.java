@@ -45,6 +45,9 @@ public final class ServerMetrics implements StreamMeter {
         this.registry = registry;
         // Tagged counters that panels and alerts use read 0 from the start, never "no data".
         HandshakeFailures.REASONS.forEach(reason -> handshakeFailures(reason));
+        for (String limit : new String[] {"total", "per_address"}) {
+            connectionsRefused(limit);
+        }
         for (ErrorCode code : ErrorCode.values()) {
             framesRejected(code);
             streamErrors(code);
@@ -198,6 +201,17 @@ public final class ServerMetrics implements StreamMeter {
     private Counter handshakeFailures(String reason) {
         return Counter.builder("superquic.handshake.failures").tag("reason", reason)
                 .description("QUIC/TLS handshakes that failed").register(registry);
+    }
+
+    /** A connection was refused at its first packet because the {@code limit} was reached. */
+    void connectionRefused(String limit) {
+        connectionsRefused(limit).increment();
+    }
+
+    private Counter connectionsRefused(String limit) {
+        return Counter.builder("superquic.connections.refused").tag("limit", limit)
+                .description("connections refused at their first packet: a connection limit was reached")
+                .register(registry);
     }
 
     void frameRejected(ErrorCode code) {

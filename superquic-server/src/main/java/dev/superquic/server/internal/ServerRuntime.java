@@ -26,6 +26,7 @@ public final class ServerRuntime {
     private final StreamProtocol protocol;
     private final VirtualThreadHandoff handoff = new VirtualThreadHandoff();
     private final StatelessResets resets;
+    private final ConnectionLimits limits;
     private final Map<String, ConnectionState> connections = new ConcurrentHashMap<>();
     private final AtomicLong connectionSeq = new AtomicLong();
     private volatile boolean draining;
@@ -36,6 +37,7 @@ public final class ServerRuntime {
         this.config = config;
         this.nodeId = "n-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         this.metrics = new ServerMetrics(registry, store);
+        this.limits = new ConnectionLimits(config.maxConnections(), config.maxConnectionsPerAddress());
         this.resets = new StatelessResets(config.resetSecretFile() == null ? ResetSecret.ephemeral()
                 : ResetSecret.loadOrCreate(config.resetSecretFile()));
         this.sessions = new SessionManager(store, metrics, nodeId, connections::get,
@@ -77,6 +79,11 @@ public final class ServerRuntime {
     /** The hand-off to virtual threads. */
     public VirtualThreadHandoff handoff() {
         return handoff;
+    }
+
+    /** The connection limits, total and per source address. */
+    ConnectionLimits limits() {
+        return limits;
     }
 
     /** Stateless resets: the token, connection ids, and the responder for unknown connections. */

@@ -245,6 +245,9 @@ public final class TransportHost implements AutoCloseable {
 
         @Override
         protected void initChannel(QuicChannel ch) {
+            if (!admitted(ch)) {
+                return;
+            }
             ConnectionState conn = runtime.newConnection(ch);
             ch.attr(ServerRuntime.CONNECTION).set(conn);
             if (runtime.isDraining()) {
@@ -253,7 +256,30 @@ public final class TransportHost implements AutoCloseable {
             }
             ch.pipeline().addLast(new ConnectionHandler(conn, runtime));
         }
+
+        /**
+         * Counts the connection against the limits, or refuses it at once with CONNECTION_REFUSED
+         * (a transport error: the handshake has not completed, so there is no application to
+         * speak to yet).
+         */
+        private boolean admitted(QuicChannel ch) {
+            if (!(ch.remoteSocketAddress() instanceof InetSocketAddress peer)) {
+                return true;
+            }
+            ConnectionLimits.Refusal refusal = runtime.limits().admit(peer.getAddress());
+            if (refusal == null) {
+                ch.closeFuture().addListener(f -> runtime.limits().release(peer.getAddress()));
+                return true;
+            }
+            runtime.metrics().connectionRefused(refusal.tag());
+            log.debug("connection from {} refused: {} limit reached", peer, refusal.tag());
+            ch.close(false, CONNECTION_REFUSED, io.netty.buffer.Unpooled.EMPTY_BUFFER);
+            return false;
+        }
     }
+
+    /** QUIC's transport error code CONNECTION_REFUSED (RFC 9000, section 20.1). */
+    private static final int CONNECTION_REFUSED = 0x02;
 
     /** Reads certificate fingerprints from PEM files and key stores. */
     static final class Pem {

@@ -1,0 +1,39 @@
+package dev.superquic.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.superquic.client.ClientSession;
+import dev.superquic.client.SuperQuicClient;
+import dev.superquic.server.SuperQuicServer;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** Connections beyond the limits are refused at their first packet, counted, and the slots come back. */
+class ConnectionLimitsTest {
+    @Test
+    void connectionsBeyondThePerAddressLimitAreRefusedUntilOneEnds() throws Exception {
+        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().maxConnectionsPerAddress(2).build(), b -> b);
+             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server)
+                     .connectTimeout(Duration.ofSeconds(3)).build())) {
+            var refused = server.meterRegistry().get("superquic.connections.refused").tag("limit", "per_address").counter();
+            ClientSession first = client.connect();
+            try (ClientSession second = client.connect()) {
+                long start = System.nanoTime();
+                assertThatThrownBy(client::connect).as("a third from 127.0.0.1").isInstanceOf(java.io.IOException.class);
+                System.out.println("refused connect failed after " + (System.nanoTime() - start) / 1_000_000 + " ms");
+                // Each Initial the client sends (its first and any resend) is one refusal.
+                assertThat(refused.count()).isPositive();
+                assertThat(second.isConnected()).isTrue();
+            }
+            first.close();
+            // Both slots come back once the server has freed the connections.
+            await().atMost(Duration.ofSeconds(10)).until(() -> server.activeConnections() == 0);
+            try (ClientSession again = client.connect(); ClientSession andAgain = client.connect()) {
+                assertThat(again.isConnected()).isTrue();
+                assertThat(andAgain.isConnected()).isTrue();
+            }
+        }
+    }
+}

@@ -224,7 +224,10 @@ final class BenchCommand implements Callable<Integer> {
                 // Room for the idle scenario: every connection holds its control stream.
                 SuperQuicServer s = DemoServices.register(SuperQuicServer.builder(ServerConfig.builder()
                         .host("127.0.0.1").port(0).idleTimeout(Duration.ofMinutes(10)).maxUdpPayload(packetSize.maxUdpPayload).discoverPmtu(packetSize.discoverPmtu)
-                        .maxBidiStreams(localMaxBidiStreams()).ioThreads(localIoThreads()).build())).start();
+                        .maxBidiStreams(localMaxBidiStreams()).ioThreads(localIoThreads())
+                        // Every bench client comes from 127.0.0.1; idle may hold more than the defaults.
+                        .maxConnections(localMaxConnections()).maxConnectionsPerAddress(localMaxConnections())
+                        .build())).start();
                 started.set(s);
                 config = clientConfig(s.localAddress(), TrustConfig.pinSha256(s.certificateFingerprint()));
             } else {
@@ -393,6 +396,11 @@ final class BenchCommand implements Callable<Integer> {
             results.addAll(Compare.run(List.of(sqTarget, rawTarget, rawTunedTarget, tcpTarget), t -> t != tcpTarget,
                     manyStreams, rounds, o));
         }
+    }
+
+    /** Room for every connection a local scenario opens, all from one address. */
+    private int localMaxConnections() {
+        return Math.max(ServerConfig.builder().build().maxConnections(), idleConnections + connections + 100);
     }
 
     private int localIoThreads() {

@@ -116,6 +116,14 @@ final class ServerCommand implements Callable<Integer> {
             description = "QUIC connections held at once from one source address. Default: ${DEFAULT-VALUE}.")
     int maxConnectionsPerAddress;
 
+    @Option(names = "--max-session-keys", defaultValue = "10000",
+            description = "Keys one session's state holds at most; a put beyond gets LIMIT_EXCEEDED. Default: ${DEFAULT-VALUE}.")
+    int maxSessionKeys;
+
+    @Option(names = "--max-session-chars", defaultValue = "16m", converter = Units.SizeConverter.class,
+            description = "Characters of keys and values one session's state holds at most. Default: ${DEFAULT-VALUE}.")
+    long maxSessionChars;
+
     @Option(names = "--io-threads", description = "Event loops, each with its own SO_REUSEPORT socket (epoll). Default: the number of cores.")
     Integer ioThreads;
 
@@ -165,7 +173,8 @@ final class ServerCommand implements Callable<Integer> {
                 .ioThreads(ioThreads != null ? ioThreads : DEFAULTS.ioThreads()).maxUdpPayload(packetSize.maxUdpPayload)
                 .discoverPmtu(packetSize.discoverPmtu).statsInterval(statsInterval).resetSecretFile(resetSecret)
                 .streamHeaderTimeout(streamHeaderTimeout).frameReadTimeout(frameReadTimeout)
-                .maxConnections(maxConnections).maxConnectionsPerAddress(maxConnectionsPerAddress).build();
+                .maxConnections(maxConnections).maxConnectionsPerAddress(maxConnectionsPerAddress)
+                .maxSessionKeys(maxSessionKeys).maxSessionChars(maxSessionChars).build();
         if (metricsPort < -1 || metricsPort > 65535) {
             throw new ServerConfig.InvalidSettingException("metrics-port", "must be -1 (off) or 0 to 65535", metricsPort);
         }

@@ -38,7 +38,9 @@ public enum ErrorCode {
      * The peer sent a stream header, or a frame it had begun, too slowly (the header timeout, the
      * frame read timeout); the stream is reset.
      */
-    READ_TIMEOUT(0x0d, "the peer sent too slowly");
+    READ_TIMEOUT(0x0d, "the peer sent too slowly"),
+    /** A request would take the session past a limit of the server (its state's size, say). */
+    LIMIT_EXCEEDED(0x0e, "a limit of the server was reached");
 
     private final int quicCode;
     private final String description;

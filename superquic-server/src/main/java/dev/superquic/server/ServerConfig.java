@@ -46,6 +46,8 @@ import java.util.Objects;
  *     has to arrive whole; between frames a stream may idle
  * @param maxConnections QUIC connections held at once, handshakes included; more are refused
  * @param maxConnectionsPerAddress QUIC connections held at once from one source address
+ * @param maxSessionKeys keys one session's state holds at most (in the store the server makes)
+ * @param maxSessionChars characters of keys and values one session's state holds at most
  */
 public record ServerConfig(String host, int port, String alpn, long maxBidiStreams, long maxUniStreams,
                            Duration idleTimeout, long maxData, long maxStreamData,
@@ -54,7 +56,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                            Duration streamWriteTimeout, int ioThreads, int maxUdpPayload,
                            boolean discoverPmtu, Duration statsInterval, java.nio.file.Path resetSecretFile,
                            Duration streamHeaderTimeout, Duration frameReadTimeout, int maxConnections,
-                           int maxConnectionsPerAddress) {
+                           int maxConnectionsPerAddress, int maxSessionKeys, long maxSessionChars) {
 
     /** Validates every field; see {@link Builder#build()}. */
     public ServerConfig {
@@ -75,6 +77,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         check(maxConnections >= 1, "max-connections", "must be at least 1", maxConnections);
         check(maxConnectionsPerAddress >= 1 && maxConnectionsPerAddress <= maxConnections,
                 "max-connections-per-address", "must be between 1 and max-connections", maxConnectionsPerAddress);
+        check(maxSessionKeys >= 1, "max-session-keys", "must be at least 1", maxSessionKeys);
+        check(maxSessionChars >= 1, "max-session-chars", "must be at least 1", maxSessionChars);
         check(!host.isBlank(), "host", "must not be empty", host);
         check(port >= 0 && port <= 65535, "port", "must be between 0 and 65535", port);
         int alpnBytes = alpn.getBytes(StandardCharsets.US_ASCII).length;
@@ -130,7 +134,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                 .maxUdpPayload(maxUdpPayload).discoverPmtu(discoverPmtu).statsInterval(statsInterval)
                 .resetSecretFile(resetSecretFile).streamHeaderTimeout(streamHeaderTimeout)
                 .frameReadTimeout(frameReadTimeout).maxConnections(maxConnections)
-                .maxConnectionsPerAddress(maxConnectionsPerAddress);
+                .maxConnectionsPerAddress(maxConnectionsPerAddress).maxSessionKeys(maxSessionKeys)
+                .maxSessionChars(maxSessionChars);
     }
 
     /** A setting was out of range; the message names it. */
@@ -176,6 +181,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         private Duration frameReadTimeout = Duration.ofSeconds(30);
         private int maxConnections = 10_000;
         private int maxConnectionsPerAddress = 1_000;
+        private int maxSessionKeys = dev.superquic.server.session.InMemorySessionStore.DEFAULT_MAX_KEYS;
+        private long maxSessionChars = dev.superquic.server.session.InMemorySessionStore.DEFAULT_MAX_CHARS;
 
         private Builder() {
         }
@@ -258,13 +265,19 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         /** QUIC connections held at once from one source address. */
         public Builder maxConnectionsPerAddress(int v) { maxConnectionsPerAddress = v; return this; }
 
+        /** Keys one session's state holds at most. */
+        public Builder maxSessionKeys(int v) { maxSessionKeys = v; return this; }
+
+        /** Characters of keys and values one session's state holds at most. */
+        public Builder maxSessionChars(long v) { maxSessionChars = v; return this; }
+
         /** Validates and builds. */
         public ServerConfig build() {
             return new ServerConfig(host, port, alpn, maxBidiStreams, maxUniStreams, idleTimeout, maxData,
                     maxStreamData, certificate, sessionTtl, streamBufferBytes, streamWriteBufferBytes,
                     maxFrameSize, helloTimeout, streamWriteTimeout, ioThreads, maxUdpPayload, discoverPmtu,
                     statsInterval, resetSecretFile, streamHeaderTimeout, frameReadTimeout, maxConnections,
-                    maxConnectionsPerAddress);
+                    maxConnectionsPerAddress, maxSessionKeys, maxSessionChars);
         }
     }
 }

@@ -16,7 +16,12 @@ public interface Session {
     /** A state value. */
     Optional<String> get(String key);
 
-    /** Sets a state value. */
+    /**
+     * Sets a state value.
+     *
+     * @throws dev.superquic.server.session.StateLimitException if the session's state would pass
+     *     the server's limits (--max-session-keys, --max-session-chars); the state is unchanged
+     */
     void put(String key, String value);
 
     /** Removes a state value; returns whether it existed. */

@@ -264,7 +264,9 @@ public final class SuperQuicServer implements AutoCloseable {
         /** Binds the socket and starts serving. */
         public SuperQuicServer start() throws Exception {
             boolean ownsStore = store == null;
-            SessionStore s = ownsStore ? new InMemorySessionStore(config.sessionTtl()) : store;
+            SessionStore s = ownsStore
+                    ? new InMemorySessionStore(config.sessionTtl(), config.maxSessionKeys(), config.maxSessionChars())
+                    : store;
             PrometheusMeterRegistry prometheus = opsAddress == null ? null
                     : registry instanceof PrometheusMeterRegistry p ? p : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             MeterRegistry r = registry;

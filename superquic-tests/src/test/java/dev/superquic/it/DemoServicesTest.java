@@ -98,6 +98,19 @@ class DemoServicesTest {
     }
 
     @Test
+    void aPutBeyondTheSessionsStateLimitIsRefusedWithLimitExceeded() throws Exception {
+        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().maxSessionKeys(1).build(), b -> b);
+             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+             ClientSession session = client.connect()) {
+            Kv.put(session, "one", "1");
+            assertThatThrownBy(() -> Kv.put(session, "two", "2")).isInstanceOf(ProtocolException.class)
+                    .extracting(e -> ((ProtocolException) e).code()).isEqualTo(ErrorCode.LIMIT_EXCEEDED);
+            assertThat(Kv.get(session, "one")).contains("1");
+            assertThat(Kv.get(session, "two")).isEmpty();
+        }
+    }
+
+    @Test
     void framesLargerThanTheFirstChunkArriveWhole() throws Exception {
         try (SuperQuicServer server = Fixtures.server();
              SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());

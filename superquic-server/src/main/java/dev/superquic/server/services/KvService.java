@@ -7,6 +7,7 @@ import dev.superquic.protocol.ProtocolException;
 import dev.superquic.server.ServiceStream;
 import dev.superquic.server.Session;
 import dev.superquic.server.StreamService;
+import dev.superquic.server.session.StateLimitException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
 import java.util.Optional;
@@ -55,7 +56,11 @@ public final class KvService implements StreamService {
                 if (!request.path("value").isTextual()) {
                     throw new ProtocolException(ErrorCode.BAD_REQUEST, "'value' must be a string");
                 }
-                session.put(key, request.get("value").textValue());
+                try {
+                    session.put(key, request.get("value").textValue());
+                } catch (StateLimitException e) {
+                    throw new ProtocolException(ErrorCode.LIMIT_EXCEEDED, e.getMessage());
+                }
                 reply.put("type", "ok");
             }
             case "delete" -> reply.put("type", "deleted").put("existed", session.delete(key(request)));

@@ -36,11 +36,32 @@ public final class InMemorySessionStore implements SessionStore {
     private final List<Consumer<String>> expiryListeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService sweeper;
 
-    /** A store whose detached sessions expire after {@code ttl}. */
+    /** Keys a session holds at most, unless the store is made with other limits. */
+    public static final int DEFAULT_MAX_KEYS = 10_000;
+    /** Characters of keys and values a session holds at most, unless the store is made with other limits. */
+    public static final long DEFAULT_MAX_CHARS = 16L * 1024 * 1024;
+
+    private final int maxKeys;
+    private final long maxChars;
+
+    /** A store whose detached sessions expire after {@code ttl}, with the default state limits. */
     public InMemorySessionStore(Duration ttl) {
+        this(ttl, DEFAULT_MAX_KEYS, DEFAULT_MAX_CHARS);
+    }
+
+    /**
+     * A store whose detached sessions expire after {@code ttl} and whose sessions each hold at
+     * most {@code maxKeys} keys and {@code maxChars} characters of keys and values together.
+     */
+    public InMemorySessionStore(Duration ttl, int maxKeys, long maxChars) {
         if (ttl.isNegative() || ttl.isZero()) {
             throw new IllegalArgumentException("session TTL must be positive");
         }
+        if (maxKeys < 1 || maxChars < 1) {
+            throw new IllegalArgumentException("session state limits must be positive");
+        }
+        this.maxKeys = maxKeys;
+        this.maxChars = maxChars;
         this.ttl = ttl;
         this.ttlNanos = ttl.toNanos();
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -110,12 +131,32 @@ public final class InMemorySessionStore implements SessionStore {
 
     @Override
     public void put(String sessionId, String key, String value) {
-        live(sessionId).state.put(key, value);
+        Entry e = live(sessionId);
+        synchronized (e.state) {
+            String old = e.state.get(key);
+            long chars = e.chars - (old == null ? 0 : key.length() + old.length()) + key.length() + value.length();
+            if (old == null && e.state.size() >= maxKeys) {
+                throw new StateLimitException("session state holds its limit of " + maxKeys + " keys");
+            }
+            if (chars > maxChars) {
+                throw new StateLimitException("session state would hold " + chars + " characters, over its limit of "
+                        + maxChars);
+            }
+            e.state.put(key, value);
+            e.chars = chars;
+        }
     }
 
     @Override
     public boolean delete(String sessionId, String key) {
-        return live(sessionId).state.remove(key) != null;
+        Entry e = live(sessionId);
+        synchronized (e.state) {
+            String old = e.state.remove(key);
+            if (old != null) {
+                e.chars -= key.length() + old.length();
+            }
+            return old != null;
+        }
     }
 
     @Override
@@ -210,6 +251,8 @@ public final class InMemorySessionStore implements SessionStore {
         final String id;
         final byte[] tokenHash;
         final Map<String, String> state = new ConcurrentHashMap<>();
+        /** Characters of the state's keys and values; guarded by {@code state}'s monitor. */
+        long chars;
         volatile String owner;
         long generation = 1;
         long detachedAt;

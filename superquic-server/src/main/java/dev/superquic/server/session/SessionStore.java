@@ -41,8 +41,12 @@ public interface SessionStore extends AutoCloseable {
     /** A value of the session's state. */
     Optional<String> get(String sessionId, String key) throws SessionGoneException;
 
-    /** Sets a value of the session's state. */
-    void put(String sessionId, String key, String value) throws SessionGoneException;
+    /**
+     * Sets a value of the session's state.
+     *
+     * @throws StateLimitException if the state would exceed the store's limits; it is unchanged
+     */
+    void put(String sessionId, String key, String value) throws SessionGoneException, StateLimitException;
 
     /** Removes a value; returns whether it existed. */
     boolean delete(String sessionId, String key) throws SessionGoneException;

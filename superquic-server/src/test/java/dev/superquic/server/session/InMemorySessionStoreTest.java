@@ -24,6 +24,25 @@ class InMemorySessionStoreTest {
     }
 
     @Test
+    void stateIsBoundedInKeysAndCharactersAndARefusedPutChangesNothing() {
+        try (var store = new InMemorySessionStore(Duration.ofMinutes(1), 2, 10)) {
+            String id = store.create("n/c1").sessionId();
+            store.put(id, "a", "1234");                    // 5 characters
+            store.put(id, "b", "12");                      // 8
+            assertThatThrownBy(() -> store.put(id, "c", "")).isInstanceOf(StateLimitException.class)
+                    .hasMessageContaining("2 keys");
+            assertThatThrownBy(() -> store.put(id, "b", "12345")).isInstanceOf(StateLimitException.class)
+                    .hasMessageContaining("11 characters");
+            assertThat(store.get(id, "b")).contains("12");
+            store.put(id, "a", "1");                       // replacing frees what the old value held: 5
+            store.put(id, "b", "1234");                    // 7
+            assertThat(store.delete(id, "a")).isTrue();    // 5
+            store.put(id, "c", "123");                     // 9, a key free again
+            assertThat(store.entries(id)).containsOnlyKeys("b", "c");
+        }
+    }
+
+    @Test
     void attachTakesOverAndStaleDetachIsIgnored() {
         try (var store = new InMemorySessionStore(Duration.ofMinutes(1))) {
             var created = store.create("n/c1");

@@ -8,7 +8,6 @@ import dev.superquic.client.ClientConfig;
 import dev.superquic.client.ReconnectPolicy;
 import dev.superquic.client.SuperQuicClient;
 import dev.superquic.client.TrustConfig;
-import dev.superquic.server.ServerConfig;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.server.services.DemoServices;
 import java.time.Duration;
@@ -27,8 +26,7 @@ class ScenariosSmokeTest {
 
     @Test
     void allScenariosMeasureAllTargets() throws Exception {
-        try (SuperQuicServer sq = DemoServices.register(SuperQuicServer.builder(ServerConfig.builder()
-                        .host("127.0.0.1").port(0).build())).start();
+        try (SuperQuicServer sq = DemoServices.register(SuperQuicServer.builder(LocalServers.config(0).build())).start();
              RawQuic.Server raw = new RawQuic.Server("127.0.0.1");
              RawQuic.Server rawTuned = new RawQuic.Server("127.0.0.1", new RawQuic.Tuning(1350, false));
              TcpTls.Server tcp = new TcpTls.Server("127.0.0.1");

@@ -3,6 +3,7 @@ package dev.superquic.cli;
 import dev.superquic.bench.BenchOptions;
 import dev.superquic.bench.BenchResult;
 import dev.superquic.bench.Compare;
+import dev.superquic.bench.LocalServers;
 import dev.superquic.bench.Report;
 import dev.superquic.bench.Scenarios;
 import dev.superquic.bench.Scenarios.Direction;
@@ -222,12 +223,9 @@ final class BenchCommand implements Callable<Integer> {
             ClientConfig.Builder config;
             if (local) {
                 // Room for the idle scenario: every connection holds its control stream.
-                SuperQuicServer s = DemoServices.register(SuperQuicServer.builder(ServerConfig.builder()
-                        .host("127.0.0.1").port(0).idleTimeout(Duration.ofMinutes(10)).maxUdpPayload(packetSize.maxUdpPayload).discoverPmtu(packetSize.discoverPmtu)
-                        .maxBidiStreams(localMaxBidiStreams()).ioThreads(localIoThreads())
-                        // Every bench client comes from 127.0.0.1; idle may hold more than the defaults.
-                        .maxConnections(localMaxConnections()).maxConnectionsPerAddress(localMaxConnections())
-                        .build())).start();
+                SuperQuicServer s = DemoServices.register(SuperQuicServer.builder(LocalServers.config(localMaxConnections())
+                        .idleTimeout(Duration.ofMinutes(10)).maxUdpPayload(packetSize.maxUdpPayload).discoverPmtu(packetSize.discoverPmtu)
+                        .maxBidiStreams(localMaxBidiStreams()).ioThreads(localIoThreads()).build())).start();
                 started.set(s);
                 config = clientConfig(s.localAddress(), TrustConfig.pinSha256(s.certificateFingerprint()));
             } else {
@@ -283,8 +281,8 @@ final class BenchCommand implements Callable<Integer> {
             return SoakRun.run(soak, client, address(), null, spec.commandLine().getOut(),
                     spec.commandLine().getErr(), json);
         }
-        try (SuperQuicServer s = DemoServices.register(SuperQuicServer.builder(ServerConfig.builder()
-                .host("127.0.0.1").port(0).maxUdpPayload(packetSize.maxUdpPayload).discoverPmtu(packetSize.discoverPmtu)
+        try (SuperQuicServer s = DemoServices.register(SuperQuicServer.builder(LocalServers.config(0)
+                .maxUdpPayload(packetSize.maxUdpPayload).discoverPmtu(packetSize.discoverPmtu)
                 .maxBidiStreams(Math.max(200, soak.parallel * 101L + 1)).ioThreads(localIoThreads()).build())).start()) {
             return SoakRun.run(soak, client.trust(TrustConfig.pinSha256(s.certificateFingerprint())), s.localAddress(), s,
                     spec.commandLine().getOut(), spec.commandLine().getErr(), json);
@@ -382,8 +380,8 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void compare(BenchOptions o, List<BenchResult> results) throws Exception {
-        try (SuperQuicServer sq = DemoServices.register(SuperQuicServer.builder(ServerConfig.builder()
-                        .host("127.0.0.1").port(0).maxUdpPayload(packetSize.maxUdpPayload).discoverPmtu(packetSize.discoverPmtu).ioThreads(localIoThreads())
+        try (SuperQuicServer sq = DemoServices.register(SuperQuicServer.builder(LocalServers.config(0)
+                        .maxUdpPayload(packetSize.maxUdpPayload).discoverPmtu(packetSize.discoverPmtu).ioThreads(localIoThreads())
                         .maxBidiStreams(localMaxBidiStreams()).build())).start();
              RawQuic.Server raw = new RawQuic.Server("127.0.0.1");
              RawQuic.Server rawTuned = new RawQuic.Server("127.0.0.1", tuning());
@@ -400,7 +398,7 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Room for every connection a local scenario opens, all from one address. */
     private int localMaxConnections() {
-        return Math.max(ServerConfig.builder().build().maxConnections(), idleConnections + connections + 100);
+        return idleConnections + connections + 100;
     }
 
     private int localIoThreads() {

@@ -124,6 +124,20 @@ final class ServerCommand implements Callable<Integer> {
             description = "Characters of keys and values one session's state holds at most. Default: ${DEFAULT-VALUE}.")
     long maxSessionChars;
 
+    @Option(names = "--max-sessions", defaultValue = "100000",
+            description = "Sessions held at most, attached and detached; a hello that needs a new one beyond is refused "
+                    + "with LIMIT_EXCEEDED. Default: ${DEFAULT-VALUE}.")
+    int maxSessions;
+
+    @Option(names = "--hello-rate-per-address", defaultValue = "100",
+            description = "Hellos (new sessions and resumes) one client address may send per second on average; "
+                    + "more are refused with LIMIT_EXCEEDED. Default: ${DEFAULT-VALUE}.")
+    double helloRatePerAddress;
+
+    @Option(names = "--hello-burst-per-address", defaultValue = "200",
+            description = "Hellos one client address may send at once. Default: ${DEFAULT-VALUE}.")
+    int helloBurstPerAddress;
+
     @Option(names = "--io-threads", description = "Event loops, each with its own SO_REUSEPORT socket (epoll). Default: the number of cores.")
     Integer ioThreads;
 
@@ -174,7 +188,8 @@ final class ServerCommand implements Callable<Integer> {
                 .discoverPmtu(packetSize.discoverPmtu).statsInterval(statsInterval).resetSecretFile(resetSecret)
                 .streamHeaderTimeout(streamHeaderTimeout).frameReadTimeout(frameReadTimeout)
                 .maxConnections(maxConnections).maxConnectionsPerAddress(maxConnectionsPerAddress)
-                .maxSessionKeys(maxSessionKeys).maxSessionChars(maxSessionChars).build();
+                .maxSessionKeys(maxSessionKeys).maxSessionChars(maxSessionChars).maxSessions(maxSessions)
+                .helloRatePerAddress(helloRatePerAddress).helloBurstPerAddress(helloBurstPerAddress).build();
         if (metricsPort < -1 || metricsPort > 65535) {
             throw new ServerConfig.InvalidSettingException("metrics-port", "must be -1 (off) or 0 to 65535", metricsPort);
         }

@@ -48,6 +48,11 @@ import java.util.Objects;
  * @param maxConnectionsPerAddress QUIC connections held at once from one source address
  * @param maxSessionKeys keys one session's state holds at most (in the store the server makes)
  * @param maxSessionChars characters of keys and values one session's state holds at most
+ * @param maxSessions sessions held at most, attached and detached; a hello that needs a new one
+ *     beyond is refused with LIMIT_EXCEEDED
+ * @param helloRatePerAddress hellos (new sessions and resumes) one source address may send per
+ *     second on average
+ * @param helloBurstPerAddress hellos one source address may send at once
  */
 public record ServerConfig(String host, int port, String alpn, long maxBidiStreams, long maxUniStreams,
                            Duration idleTimeout, long maxData, long maxStreamData,
@@ -56,7 +61,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                            Duration streamWriteTimeout, int ioThreads, int maxUdpPayload,
                            boolean discoverPmtu, Duration statsInterval, java.nio.file.Path resetSecretFile,
                            Duration streamHeaderTimeout, Duration frameReadTimeout, int maxConnections,
-                           int maxConnectionsPerAddress, int maxSessionKeys, long maxSessionChars) {
+                           int maxConnectionsPerAddress, int maxSessionKeys, long maxSessionChars,
+                           int maxSessions, double helloRatePerAddress, int helloBurstPerAddress) {
 
     /** Validates every field; see {@link Builder#build()}. */
     public ServerConfig {
@@ -79,6 +85,9 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                 "max-connections-per-address", "must be between 1 and max-connections", maxConnectionsPerAddress);
         check(maxSessionKeys >= 1, "max-session-keys", "must be at least 1", maxSessionKeys);
         check(maxSessionChars >= 1, "max-session-chars", "must be at least 1", maxSessionChars);
+        check(maxSessions >= 1, "max-sessions", "must be at least 1", maxSessions);
+        check(helloRatePerAddress > 0, "hello-rate-per-address", "must be positive", helloRatePerAddress);
+        check(helloBurstPerAddress >= 1, "hello-burst-per-address", "must be at least 1", helloBurstPerAddress);
         check(!host.isBlank(), "host", "must not be empty", host);
         check(port >= 0 && port <= 65535, "port", "must be between 0 and 65535", port);
         int alpnBytes = alpn.getBytes(StandardCharsets.US_ASCII).length;
@@ -135,7 +144,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                 .resetSecretFile(resetSecretFile).streamHeaderTimeout(streamHeaderTimeout)
                 .frameReadTimeout(frameReadTimeout).maxConnections(maxConnections)
                 .maxConnectionsPerAddress(maxConnectionsPerAddress).maxSessionKeys(maxSessionKeys)
-                .maxSessionChars(maxSessionChars);
+                .maxSessionChars(maxSessionChars).maxSessions(maxSessions).helloRatePerAddress(helloRatePerAddress)
+                .helloBurstPerAddress(helloBurstPerAddress);
     }
 
     /** A setting was out of range; the message names it. */
@@ -183,6 +193,9 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         private int maxConnectionsPerAddress = 1_000;
         private int maxSessionKeys = dev.superquic.server.session.InMemorySessionStore.DEFAULT_MAX_KEYS;
         private long maxSessionChars = dev.superquic.server.session.InMemorySessionStore.DEFAULT_MAX_CHARS;
+        private int maxSessions = 100_000;
+        private double helloRatePerAddress = 100;
+        private int helloBurstPerAddress = 200;
 
         private Builder() {
         }
@@ -271,13 +284,23 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         /** Characters of keys and values one session's state holds at most. */
         public Builder maxSessionChars(long v) { maxSessionChars = v; return this; }
 
+        /** Sessions held at most, attached and detached. */
+        public Builder maxSessions(int v) { maxSessions = v; return this; }
+
+        /** Hellos one source address may send per second on average. */
+        public Builder helloRatePerAddress(double v) { helloRatePerAddress = v; return this; }
+
+        /** Hellos one source address may send at once. */
+        public Builder helloBurstPerAddress(int v) { helloBurstPerAddress = v; return this; }
+
         /** Validates and builds. */
         public ServerConfig build() {
             return new ServerConfig(host, port, alpn, maxBidiStreams, maxUniStreams, idleTimeout, maxData,
                     maxStreamData, certificate, sessionTtl, streamBufferBytes, streamWriteBufferBytes,
                     maxFrameSize, helloTimeout, streamWriteTimeout, ioThreads, maxUdpPayload, discoverPmtu,
                     statsInterval, resetSecretFile, streamHeaderTimeout, frameReadTimeout, maxConnections,
-                    maxConnectionsPerAddress, maxSessionKeys, maxSessionChars);
+                    maxConnectionsPerAddress, maxSessionKeys, maxSessionChars, maxSessions, helloRatePerAddress,
+                    helloBurstPerAddress);
         }
     }
 }

@@ -48,6 +48,9 @@ public final class ServerMetrics implements StreamMeter {
         for (String limit : new String[] {"total", "per_address"}) {
             connectionsRefused(limit);
         }
+        for (String limit : new String[] {"total", "rate"}) {
+            sessionsRefused(limit);
+        }
         for (ErrorCode code : ErrorCode.values()) {
             framesRejected(code);
             streamErrors(code);
@@ -211,6 +214,17 @@ public final class ServerMetrics implements StreamMeter {
     private Counter connectionsRefused(String limit) {
         return Counter.builder("superquic.connections.refused").tag("limit", limit)
                 .description("connections refused at their first packet: a connection limit was reached")
+                .register(registry);
+    }
+
+    /** A hello was refused: the sessions limit ({@code total}) or the per-address rate ({@code rate}). */
+    void sessionRefused(String limit) {
+        sessionsRefused(limit).increment();
+    }
+
+    private Counter sessionsRefused(String limit) {
+        return Counter.builder("superquic.sessions.refused").tag("limit", limit)
+                .description("hellos refused with LIMIT_EXCEEDED: the sessions limit or an address's hello rate")
                 .register(registry);
     }
 

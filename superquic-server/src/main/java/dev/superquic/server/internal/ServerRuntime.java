@@ -41,7 +41,8 @@ public final class ServerRuntime {
         this.resets = new StatelessResets(config.resetSecretFile() == null ? ResetSecret.ephemeral()
                 : ResetSecret.loadOrCreate(config.resetSecretFile()));
         this.sessions = new SessionManager(store, metrics, nodeId, connections::get,
-                HexFormat.of().formatHex(resets.token()));
+                HexFormat.of().formatHex(resets.token()), config.maxSessions(),
+                new HelloRateLimit(config.helloRatePerAddress(), config.helloBurstPerAddress()));
         this.protocol = new StreamProtocol(sessions, services, metrics);
         io.micrometer.core.instrument.Gauge.builder("superquic.streams.inbound.buffered", this,
                         ServerRuntime::bufferedInboundBytes).baseUnit("bytes")

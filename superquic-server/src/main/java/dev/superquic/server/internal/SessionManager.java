@@ -1,6 +1,7 @@
 package dev.superquic.server.internal;
 
 import dev.superquic.protocol.ErrorCode;
+import dev.superquic.protocol.ProtocolException;
 import dev.superquic.protocol.Messages.Hello;
 import dev.superquic.protocol.Messages.NotResumedReason;
 import dev.superquic.protocol.Messages.SessionGranted;
@@ -30,10 +31,16 @@ final class SessionManager {
 
     /** The stateless reset token, told to clients in the session answer. */
     private final String resetToken;
+    /** Sessions held at most (attached and detached); a hello that needs another is refused. */
+    private final int maxSessions;
+    private final HelloRateLimit helloRate;
 
     SessionManager(SessionStore store, ServerMetrics metrics, String nodeId,
-                   Function<String, ConnectionState> localConnections, String resetToken) {
+                   Function<String, ConnectionState> localConnections, String resetToken, int maxSessions,
+                   HelloRateLimit helloRate) {
         this.resetToken = resetToken;
+        this.maxSessions = maxSessions;
+        this.helloRate = helloRate;
         this.store = store;
         this.metrics = metrics;
         this.nodeId = nodeId;
@@ -44,8 +51,18 @@ final class SessionManager {
         });
     }
 
-    /** Carries out the client's hello and binds the session to {@code conn}. */
-    SessionGranted establish(ConnectionState conn, Hello hello) {
+    /**
+     * Carries out the client's hello and binds the session to {@code conn}.
+     *
+     * @throws ProtocolException LIMIT_EXCEEDED if the client's address sends hellos faster than
+     *     allowed, or the server holds its limit of sessions and the hello needs a new one
+     */
+    SessionGranted establish(ConnectionState conn, Hello hello) throws ProtocolException {
+        if (conn.channel().remoteSocketAddress() instanceof java.net.InetSocketAddress peer
+                && !helloRate.tryAcquire(peer.getAddress())) {
+            metrics.sessionRefused("rate");
+            throw new ProtocolException(ErrorCode.LIMIT_EXCEEDED, "too many session requests from this address");
+        }
         NotResumedReason reason = null;
         if (hello.resume()) {
             AttachResult r = store.attach(hello.token(), conn.owner());
@@ -62,6 +79,12 @@ final class SessionManager {
                 case EXPIRED -> reason = NotResumedReason.EXPIRED;
                 case UNKNOWN -> reason = NotResumedReason.UNKNOWN;
             }
+        }
+        var counts = store.counts();
+        if (counts.attached() + counts.detached() >= maxSessions) {
+            metrics.sessionRefused("total");
+            throw new ProtocolException(ErrorCode.LIMIT_EXCEEDED, "the server holds its limit of " + maxSessions
+                    + " sessions");
         }
         NewSession s = store.create(conn.owner());
         bind(conn, new SessionBinding(s.sessionId(), s.generation()));

@@ -20,12 +20,27 @@ class ServerConfigTest {
         assertThat(c.certificate()).isInstanceOf(CertificateSource.SelfSigned.class);
         assertThat(c.maxUdpPayload()).isEqualTo(1350);
         assertThat(c.discoverPmtu()).isFalse();
+        assertThat(c.streamHeaderTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.frameReadTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.maxConnections()).isEqualTo(10_000);
+        assertThat(c.maxConnectionsPerAddress()).isEqualTo(1_000);
+        assertThat(c.maxSessions()).isEqualTo(100_000);
+        assertThat(c.helloRatePerAddress()).isEqualTo(100);
+        assertThat(c.helloBurstPerAddress()).isEqualTo(200);
+        assertThat(c.maxSessionKeys()).isEqualTo(10_000);
+        assertThat(c.maxSessionChars()).isEqualTo(16L * 1024 * 1024);
+        assertThat(c.resetSecretFile()).as("the library draws a secret per process").isNull();
+        assertThat(c.toBuilder().maxSessions(7).build().toBuilder().build().maxSessions()).isEqualTo(7);
         assertThat(c.toBuilder().discoverPmtu(true).build().toBuilder().build().discoverPmtu()).isTrue();
     }
 
     @Test
     void invalidValuesNameTheSetting() {
         assertThatThrownBy(() -> ServerConfig.builder().port(70000).build()).hasMessageContaining("port");
+        assertThatThrownBy(() -> ServerConfig.builder().maxConnections(10).maxConnectionsPerAddress(11).build())
+                .hasMessageContaining("max-connections-per-address");
+        assertThatThrownBy(() -> ServerConfig.builder().frameReadTimeout(Duration.ZERO).build())
+                .hasMessageContaining("frame-read-timeout");
         assertThatThrownBy(() -> ServerConfig.builder().maxBidiStreams(0).build())
                 .isInstanceOf(ServerConfig.InvalidSettingException.class).hasMessageContaining("max-bidi-streams");
         assertThatThrownBy(() -> ServerConfig.builder().alpn("").build()).hasMessageContaining("alpn");

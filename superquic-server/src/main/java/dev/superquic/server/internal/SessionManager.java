@@ -80,8 +80,7 @@ final class SessionManager {
                 case UNKNOWN -> reason = NotResumedReason.UNKNOWN;
             }
         }
-        var counts = store.counts();
-        if (counts.attached() + counts.detached() >= maxSessions) {
+        if (store.sessionCount() >= maxSessions) {
             metrics.sessionRefused("total");
             throw new ProtocolException(ErrorCode.LIMIT_EXCEEDED, "the server holds its limit of " + maxSessions
                     + " sessions");

@@ -179,6 +179,11 @@ public final class InMemorySessionStore implements SessionStore {
     }
 
     @Override
+    public long sessionCount() {
+        return byId.size();
+    }
+
+    @Override
     public void onExpired(Consumer<String> listener) {
         expiryListeners.add(listener);
     }

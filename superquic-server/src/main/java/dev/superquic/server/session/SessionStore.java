@@ -57,6 +57,15 @@ public interface SessionStore extends AutoCloseable {
     /** Counts of live sessions, for metrics. */
     SessionCounts counts();
 
+    /**
+     * Live sessions, attached and detached, checked before each new session: stores that can
+     * count without a pass over every session should say so here.
+     */
+    default long sessionCount() {
+        SessionCounts c = counts();
+        return c.attached() + c.detached();
+    }
+
     /** Registers a callback run (on a store thread) with the id of each session that expires. */
     void onExpired(Consumer<String> listener);
 

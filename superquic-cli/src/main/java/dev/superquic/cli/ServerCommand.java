@@ -138,6 +138,15 @@ final class ServerCommand implements Callable<Integer> {
             description = "Hellos one client address may send at once. Default: ${DEFAULT-VALUE}.")
     int helloBurstPerAddress;
 
+    @Option(names = "--frame-memory-per-connection", defaultValue = "16m", converter = Units.SizeConverter.class,
+            description = "Bytes that frames still arriving on one connection may hold together; a frame beyond fails "
+                    + "its stream with LIMIT_EXCEEDED. Default: ${DEFAULT-VALUE}.")
+    long frameMemoryPerConnection;
+
+    @Option(names = "--frame-memory-total", converter = Units.SizeConverter.class,
+            description = "The same for all connections together. Default: a quarter of the heap.")
+    Long frameMemoryTotal;
+
     @Option(names = "--io-threads", description = "Event loops, each with its own SO_REUSEPORT socket (epoll). Default: the number of cores.")
     Integer ioThreads;
 
@@ -189,7 +198,9 @@ final class ServerCommand implements Callable<Integer> {
                 .streamHeaderTimeout(streamHeaderTimeout).frameReadTimeout(frameReadTimeout)
                 .maxConnections(maxConnections).maxConnectionsPerAddress(maxConnectionsPerAddress)
                 .maxSessionKeys(maxSessionKeys).maxSessionChars(maxSessionChars).maxSessions(maxSessions)
-                .helloRatePerAddress(helloRatePerAddress).helloBurstPerAddress(helloBurstPerAddress).build();
+                .helloRatePerAddress(helloRatePerAddress).helloBurstPerAddress(helloBurstPerAddress)
+                .frameMemoryPerConnection(frameMemoryPerConnection)
+                .frameMemoryTotal(frameMemoryTotal != null ? frameMemoryTotal : DEFAULTS.frameMemoryTotal()).build();
         if (metricsPort < -1 || metricsPort > 65535) {
             throw new ServerConfig.InvalidSettingException("metrics-port", "must be -1 (off) or 0 to 65535", metricsPort);
         }

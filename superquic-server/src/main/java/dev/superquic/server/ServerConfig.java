@@ -53,6 +53,10 @@ import java.util.Objects;
  * @param helloRatePerAddress hellos (new sessions and resumes) one source address may send per
  *     second on average
  * @param helloBurstPerAddress hellos one source address may send at once
+ * @param frameMemoryPerConnection bytes that frames still arriving on one connection's streams may
+ *     hold together (a frame's buffer grows as its bytes arrive); a frame that does not fit
+ *     fails its stream with LIMIT_EXCEEDED
+ * @param frameMemoryTotal the same for all connections together (default: a quarter of the heap)
  */
 public record ServerConfig(String host, int port, String alpn, long maxBidiStreams, long maxUniStreams,
                            Duration idleTimeout, long maxData, long maxStreamData,
@@ -62,7 +66,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                            boolean discoverPmtu, Duration statsInterval, java.nio.file.Path resetSecretFile,
                            Duration streamHeaderTimeout, Duration frameReadTimeout, int maxConnections,
                            int maxConnectionsPerAddress, int maxSessionKeys, long maxSessionChars,
-                           int maxSessions, double helloRatePerAddress, int helloBurstPerAddress) {
+                           int maxSessions, double helloRatePerAddress, int helloBurstPerAddress,
+                           long frameMemoryPerConnection, long frameMemoryTotal) {
 
     /** Validates every field; see {@link Builder#build()}. */
     public ServerConfig {
@@ -88,6 +93,10 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         check(maxSessions >= 1, "max-sessions", "must be at least 1", maxSessions);
         check(helloRatePerAddress > 0, "hello-rate-per-address", "must be positive", helloRatePerAddress);
         check(helloBurstPerAddress >= 1, "hello-burst-per-address", "must be at least 1", helloBurstPerAddress);
+        check(frameMemoryPerConnection >= 64 * 1024, "frame-memory-per-connection", "must be at least 64 KiB",
+                frameMemoryPerConnection);
+        check(frameMemoryTotal >= frameMemoryPerConnection, "frame-memory-total",
+                "must be at least frame-memory-per-connection", frameMemoryTotal);
         check(!host.isBlank(), "host", "must not be empty", host);
         check(port >= 0 && port <= 65535, "port", "must be between 0 and 65535", port);
         int alpnBytes = alpn.getBytes(StandardCharsets.US_ASCII).length;
@@ -145,7 +154,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                 .frameReadTimeout(frameReadTimeout).maxConnections(maxConnections)
                 .maxConnectionsPerAddress(maxConnectionsPerAddress).maxSessionKeys(maxSessionKeys)
                 .maxSessionChars(maxSessionChars).maxSessions(maxSessions).helloRatePerAddress(helloRatePerAddress)
-                .helloBurstPerAddress(helloBurstPerAddress);
+                .helloBurstPerAddress(helloBurstPerAddress).frameMemoryPerConnection(frameMemoryPerConnection)
+                .frameMemoryTotal(frameMemoryTotal);
     }
 
     /** A setting was out of range; the message names it. */
@@ -196,6 +206,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         private int maxSessions = 100_000;
         private double helloRatePerAddress = 100;
         private int helloBurstPerAddress = 200;
+        private long frameMemoryPerConnection = 16L * 1024 * 1024;
+        private long frameMemoryTotal = Math.max(16L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 4);
 
         private Builder() {
         }
@@ -293,6 +305,12 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         /** Hellos one source address may send at once. */
         public Builder helloBurstPerAddress(int v) { helloBurstPerAddress = v; return this; }
 
+        /** Bytes that frames still arriving on one connection may hold together. */
+        public Builder frameMemoryPerConnection(long v) { frameMemoryPerConnection = v; return this; }
+
+        /** Bytes that frames still arriving on all connections may hold together. */
+        public Builder frameMemoryTotal(long v) { frameMemoryTotal = v; return this; }
+
         /** Validates and builds. */
         public ServerConfig build() {
             return new ServerConfig(host, port, alpn, maxBidiStreams, maxUniStreams, idleTimeout, maxData,
@@ -300,7 +318,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                     maxFrameSize, helloTimeout, streamWriteTimeout, ioThreads, maxUdpPayload, discoverPmtu,
                     statsInterval, resetSecretFile, streamHeaderTimeout, frameReadTimeout, maxConnections,
                     maxConnectionsPerAddress, maxSessionKeys, maxSessionChars, maxSessions, helloRatePerAddress,
-                    helloBurstPerAddress);
+                    helloBurstPerAddress, frameMemoryPerConnection, frameMemoryTotal);
         }
     }
 }

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 
 /** The packaged server as a real process: JSON logs, readiness, SIGTERM drain and exit code. */
 class ProcessTest {
-    private static final Path JAR = Path.of("../superquic-cli/target/superquic.jar");
+    private static final Path JAR = ServerProcess.JAR;
 
     @Test
     void jsonLogsCarryIdsAndSigtermDrainsAndExitsZero() throws Exception {
@@ -49,9 +49,9 @@ class ProcessTest {
         });
         try {
             int port = Integer.parseInt(await().atMost(Duration.ofSeconds(30))
-                    .until(() -> find(lines, "listening on udp /127\\.0\\.0\\.1:(\\d+)"), v -> v != null));
+                    .until(() -> ServerProcess.find(lines, "listening on udp /127\\.0\\.0\\.1:(\\d+)"), v -> v != null));
             int opsPort = Integer.parseInt(await().atMost(Duration.ofSeconds(10))
-                    .until(() -> find(lines, "operations endpoint on http://127\\.0\\.0\\.1:(\\d+)"), v -> v != null));
+                    .until(() -> ServerProcess.find(lines, "operations endpoint on http://127\\.0\\.0\\.1:(\\d+)"), v -> v != null));
             HttpClient http = HttpClient.newHttpClient();
             HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + opsPort + "/ready")).build();
             assertThat(http.send(ready, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
@@ -78,7 +78,7 @@ class ProcessTest {
                 records.add(json.readTree(line)); // every line is one JSON object
             }
             assertThat(records).allSatisfy(r -> assertThat(r.isObject()).isTrue());
-            assertThat(find(lines, "Netty buffer leak detection: (\\w+)"))
+            assertThat(ServerProcess.find(lines, "Netty buffer leak detection: (\\w+)"))
                     .as("the packaged server runs without Netty's sampling leak detector").isEqualTo("DISABLED");
             JsonNode created = records.stream().filter(r -> r.path("formattedMessage").asText().contains("created"))
                     .findFirst().orElseThrow();
@@ -99,12 +99,14 @@ class ProcessTest {
     void aServerRestartedOnItsAddressResetsOldConnectionsAndTheClientComesBackAtOnce(
             @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Path secret = dir.resolve("reset-secret"); // made by the first server, read by the second
-        List<String> firstLog = new CopyOnWriteArrayList<>();
-        Process first = startServer(firstLog, "--port", "0", "--reset-secret", secret.toString(), "--log-format", "json");
+        ServerProcess firstServer = ServerProcess.start(List.of(), "--port", "0", "--reset-secret", secret.toString(),
+                "--log-format", "json");
+        Process first = firstServer.process;
+        List<String> firstLog = firstServer.lines;
         Process second = null;
         try {
             int port = Integer.parseInt(await().atMost(Duration.ofSeconds(30))
-                    .until(() -> find(firstLog, "listening on udp /127\\.0\\.0\\.1:(\\d+)"), v -> v != null));
+                    .until(() -> ServerProcess.find(firstLog, "listening on udp /127\\.0\\.0\\.1:(\\d+)"), v -> v != null));
             List<Long> connectedAt = new CopyOnWriteArrayList<>();
             List<Throwable> disconnects = new CopyOnWriteArrayList<>();
             // An idle timeout far above what the test waits: only a stateless reset ends the old
@@ -143,12 +145,13 @@ class ProcessTest {
 
                 first.destroyForcibly(); // SIGKILL: no CONNECTION_CLOSE, the connection is just gone
                 assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
-                List<String> secondLog = new CopyOnWriteArrayList<>();
                 // The same settings from a config file this time, JSON logs included.
                 Path settings = java.nio.file.Files.writeString(dir.resolve("superquic.properties"),
                         "port=" + port + "\nreset-secret=" + secret + "\nlog-format=json\n");
-                second = startServer(secondLog, "--config", settings.toString());
-                await().atMost(Duration.ofSeconds(30)).until(() -> find(secondLog, "(listening) on udp") != null);
+                ServerProcess secondServer = ServerProcess.start(List.of(), "--config", settings.toString());
+                second = secondServer.process;
+                List<String> secondLog = secondServer.lines;
+                await().atMost(Duration.ofSeconds(30)).until(() -> ServerProcess.find(secondLog, "(listening) on udp") != null);
                 long restartedAt = System.nanoTime();
 
                 try {
@@ -172,34 +175,4 @@ class ProcessTest {
         }
     }
 
-    /** Starts the packaged server on 127.0.0.1; its lines go to {@code lines} (JSON logs, to be read). */
-    private static Process startServer(List<String> lines, String... args) throws java.io.IOException {
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        List<String> command = new java.util.ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-jar",
-                JAR.toString(), "server", "--host", "127.0.0.1", "--metrics-port", "-1"));
-        command.addAll(List.of(args));
-        Process server = new ProcessBuilder(command).redirectErrorStream(true).start();
-        Thread.ofPlatform().daemon().start(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null;) {
-                    lines.add(line);
-                }
-            } catch (java.io.IOException ignored) {
-                // process ended
-            }
-        });
-        return server;
-    }
-
-    /** The first capture of {@code regex} in a log record's message. */
-    private static String find(List<String> lines, String regex) throws java.io.IOException {
-        Pattern p = Pattern.compile(regex);
-        for (String line : lines) {
-            Matcher m = p.matcher(new ObjectMapper().readTree(line).path("formattedMessage").asText());
-            if (m.find()) {
-                return m.group(1);
-            }
-        }
-        return null;
-    }
 }

@@ -49,6 +49,8 @@ public final class ChannelStream implements DuplexStream {
     private volatile ChannelFuture finFuture;
     /** How long a begun frame may take to arrive whole; 0: no bound. */
     private volatile long frameReadTimeoutNanos;
+    /** Where frames being received reserve their buffers; null: no bound but the frame limit. */
+    private volatile InboundBudget frameBudget;
     private final StreamBridgeHandler bridge;
     /** Every write goes through it, so that data and FIN keep their order. */
     private final StreamWrites writes;
@@ -200,19 +202,49 @@ public final class ChannelStream implements DuplexStream {
      * costs {@link #FRAME_CHUNK} bytes, not its length.
      */
     private byte[] readPayload(int length, long deadlineNanos) throws IOException {
-        byte[] payload = new byte[Math.min(length, FRAME_CHUNK)];
-        int filled = 0;
-        while (filled < length) {
-            if (filled == payload.length) {
-                payload = Arrays.copyOf(payload, (int) Math.min(length, 2L * payload.length));
+        InboundBudget budget = frameBudget;
+        long reserved = 0;
+        try {
+            int size = Math.min(length, FRAME_CHUNK);
+            reserved = reserve(budget, size, 0);
+            byte[] payload = new byte[size];
+            int filled = 0;
+            while (filled < length) {
+                if (filled == payload.length) {
+                    int grown = (int) Math.min(length, 2L * payload.length);
+                    reserved = reserve(budget, grown, reserved);
+                    payload = Arrays.copyOf(payload, grown);
+                }
+                int n = pipe.read(payload, filled, payload.length - filled, deadlineNanos);
+                if (n < 0) {
+                    throw new ProtocolException(ErrorCode.PROTOCOL_VIOLATION, "stream ended inside a frame payload");
+                }
+                filled += n;
             }
-            int n = pipe.read(payload, filled, payload.length - filled, deadlineNanos);
-            if (n < 0) {
-                throw new ProtocolException(ErrorCode.PROTOCOL_VIOLATION, "stream ended inside a frame payload");
+            return payload;
+        } finally {
+            // Whole, the frame is its reader's; the budget covers frames still arriving.
+            if (budget != null) {
+                budget.release(reserved);
             }
-            filled += n;
         }
-        return payload;
+    }
+
+    /** Grows the reservation for a payload buffer from {@code reserved} to {@code size} bytes. */
+    private static long reserve(InboundBudget budget, int size, long reserved) throws ProtocolException {
+        if (budget != null && !budget.tryReserve(size - reserved)) {
+            throw new ProtocolException(ErrorCode.LIMIT_EXCEEDED, "frames being received hold their memory limit ("
+                    + budget.limit() + " bytes for this connection, or the server's)");
+        }
+        return size;
+    }
+
+    /**
+     * From now on, frames being received reserve their buffers in {@code budget} as they grow;
+     * a frame that does not fit fails with LIMIT_EXCEEDED.
+     */
+    public void frameBudget(InboundBudget budget) {
+        this.frameBudget = budget;
     }
 
     private void readFully(byte[] dst, int off, int len, String what, long deadlineNanos) throws IOException {

@@ -27,8 +27,10 @@ public final class ConnectionState {
     private final Map<Long, StreamState> streams = new ConcurrentHashMap<>();
     private final CompletableFuture<SessionBinding> session = new CompletableFuture<>();
     private volatile ChannelStream control;
+    private final dev.superquic.stream.internal.InboundBudget frameMemory;
 
-    ConnectionState(String id, String nodeId, QuicChannel channel) {
+    ConnectionState(String id, String nodeId, QuicChannel channel, dev.superquic.stream.internal.InboundBudget frameMemory) {
+        this.frameMemory = frameMemory;
         this.id = id;
         this.owner = nodeId + "/" + id;
         this.channel = channel;
@@ -52,6 +54,11 @@ public final class ConnectionState {
     /** When the connection was accepted ({@link System#nanoTime()}). */
     public long openedAtNanos() {
         return openedAtNanos;
+    }
+
+    /** What frames still arriving on this connection's streams may hold (inside the server's budget). */
+    public dev.superquic.stream.internal.InboundBudget frameMemory() {
+        return frameMemory;
     }
 
     /** Open streams by QUIC stream id. */

@@ -27,6 +27,8 @@ public final class ServerRuntime {
     private final VirtualThreadHandoff handoff = new VirtualThreadHandoff();
     private final StatelessResets resets;
     private final ConnectionLimits limits;
+    /** What frames still arriving may hold, all connections together. */
+    private final dev.superquic.stream.internal.InboundBudget frameMemory;
     private final Map<String, ConnectionState> connections = new ConcurrentHashMap<>();
     private final AtomicLong connectionSeq = new AtomicLong();
     private volatile boolean draining;
@@ -37,6 +39,7 @@ public final class ServerRuntime {
         this.config = config;
         this.nodeId = "n-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         this.metrics = new ServerMetrics(registry, store);
+        this.frameMemory = new dev.superquic.stream.internal.InboundBudget(config.frameMemoryTotal(), null);
         this.limits = new ConnectionLimits(config.maxConnections(), config.maxConnectionsPerAddress());
         this.resets = new StatelessResets(config.resetSecretFile() == null ? ResetSecret.ephemeral()
                 : ResetSecret.loadOrCreate(config.resetSecretFile()));
@@ -121,7 +124,8 @@ public final class ServerRuntime {
     }
 
     ConnectionState newConnection(io.netty.handler.codec.quic.QuicChannel channel) {
-        return new ConnectionState("c" + connectionSeq.incrementAndGet(), nodeId, channel);
+        return new ConnectionState("c" + connectionSeq.incrementAndGet(), nodeId, channel,
+                new dev.superquic.stream.internal.InboundBudget(config.frameMemoryPerConnection(), frameMemory));
     }
 
     void connectionOpened(ConnectionState conn) {

@@ -38,6 +38,7 @@ final class StreamInitializer extends ChannelInitializer<QuicStreamChannel> {
                 config.streamWriteBufferBytes(), control ? Protocol.MAX_CONTROL_FRAME : config.maxFrameSize(),
                 config.streamWriteTimeout(), runtime.metrics());
         stream.frameReadTimeout(config.frameReadTimeout());
+        stream.frameBudget(conn.frameMemory());
         StreamState state = new StreamState(conn, stream, control ? StreamState.CONTROL : StreamState.PENDING);
         conn.streams().put(ch.streamId(), state);
         if (control) {

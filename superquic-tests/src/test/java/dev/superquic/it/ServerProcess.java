@@ -1,0 +1,58 @@
+package dev.superquic.it;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The packaged server as a process of its own, on 127.0.0.1, its log lines collected. */
+final class ServerProcess {
+    static final Path JAR = Path.of("../superquic-cli/target/superquic.jar");
+
+    final Process process;
+    final List<String> lines = new CopyOnWriteArrayList<>();
+
+    private ServerProcess(Process process) {
+        this.process = process;
+    }
+
+    /** Starts {@code java [jvmOptions] -jar superquic.jar server --host 127.0.0.1 --metrics-port -1 [args]}. */
+    static ServerProcess start(List<String> jvmOptions, String... args) throws IOException {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", JAR.toString(), "server", "--host", "127.0.0.1", "--metrics-port", "-1"));
+        command.addAll(List.of(args));
+        ServerProcess server = new ServerProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
+        Thread.ofPlatform().daemon().start(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(server.process.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null;) {
+                    server.lines.add(line);
+                }
+            } catch (IOException ignored) {
+                // process ended
+            }
+        });
+        return server;
+    }
+
+    /** The first capture of {@code regex} in a JSON log record's message, or null. */
+    static String find(List<String> lines, String regex) throws IOException {
+        Pattern p = Pattern.compile(regex);
+        for (String line : lines) {
+            Matcher m = p.matcher(new ObjectMapper().readTree(line).path("formattedMessage").asText());
+            if (m.find()) {
+                return m.group(1);
+            }
+        }
+        return null;
+    }
+}

@@ -147,6 +147,28 @@ final class ServerCommand implements Callable<Integer> {
             description = "The same for all connections together. Default: a quarter of the heap.")
     Long frameMemoryTotal;
 
+    @Option(names = "--retry", defaultValue = "under-load", converter = RetryModeConverter.class,
+            description = "When to validate a client's address with a QUIC Retry (a round trip more) before keeping "
+                    + "any state for it: off, under-load (while more handshakes are in progress than "
+                    + "--retry-threshold) or always. Default: ${DEFAULT-VALUE}.")
+    dev.superquic.server.RetryMode retry;
+
+    @Option(names = "--retry-threshold", defaultValue = "100",
+            description = "Handshakes in progress above which --retry under-load sends Retries. Default: ${DEFAULT-VALUE}.")
+    int retryThreshold;
+
+    /** off, under-load, always. */
+    static final class RetryModeConverter implements picocli.CommandLine.ITypeConverter<dev.superquic.server.RetryMode> {
+        @Override
+        public dev.superquic.server.RetryMode convert(String value) {
+            try {
+                return dev.superquic.server.RetryMode.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException("must be off, under-load or always (got " + value + ")");
+            }
+        }
+    }
+
     @Option(names = "--io-threads", description = "Event loops, each with its own SO_REUSEPORT socket (epoll). Default: the number of cores.")
     Integer ioThreads;
 
@@ -200,7 +222,8 @@ final class ServerCommand implements Callable<Integer> {
                 .maxSessionKeys(maxSessionKeys).maxSessionChars(maxSessionChars).maxSessions(maxSessions)
                 .helloRatePerAddress(helloRatePerAddress).helloBurstPerAddress(helloBurstPerAddress)
                 .frameMemoryPerConnection(frameMemoryPerConnection)
-                .frameMemoryTotal(frameMemoryTotal != null ? frameMemoryTotal : DEFAULTS.frameMemoryTotal()).build();
+                .frameMemoryTotal(frameMemoryTotal != null ? frameMemoryTotal : DEFAULTS.frameMemoryTotal()).retry(retry)
+                .retryThreshold(retryThreshold).build();
         if (metricsPort < -1 || metricsPort > 65535) {
             throw new ServerConfig.InvalidSettingException("metrics-port", "must be -1 (off) or 0 to 65535", metricsPort);
         }

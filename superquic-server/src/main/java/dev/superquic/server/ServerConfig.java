@@ -57,6 +57,10 @@ import java.util.Objects;
  *     hold together (a frame's buffer grows as its bytes arrive); a frame that does not fit
  *     fails its stream with LIMIT_EXCEEDED
  * @param frameMemoryTotal the same for all connections together (default: a quarter of the heap)
+ * @param retry when to validate client addresses with a QUIC Retry before any connection state
+ *     (costs a new connection a round trip; until then the server sends only the Retry)
+ * @param retryThreshold with {@link RetryMode#UNDER_LOAD}: handshakes in progress above which new
+ *     connections get a Retry
  */
 public record ServerConfig(String host, int port, String alpn, long maxBidiStreams, long maxUniStreams,
                            Duration idleTimeout, long maxData, long maxStreamData,
@@ -67,7 +71,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                            Duration streamHeaderTimeout, Duration frameReadTimeout, int maxConnections,
                            int maxConnectionsPerAddress, int maxSessionKeys, long maxSessionChars,
                            int maxSessions, double helloRatePerAddress, int helloBurstPerAddress,
-                           long frameMemoryPerConnection, long frameMemoryTotal) {
+                           long frameMemoryPerConnection, long frameMemoryTotal, RetryMode retry,
+                           int retryThreshold) {
 
     /** Validates every field; see {@link Builder#build()}. */
     public ServerConfig {
@@ -95,6 +100,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         check(helloBurstPerAddress >= 1, "hello-burst-per-address", "must be at least 1", helloBurstPerAddress);
         check(frameMemoryPerConnection >= 64 * 1024, "frame-memory-per-connection", "must be at least 64 KiB",
                 frameMemoryPerConnection);
+        Objects.requireNonNull(retry, "retry");
+        check(retryThreshold >= 0, "retry-threshold", "must not be negative", retryThreshold);
         check(frameMemoryTotal >= frameMemoryPerConnection, "frame-memory-total",
                 "must be at least frame-memory-per-connection", frameMemoryTotal);
         check(!host.isBlank(), "host", "must not be empty", host);
@@ -155,7 +162,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                 .maxConnectionsPerAddress(maxConnectionsPerAddress).maxSessionKeys(maxSessionKeys)
                 .maxSessionChars(maxSessionChars).maxSessions(maxSessions).helloRatePerAddress(helloRatePerAddress)
                 .helloBurstPerAddress(helloBurstPerAddress).frameMemoryPerConnection(frameMemoryPerConnection)
-                .frameMemoryTotal(frameMemoryTotal);
+                .frameMemoryTotal(frameMemoryTotal).retry(retry).retryThreshold(retryThreshold);
     }
 
     /** A setting was out of range; the message names it. */
@@ -208,6 +215,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         private int helloBurstPerAddress = 200;
         private long frameMemoryPerConnection = 16L * 1024 * 1024;
         private long frameMemoryTotal = Math.max(16L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 4);
+        private RetryMode retry = RetryMode.UNDER_LOAD;
+        private int retryThreshold = 100;
 
         private Builder() {
         }
@@ -311,6 +320,12 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         /** Bytes that frames still arriving on all connections may hold together. */
         public Builder frameMemoryTotal(long v) { frameMemoryTotal = v; return this; }
 
+        /** When to validate client addresses with a QUIC Retry before any connection state. */
+        public Builder retry(RetryMode v) { retry = v; return this; }
+
+        /** With {@link RetryMode#UNDER_LOAD}: handshakes in progress above which new connections get a Retry. */
+        public Builder retryThreshold(int v) { retryThreshold = v; return this; }
+
         /** Validates and builds. */
         public ServerConfig build() {
             return new ServerConfig(host, port, alpn, maxBidiStreams, maxUniStreams, idleTimeout, maxData,
@@ -318,7 +333,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                     maxFrameSize, helloTimeout, streamWriteTimeout, ioThreads, maxUdpPayload, discoverPmtu,
                     statsInterval, resetSecretFile, streamHeaderTimeout, frameReadTimeout, maxConnections,
                     maxConnectionsPerAddress, maxSessionKeys, maxSessionChars, maxSessions, helloRatePerAddress,
-                    helloBurstPerAddress, frameMemoryPerConnection, frameMemoryTotal);
+                    helloBurstPerAddress, frameMemoryPerConnection, frameMemoryTotal, retry, retryThreshold);
         }
     }
 }

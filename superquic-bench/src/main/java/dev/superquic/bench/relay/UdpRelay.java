@@ -45,6 +45,9 @@ public final class UdpRelay implements AutoCloseable {
     private final AtomicInteger largestDeliveredToTarget = new AtomicInteger();
     private final AtomicInteger largestDeliveredFromTarget = new AtomicInteger();
     private final AtomicLong forwarded = new AtomicLong();
+    private final AtomicLong bytesToTarget = new AtomicLong();
+    private final AtomicLong bytesFromTarget = new AtomicLong();
+    private final AtomicLong toTargetLeft = new AtomicLong(Long.MAX_VALUE);
     private final AtomicLong duplicated = new AtomicLong();
     private final long startNanos = System.nanoTime();
     private final ScheduledExecutorService delayed;
@@ -127,6 +130,24 @@ public final class UdpRelay implements AutoCloseable {
             throw new IllegalArgumentException("a share must be between 0 and 1, got " + share);
         }
         return share;
+    }
+
+    /**
+     * From now on forwards at most {@code datagrams} more datagrams towards the target (then
+     * drops them), as a path that carries a client's first packet and nothing after it.
+     */
+    public void limitToTarget(long datagrams) {
+        toTargetLeft.set(datagrams);
+    }
+
+    /** Payload bytes forwarded towards the target so far. */
+    public long bytesToTarget() {
+        return bytesToTarget.get();
+    }
+
+    /** Payload bytes forwarded back from the target so far. */
+    public long bytesFromTarget() {
+        return bytesFromTarget.get();
     }
 
     /** Packets forwarded so far (duplicates counted once). */
@@ -236,6 +257,11 @@ public final class UdpRelay implements AutoCloseable {
                 if (!pass(buf.remaining(), dropToTarget, largestToTarget, largestDeliveredToTarget)) {
                     continue;
                 }
+                if (toTargetLeft.getAndDecrement() <= 0) {
+                    dropped.incrementAndGet();
+                    continue;
+                }
+                bytesToTarget.addAndGet(buf.remaining());
                 forward(upstream(client), buf, target);
             } catch (ClosedChannelException e) {
                 return;
@@ -267,6 +293,7 @@ public final class UdpRelay implements AutoCloseable {
                 up.receive(buf);
                 buf.flip();
                 if (pass(buf.remaining(), dropFromTarget, largestFromTarget, largestDeliveredFromTarget)) {
+                    bytesFromTarget.addAndGet(buf.remaining());
                     forward(front, buf, client);
                 }
             } catch (IOException e) {

@@ -40,9 +40,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         // send its CONNECTION_CLOSE when its own check fails): the handshake then never ends, and
         // the connection is freed at the idle timeout without any other event.
         Object peer = conn.channel().remoteSocketAddress();
+        runtime.handshakeStarted();
         ctx.channel().closeFuture().addListener(f -> {
-            if (!handshakeEnded && !runtime.isDraining()) {
-                handshakeEnded = true;
+            if (endHandshake() && !runtime.isDraining()) {
                 runtime.metrics().handshakeFailed("incomplete");
                 try (var scope = Mdc.connection(conn)) {
                     log.info("handshake with {} never completed: the client went away (it may have refused our "
@@ -50,6 +50,16 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 }
             }
         });
+    }
+
+    /** Marks the handshake ended, once; returns whether this call did. */
+    private boolean endHandshake() {
+        if (handshakeEnded) {
+            return false;
+        }
+        handshakeEnded = true;
+        runtime.handshakeEnded();
+        return true;
     }
 
     @Override
@@ -86,21 +96,17 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         try (var scope = Mdc.connection(conn)) {
             if (evt instanceof QuicConnectionCloseEvent close) {
                 ConnectionCloseReason.recordPeerClose(ctx.channel(), "client", close);
-                if (close.isTlsError() && !handshakeEnded) {
+                if (close.isTlsError() && endHandshake()) {
                     // The client refused our side of the handshake: its CONNECTION_CLOSE names the alert.
-                    handshakeEnded = true;
                     int alert = QuicConnectionCloseEvent.extractTlsError(close.error());
                     runtime.metrics().handshakeFailed(HandshakeFailures.peerAlert(alert));
                     log.info("client {} refused the TLS handshake: {} (TLS alert {})",
                             conn.channel().remoteSocketAddress(), HandshakeFailures.alertName(alert), alert);
                 }
-            } else if (evt instanceof SslHandshakeCompletionEvent hs) {
-                if (!hs.isSuccess() && !handshakeEnded) {
-                    runtime.metrics().handshakeFailed(HandshakeFailures.reason(hs.cause()));
-                    log.warn("TLS handshake with {} failed: {}", conn.channel().remoteSocketAddress(),
-                            hs.cause().getMessage());
-                }
-                handshakeEnded = true;
+            } else if (evt instanceof SslHandshakeCompletionEvent hs && endHandshake() && !hs.isSuccess()) {
+                runtime.metrics().handshakeFailed(HandshakeFailures.reason(hs.cause()));
+                log.warn("TLS handshake with {} failed: {}", conn.channel().remoteSocketAddress(),
+                        hs.cause().getMessage());
             }
         }
         ReferenceCountUtil.release(evt);

@@ -26,6 +26,10 @@ public final class ServerRuntime {
     private final StreamProtocol protocol;
     private final VirtualThreadHandoff handoff = new VirtualThreadHandoff();
     private final StatelessResets resets;
+    /** Retry tokens when the server validates addresses with Retry, else null. */
+    private final RetryTokens retryTokens;
+    /** Handshakes in progress, for {@link dev.superquic.server.RetryMode#UNDER_LOAD}. */
+    private final java.util.concurrent.atomic.AtomicInteger handshakes = new java.util.concurrent.atomic.AtomicInteger();
     private final ConnectionLimits limits;
     /** What frames still arriving may hold, all connections together. */
     private final dev.superquic.stream.internal.InboundBudget frameMemory;
@@ -41,8 +45,14 @@ public final class ServerRuntime {
         this.metrics = new ServerMetrics(registry, store);
         this.frameMemory = new dev.superquic.stream.internal.InboundBudget(config.frameMemoryTotal(), null);
         this.limits = new ConnectionLimits(config.maxConnections(), config.maxConnectionsPerAddress());
-        this.resets = new StatelessResets(config.resetSecretFile() == null ? ResetSecret.ephemeral()
-                : ResetSecret.loadOrCreate(config.resetSecretFile()));
+        byte[] secret = config.resetSecretFile() == null ? ResetSecret.ephemeral()
+                : ResetSecret.loadOrCreate(config.resetSecretFile());
+        this.resets = new StatelessResets(secret);
+        this.retryTokens = switch (config.retry()) {
+            case OFF -> null;
+            case ALWAYS -> new RetryTokens(secret, () -> true);
+            case UNDER_LOAD -> new RetryTokens(secret, () -> handshakes.get() > config.retryThreshold());
+        };
         this.sessions = new SessionManager(store, metrics, nodeId, connections::get,
                 HexFormat.of().formatHex(resets.token()), config.maxSessions(),
                 new HelloRateLimit(config.helloRatePerAddress(), config.helloBurstPerAddress()));
@@ -88,6 +98,21 @@ public final class ServerRuntime {
     /** The connection limits, total and per source address. */
     ConnectionLimits limits() {
         return limits;
+    }
+
+    /** A connection's handshake began (its first packet was admitted). */
+    void handshakeStarted() {
+        handshakes.incrementAndGet();
+    }
+
+    /** A connection's handshake ended: completed, failed, or the connection went away. */
+    void handshakeEnded() {
+        handshakes.decrementAndGet();
+    }
+
+    /** Retry tokens unless {@link ServerConfig#retry()} is off, else null. */
+    RetryTokens retryTokens() {
+        return retryTokens;
     }
 
     /** Stateless resets: the token, connection ids, and the responder for unknown connections. */

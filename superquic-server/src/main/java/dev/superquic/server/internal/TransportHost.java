@@ -68,6 +68,7 @@ public final class TransportHost implements AutoCloseable {
                 .initialMaxStreamsUnidirectional(config.maxUniStreams())
                 .streamOption(ChannelOption.AUTO_READ, false)
                 .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .tokenHandler(runtime.retryTokens()) // null: no Retry (Netty's NoQuicTokenHandler)
                 .handler(new ConnectionInitializer(runtime))
                 .streamHandler(new StreamInitializer(runtime));
         Transport transport = Transport.best();

@@ -11,7 +11,9 @@ import java.util.Objects;
  * {@link Builder#build()} refuses invalid values with an {@link InvalidSettingException} naming
  * the setting as the CLI spells it.
  *
- * @param host address to bind (default {@code 0.0.0.0})
+ * @param host address to bind (default {@code 0.0.0.0}), or several separated by commas: each
+ *     gets sockets of its own, and replies leave from the address the client used (from a
+ *     wildcard socket, on a host with several addresses, they may leave from another one)
  * @param port UDP port (default 5555; 0 picks a free one)
  * @param alpn ALPN protocol id (default {@code super-quic})
  * @param maxBidiStreams concurrent bidirectional streams a client may open, control stream included
@@ -104,7 +106,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         check(retryThreshold >= 0, "retry-threshold", "must not be negative", retryThreshold);
         check(frameMemoryTotal >= frameMemoryPerConnection, "frame-memory-total",
                 "must be at least frame-memory-per-connection", frameMemoryTotal);
-        check(!host.isBlank(), "host", "must not be empty", host);
+        check(java.util.Arrays.stream(host.split(",", -1)).noneMatch(String::isBlank), "host",
+                "must be one address, or several separated by commas", host);
         check(port >= 0 && port <= 65535, "port", "must be between 0 and 65535", port);
         int alpnBytes = alpn.getBytes(StandardCharsets.US_ASCII).length;
         check(alpnBytes >= 1 && alpnBytes <= 255 && alpn.chars().allMatch(c -> c > 32 && c < 127),

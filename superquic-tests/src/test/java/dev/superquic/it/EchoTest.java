@@ -18,6 +18,26 @@ import org.junit.jupiter.api.Test;
 
 class EchoTest {
     @Test
+    void aServerOnSeveralAddressesAnswersEachClientFromTheAddressItUsed() throws Exception {
+        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().host("127.0.0.1,127.0.0.2").build(),
+                b -> b)) {
+            int port = server.localAddress().getPort();
+            for (String address : new String[] {"127.0.0.1", "127.0.0.2"}) {
+                // A QUIC client drops packets from any other address than the one it sent to: the
+                // echo coming back proves where the replies left from.
+                var config = Fixtures.clientConfig(server).server(new InetSocketAddress(address, port)).build();
+                try (SuperQuicClient client = new SuperQuicClient(config);
+                     ClientSession session = client.connect();
+                     DuplexStream echo = session.openStream("echo")) {
+                    echo.output().write(address.getBytes(StandardCharsets.UTF_8));
+                    echo.finishOutput();
+                    assertThat(new String(Fixtures.readAll(echo), StandardCharsets.UTF_8)).isEqualTo(address);
+                }
+            }
+        }
+    }
+
+    @Test
     void newSessionAndEcho() throws Exception {
         try (SuperQuicServer server = Fixtures.server();
              SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());

@@ -84,61 +84,97 @@ public final class TransportHost implements AutoCloseable {
         EventLoopGroup group = transport.newGroup(sockets, "superquic-io");
         List<Channel> channels = new ArrayList<>();
         try {
-            ChannelHandler quic = sockets == 1
-                    ? codecs.connectionIdAddressGenerator(resets.connectionIds(new byte[0])).build()
-                    : new QuicCodecDispatcher(StatelessResets.CONNECTION_ID_LENGTH) {
-                        @Override
-                        protected QuicConnectionIdGenerator newIdGenerator(int idx) {
-                            // The socket's index first, as the dispatcher decodes it; then the tag.
-                            return resets.connectionIds(new byte[] {(byte) (idx >>> 8), (byte) idx});
-                        }
-
-                        @Override
-                        protected void initChannel(Channel ch, int localConnectionIdLength,
-                                                   QuicConnectionIdGenerator idGenerator) {
-                            ch.pipeline().addLast(codecs.clone().localConnectionIdLength(localConnectionIdLength)
-                                    .connectionIdAddressGenerator(idGenerator).build());
-                        }
-                    };
-            int tagOffset = sockets == 1 ? 0 : 2;
-            // In front of the codec: packets of connections an earlier process (or another node)
-            // had get a stateless reset.
-            ChannelHandler handler = new ChannelInitializer<Channel>() {
-                @Override
-                protected void initChannel(Channel ch) {
-                    ch.pipeline().addLast(resets.responder(tagOffset), quic);
-                }
-            };
-            Bootstrap bootstrap = transport.tuneUdp(new Bootstrap(), config.maxUdpPayload()).group(group).channel(transport.datagramChannel())
-                    .handler(handler);
-            if (sockets > 1) {
-                bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);
+            // --host may list several addresses: each gets sockets of its own, so that replies
+            // leave from the address the client used (Netty 4.2.18 cannot choose the source
+            // address of a reply sent from a wildcard socket).
+            List<String> hosts = hosts(config);
+            int port = config.port();
+            for (String host : hosts) {
+                refuseTakenPort(host, port);
+                List<Channel> bound = bind(transport, group, codecs, resets, sockets, host, port, config);
+                channels.addAll(bound);
+                port = ((InetSocketAddress) bound.get(0).localAddress()).getPort(); // the rest share a port 0 chose
+                log.info("listening on udp {} (transport {}, {} socket(s), ALPN '{}')", bound.get(0).localAddress(),
+                        transport, sockets, config.alpn());
             }
-            refuseTakenPort(config);
-            Channel first;
-            try {
-                first = bootstrap.bind(config.host(), config.port()).sync().channel();
-            } catch (Exception e) {
-                if (e instanceof java.net.BindException || e.getCause() instanceof java.net.BindException
-                        || String.valueOf(e.getMessage()).contains("Address already in use")) {
-                    throw new ServerConfig.InvalidSettingException("port", "udp " + config.host() + ":" + config.port()
-                            + " cannot be bound: " + e.getMessage(), config.port());
-                }
-                throw e;
+            if (hosts.stream().anyMatch(h -> h.equals("0.0.0.0") || h.equals("::") || h.equals("[::]"))) {
+                log.info("bound to a wildcard address: replies to a client that used another address of this host "
+                        + "than its main one may leave from the main one and be dropped; list the addresses to serve "
+                        + "with --host A,B to answer each from its own");
             }
-            channels.add(first);
-            int port = ((InetSocketAddress) first.localAddress()).getPort();
-            for (int i = 1; i < sockets; i++) {
-                channels.add(bootstrap.bind(config.host(), port).sync().channel());
-            }
-            log.info("listening on udp {} (transport {}, {} socket(s), ALPN '{}')", first.localAddress(), transport,
-                    sockets, config.alpn());
             log.info("certificate SHA-256 fingerprint {}{}", ssl.fingerprint,
                     ssl.selfSigned ? " (self-signed development certificate)" : "");
             return new TransportHost(group, channels, ssl.fingerprint);
         } catch (Exception e) {
             channels.forEach(Channel::close);
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw e;
+        }
+    }
+
+    /** The addresses in {@code --host} (comma-separated). */
+    static List<String> hosts(ServerConfig config) {
+        return java.util.Arrays.stream(config.host().split(",")).map(String::strip).toList();
+    }
+
+    /**
+     * Binds {@code sockets} UDP sockets to {@code host}:{@code port}, each with the stateless reset
+     * responder and the QUIC codec (behind a dispatcher of their own with several sockets).
+     */
+    private static List<Channel> bind(Transport transport, EventLoopGroup group, QuicServerCodecBuilder codecs,
+                                      StatelessResets resets, int sockets, String host, int port, ServerConfig config)
+            throws Exception {
+        ChannelHandler quic = sockets == 1
+                ? codecs.clone().connectionIdAddressGenerator(resets.connectionIds(new byte[0])).build()
+                : new QuicCodecDispatcher(StatelessResets.CONNECTION_ID_LENGTH) {
+                    @Override
+                    protected QuicConnectionIdGenerator newIdGenerator(int idx) {
+                        // The socket's index first, as the dispatcher decodes it; then the tag.
+                        return resets.connectionIds(new byte[] {(byte) (idx >>> 8), (byte) idx});
+                    }
+
+                    @Override
+                    protected void initChannel(Channel ch, int localConnectionIdLength,
+                                               QuicConnectionIdGenerator idGenerator) {
+                        ch.pipeline().addLast(codecs.clone().localConnectionIdLength(localConnectionIdLength)
+                                .connectionIdAddressGenerator(idGenerator).build());
+                    }
+                };
+        int tagOffset = sockets == 1 ? 0 : 2;
+        // In front of the codec: packets of connections an earlier process (or another node) had
+        // get a stateless reset.
+        ChannelHandler handler = new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(resets.responder(tagOffset), quic);
+            }
+        };
+        Bootstrap bootstrap = transport.tuneUdp(new Bootstrap(), config.maxUdpPayload()).group(group)
+                .channel(transport.datagramChannel()).handler(handler);
+        if (sockets > 1) {
+            bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);
+        }
+        List<Channel> bound = new ArrayList<>();
+        try {
+            Channel first;
+            try {
+                first = bootstrap.bind(host, port).sync().channel();
+            } catch (Exception e) {
+                if (e instanceof java.net.BindException || e.getCause() instanceof java.net.BindException
+                        || String.valueOf(e.getMessage()).contains("Address already in use")) {
+                    throw new ServerConfig.InvalidSettingException("port", "udp " + host + ":" + port
+                            + " cannot be bound: " + e.getMessage(), port);
+                }
+                throw e;
+            }
+            bound.add(first);
+            int chosen = ((InetSocketAddress) first.localAddress()).getPort();
+            for (int i = 1; i < sockets; i++) {
+                bound.add(bootstrap.bind(host, chosen).sync().channel());
+            }
+            return bound;
+        } catch (Exception e) {
+            bound.forEach(Channel::close);
             throw e;
         }
     }
@@ -150,15 +186,15 @@ public final class TransportHost implements AutoCloseable {
      * every resume and handshake that landed on the wrong one would fail. A plain bind, without
      * SO_REUSEPORT, fails on a port that any socket holds.
      */
-    private static void refuseTakenPort(ServerConfig config) {
-        if (config.port() == 0) {
+    private static void refuseTakenPort(String host, int port) {
+        if (port == 0) {
             return; // the kernel picks a free one
         }
         try (java.nio.channels.DatagramChannel probe = java.nio.channels.DatagramChannel.open()) {
-            probe.bind(new InetSocketAddress(config.host(), config.port()));
+            probe.bind(new InetSocketAddress(host, port));
         } catch (java.io.IOException e) {
-            throw new ServerConfig.InvalidSettingException("port", "udp " + config.host() + ":" + config.port()
-                    + " is already in use by another socket (" + e.getMessage() + ")", config.port());
+            throw new ServerConfig.InvalidSettingException("port", "udp " + host + ":" + port
+                    + " is already in use by another socket (" + e.getMessage() + ")", port);
         }
     }
 

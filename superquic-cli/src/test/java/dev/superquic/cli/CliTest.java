@@ -39,6 +39,16 @@ class CliTest {
     record Run(int exit, String out, String err) {
     }
 
+    private static final Path RESET_SECRET = tempSecret();
+
+    private static Path tempSecret() {
+        try {
+            return java.nio.file.Files.createTempDirectory("superquic-cli-test").resolve("reset-secret");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     static Run cli(String... args) {
         return cli(Map.of(), args);
     }
@@ -46,7 +56,10 @@ class CliTest {
     static Run cli(Map<String, String> env, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int exit = Main.run(args, env, new PrintWriter(out, true), new PrintWriter(err, true));
+        // A server started here keeps its reset secret in the test's folder, not the user's home.
+        Map<String, String> withSecret = new java.util.HashMap<>(env);
+        withSecret.putIfAbsent("SUPERQUIC_RESET_SECRET", RESET_SECRET.toString());
+        int exit = Main.run(args, withSecret, new PrintWriter(out, true), new PrintWriter(err, true));
         return new Run(exit, out.toString(), err.toString());
     }
 

@@ -17,6 +17,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -36,6 +37,7 @@ class ProcessTest {
         String java = ProcessHandle.current().info().command().orElseThrow();
         Process server = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-jar", JAR.toString(),
                 "server", "--host", "127.0.0.1", "--port", "0", "--metrics-port", "0", "--log-format", "json",
+                "--reset-secret", Files.createTempDirectory("superquic").resolve("reset-secret").toString(),
                 "--shutdown-grace", "10s").redirectErrorStream(true).start();
         List<String> lines = new CopyOnWriteArrayList<>();
         Thread.ofPlatform().daemon().start(() -> {

@@ -47,6 +47,11 @@ final class ConnectionLimits {
         return null;
     }
 
+    /** Connections held now, handshakes included: what the limits count. */
+    int held() {
+        return total.get();
+    }
+
     /** An admitted connection from {@code address} ended. */
     void release(InetAddress address) {
         total.decrementAndGet();

@@ -60,6 +60,9 @@ public final class ServerRuntime {
         io.micrometer.core.instrument.Gauge.builder("superquic.streams.inbound.buffered", this,
                         ServerRuntime::bufferedInboundBytes).baseUnit("bytes")
                 .description("bytes received on streams and not yet consumed by services").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("superquic.connections.held", limits, ConnectionLimits::held)
+                .description("QUIC connections held, handshakes included: what the connection limits count")
+                .register(registry);
         io.micrometer.core.instrument.Gauge.builder("superquic.ready", this, r -> r.draining ? 0 : 1)
                 .description("1 while the server accepts connections, 0 while starting or draining").register(registry);
     }

@@ -4,9 +4,10 @@ import dev.superquic.protocol.ErrorCode;
 import dev.superquic.protocol.Messages;
 import dev.superquic.stream.internal.ChannelStream;
 import dev.superquic.stream.internal.ConnectionCloseReason;
-import java.io.IOException;
+import dev.superquic.stream.internal.InboundBudget;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.quic.QuicChannel;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -27,9 +28,9 @@ public final class ConnectionState {
     private final Map<Long, StreamState> streams = new ConcurrentHashMap<>();
     private final CompletableFuture<SessionBinding> session = new CompletableFuture<>();
     private volatile ChannelStream control;
-    private final dev.superquic.stream.internal.InboundBudget frameMemory;
+    private final InboundBudget frameMemory;
 
-    ConnectionState(String id, String nodeId, QuicChannel channel, dev.superquic.stream.internal.InboundBudget frameMemory) {
+    ConnectionState(String id, String nodeId, QuicChannel channel, InboundBudget frameMemory) {
         this.frameMemory = frameMemory;
         this.id = id;
         this.owner = nodeId + "/" + id;
@@ -57,7 +58,7 @@ public final class ConnectionState {
     }
 
     /** What frames still arriving on this connection's streams may hold (inside the server's budget). */
-    public dev.superquic.stream.internal.InboundBudget frameMemory() {
+    public InboundBudget frameMemory() {
         return frameMemory;
     }
 

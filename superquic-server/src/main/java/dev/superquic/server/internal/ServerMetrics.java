@@ -202,8 +202,7 @@ public final class ServerMetrics implements StreamMeter {
     }
 
     private Counter handshakeFailures(String reason) {
-        return Counter.builder("superquic.handshake.failures").tag("reason", reason)
-                .description("QUIC/TLS handshakes that failed").register(registry);
+        return tagged("superquic.handshake.failures", "reason", reason, "QUIC/TLS handshakes that failed");
     }
 
     /** A connection was refused at its first packet because the {@code limit} was reached. */
@@ -212,9 +211,8 @@ public final class ServerMetrics implements StreamMeter {
     }
 
     private Counter connectionsRefused(String limit) {
-        return Counter.builder("superquic.connections.refused").tag("limit", limit)
-                .description("connections refused at their first packet: a connection limit was reached")
-                .register(registry);
+        return tagged("superquic.connections.refused", "limit", limit,
+                "connections refused at their first packet: a connection limit was reached");
     }
 
     /** A hello was refused: the sessions limit ({@code total}) or the per-address rate ({@code rate}). */
@@ -223,9 +221,8 @@ public final class ServerMetrics implements StreamMeter {
     }
 
     private Counter sessionsRefused(String limit) {
-        return Counter.builder("superquic.sessions.refused").tag("limit", limit)
-                .description("hellos refused with LIMIT_EXCEEDED: the sessions limit or an address's hello rate")
-                .register(registry);
+        return tagged("superquic.sessions.refused", "limit", limit,
+                "hellos refused with LIMIT_EXCEEDED: the sessions limit or an address's hello rate");
     }
 
     void frameRejected(ErrorCode code) {
@@ -233,8 +230,7 @@ public final class ServerMetrics implements StreamMeter {
     }
 
     private Counter framesRejected(ErrorCode code) {
-        return Counter.builder("superquic.frames.rejected").tag("code", code.name())
-                .description("frames refused by the protocol layer").register(registry);
+        return tagged("superquic.frames.rejected", "code", code.name(), "frames refused by the protocol layer");
     }
 
     void streamError(ErrorCode code) {
@@ -242,7 +238,11 @@ public final class ServerMetrics implements StreamMeter {
     }
 
     private Counter streamErrors(ErrorCode code) {
-        return Counter.builder("superquic.stream.errors").tag("code", code.name())
-                .description("streams ended with an error").register(registry);
+        return tagged("superquic.stream.errors", "code", code.name(), "streams ended with an error");
+    }
+
+    /** The counter {@code name} with one tag; registered on first use (the constructor registers every tag). */
+    private Counter tagged(String name, String tag, String value, String description) {
+        return Counter.builder(name).tag(tag, value).description(description).register(registry);
     }
 }

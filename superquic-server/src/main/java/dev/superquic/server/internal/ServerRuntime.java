@@ -3,6 +3,7 @@ package dev.superquic.server.internal;
 import dev.superquic.server.ServerConfig;
 import dev.superquic.server.StreamService;
 import dev.superquic.server.session.SessionStore;
+import dev.superquic.stream.internal.InboundBudget;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.util.AttributeKey;
 import java.util.Collection;
@@ -10,6 +11,7 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -29,10 +31,10 @@ public final class ServerRuntime {
     /** Retry tokens when the server validates addresses with Retry, else null. */
     private final RetryTokens retryTokens;
     /** Handshakes in progress, for {@link dev.superquic.server.RetryMode#UNDER_LOAD}. */
-    private final java.util.concurrent.atomic.AtomicInteger handshakes = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger handshakes = new AtomicInteger();
     private final ConnectionLimits limits;
     /** What frames still arriving may hold, all connections together. */
-    private final dev.superquic.stream.internal.InboundBudget frameMemory;
+    private final InboundBudget frameMemory;
     private final Map<String, ConnectionState> connections = new ConcurrentHashMap<>();
     private final AtomicLong connectionSeq = new AtomicLong();
     private volatile boolean draining;
@@ -43,7 +45,7 @@ public final class ServerRuntime {
         this.config = config;
         this.nodeId = "n-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         this.metrics = new ServerMetrics(registry, store);
-        this.frameMemory = new dev.superquic.stream.internal.InboundBudget(config.frameMemoryTotal(), null);
+        this.frameMemory = new InboundBudget(config.frameMemoryTotal(), null);
         this.limits = new ConnectionLimits(config.maxConnections(), config.maxConnectionsPerAddress());
         byte[] secret = config.resetSecretFile() == null ? ResetSecret.ephemeral()
                 : ResetSecret.loadOrCreate(config.resetSecretFile());
@@ -153,7 +155,7 @@ public final class ServerRuntime {
 
     ConnectionState newConnection(io.netty.handler.codec.quic.QuicChannel channel) {
         return new ConnectionState("c" + connectionSeq.incrementAndGet(), nodeId, channel,
-                new dev.superquic.stream.internal.InboundBudget(config.frameMemoryPerConnection(), frameMemory));
+                new InboundBudget(config.frameMemoryPerConnection(), frameMemory));
     }
 
     void connectionOpened(ConnectionState conn) {

@@ -88,6 +88,48 @@ public final class Scenarios {
     }
 
     /**
+     * Head-of-line blocking: round trips of {@code size} bytes on one stream while another stream
+     * of the same connection moves bulk data in {@code direction}. Figures: the round trips' rate
+     * and latency, and the bulk stream's MB/s. Over QUIC the streams share only the congestion
+     * window: a lost packet delays the stream it carried. Over one TCP connection (gRPC) a lost
+     * packet holds up every stream behind it, and the round trips queue behind bulk data in the
+     * socket buffers. The TCP + TLS baseline opens a connection per stream, so it shows neither.
+     */
+    public static BenchResult headOfLine(Target target, Direction direction, BenchOptions o) throws Exception {
+        Window w = new Window();
+        LongAdder bulkBytes = new LongAdder();
+        Target.Connection c = target.connect();
+        try {
+            Window.Worker bulk = w.worker();
+            Window.Worker rpc = w.worker();
+            java.util.function.LongConsumer bulkMeter = n -> {
+                bulk.count(0); // tells the window that the bulk stream is up, without counting as round trips
+                if (w.measuring()) {
+                    bulkBytes.add(n);
+                }
+            };
+            List<Runnable> jobs = List.of(
+                    () -> unchecked(() -> {
+                        if (direction == Direction.UPLOAD) {
+                            c.upload(w::stopped, bulkMeter);
+                        } else {
+                            c.download(w::stopped, bulkMeter);
+                        }
+                    }),
+                    () -> unchecked(() -> c.pingPong(o.size(), w::stopped, rpc::latency)));
+            double seconds = run(jobs, w, o, "hol " + direction.name().toLowerCase() + " " + target.name(),
+                    (total, dt) -> String.format("%.0f req/s", total / dt));
+            Map<String, Double> f = new LinkedHashMap<>();
+            f.put("req/s", w.measured() / seconds);
+            f.putAll(percentiles(w.histogram()));
+            f.put("bulk MB/s", bulkBytes.sum() / MB / seconds);
+            return new BenchResult("hol-" + direction.name().toLowerCase(), target.name(), f);
+        } finally {
+            c.close();
+        }
+    }
+
+    /**
      * The scenario's name, with "-xN" for N streams in all when there is more than one, so that
      * runs over different numbers of streams are summarized apart.
      */

@@ -130,6 +130,11 @@ final class Window {
         return measured.sum();
     }
 
+    /** Whether the measured window has begun (and work now counts). */
+    boolean measuring() {
+        return measuring;
+    }
+
     boolean stopped() {
         return stopped;
     }

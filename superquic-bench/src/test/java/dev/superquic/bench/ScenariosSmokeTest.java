@@ -2,6 +2,7 @@ package dev.superquic.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.superquic.bench.raw.Grpc;
 import dev.superquic.bench.raw.RawQuic;
 import dev.superquic.bench.raw.TcpTls;
 import dev.superquic.client.ClientConfig;
@@ -10,6 +11,7 @@ import dev.superquic.client.SuperQuicClient;
 import dev.superquic.client.TrustConfig;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.server.services.DemoServices;
+import dev.superquic.transport.CongestionControl;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -28,11 +30,11 @@ class ScenariosSmokeTest {
     void allScenariosMeasureAllTargets() throws Exception {
         try (SuperQuicServer sq = DemoServices.register(SuperQuicServer.builder(LocalServers.config(0).build())).start();
              RawQuic.Server raw = new RawQuic.Server("127.0.0.1");
-             RawQuic.Server rawTuned = new RawQuic.Server("127.0.0.1", new RawQuic.Tuning(1350, false));
+             RawQuic.Server rawTuned = new RawQuic.Server("127.0.0.1", new RawQuic.Tuning(1350, false, CongestionControl.DEFAULT));
              TcpTls.Server tcp = new TcpTls.Server("127.0.0.1");
              SuperQuicTarget sqTarget = new SuperQuicTarget(client(sq).build());
              RawQuic.ClientTarget rawTarget = new RawQuic.ClientTarget(raw.address());
-             RawQuic.ClientTarget rawTunedTarget = new RawQuic.ClientTarget(rawTuned.address(), new RawQuic.Tuning(1350, false));
+             RawQuic.ClientTarget rawTunedTarget = new RawQuic.ClientTarget(rawTuned.address(), new RawQuic.Tuning(1350, false, CongestionControl.DEFAULT));
              TcpTls.ClientTarget tcpTarget = new TcpTls.ClientTarget(tcp.address())) {
             assertThat(rawTunedTarget.name()).isEqualTo("raw-quic-tuned");
             for (Target t : List.<Target>of(sqTarget, rawTarget, rawTunedTarget, tcpTarget)) {
@@ -72,6 +74,33 @@ class ScenariosSmokeTest {
                     new BenchResult("rpc", "superquic", java.util.Map.of("req/s", 2.0, "server loop 1 busy %", 50.0)),
                     new BenchResult("rpc", "raw-quic", java.util.Map.of("req/s", 4.0))))))
                     .contains("superquic/raw-quic=0.50").contains("server loop 1 busy %");
+        }
+    }
+
+    @Test
+    void grpcMeasuresEveryScenarioAndHolOnEveryStreamingTarget() throws Exception {
+        try (Grpc.BenchServer server = new Grpc.BenchServer("127.0.0.1", 0);
+             Grpc.ClientTarget grpc = new Grpc.ClientTarget(server.address());
+             SuperQuicServer sq = DemoServices.register(SuperQuicServer.builder(LocalServers.config(0).build())).start();
+             SuperQuicTarget sqTarget = new SuperQuicTarget(client(sq).build())) {
+            assertThat(grpc.name()).isEqualTo("grpc");
+            for (Scenarios.Direction d : Scenarios.Direction.values()) {
+                BenchResult bulk = Scenarios.throughput(grpc, d, QUICK);
+                assertThat(bulk.figure("MB/s")).as(d.name()).isPositive();
+                assertThat(bulk.figure("CPU us/MB")).as(d.name()).isPositive();
+            }
+            BenchResult rpc = Scenarios.rpc(grpc, QUICK);
+            assertThat(rpc.figure("req/s")).isPositive();
+            assertThat(Scenarios.connect(grpc, QUICK).figure("conn/s")).isPositive();
+            for (Target t : List.<Target>of(grpc, sqTarget)) {
+                for (Scenarios.Direction d : Scenarios.Direction.values()) {
+                    BenchResult hol = Scenarios.headOfLine(t, d, QUICK);
+                    assertThat(hol.scenario()).isEqualTo("hol-" + d.name().toLowerCase(java.util.Locale.ROOT));
+                    assertThat(hol.figure("req/s")).as(t.name() + " " + d).isPositive();
+                    assertThat(hol.figure("bulk MB/s")).as(t.name() + " " + d).isPositive();
+                    assertThat(hol.figure("p50 us")).isPositive().isLessThanOrEqualTo(hol.figure("p99 us"));
+                }
+            }
         }
     }
 

@@ -9,6 +9,7 @@ import dev.superquic.bench.Scenarios;
 import dev.superquic.bench.Scenarios.Direction;
 import dev.superquic.bench.SuperQuicTarget;
 import dev.superquic.bench.Target;
+import dev.superquic.bench.raw.Grpc;
 import dev.superquic.bench.raw.RawQuic;
 import dev.superquic.bench.raw.TcpTls;
 import dev.superquic.client.ClientConfig;
@@ -45,14 +46,16 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code superquic bench}: load scenarios, and superquic side by side with raw QUIC and TCP+TLS. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measure superquic. SCENARIO is throughput, rpc, connect, resume, idle, compare, serve, summarize or soak.",
+        description = {"Measure superquic. SCENARIO is throughput, rpc, hol, connect, resume, idle, compare, serve, summarize or soak.",
+            "hol measures round trips (--size bytes) on one stream while another stream of the same",
+            "connection moves bulk data (--direction): head-of-line blocking.",
             "compare runs throughput (up and down, on one stream and on --many-streams), rpc and connect",
             "against superquic, raw Netty QUIC (with Netty's UDP defaults and with superquic's) and",
             "TCP + TLS 1.3, all started in this process, alternating targets over --rounds recorded rounds",
             "(after one unrecorded warm-up round), and prints medians, spread and superquic's ratio to each",
             "baseline.",
             "Other scenarios run against --server (with a trust option) or a server started here (--local).",
-            "serve starts a raw QUIC baseline server (--target raw-quic or raw-quic-tuned) on --bind until",
+            "serve starts a baseline server (--target raw-quic, raw-quic-tuned or grpc) on --bind until",
             "stopped, so that a baseline, like superquic's own server, can run in a process of its own.",
             "summarize FILE... pools the runs of files that --json wrote (several compares, say) and prints",
             "their medians, spread and ratios as compare does.",
@@ -60,13 +63,13 @@ import picocli.CommandLine.Model.CommandSpec;
             "duplicates or blackholes datagrams, checks every transfer and counts ok, hung, corrupt and failed",
             "(exit 1 unless all were ok); against --local or --server."})
 final class BenchCommand implements Callable<Integer> {
-    enum Scenario { THROUGHPUT, RPC, CONNECT, RESUME, IDLE, COMPARE, SERVE, SUMMARIZE, SOAK }
+    enum Scenario { THROUGHPUT, RPC, HOL, CONNECT, RESUME, IDLE, COMPARE, SERVE, SUMMARIZE, SOAK }
 
     @Spec
     CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "SCENARIO",
-            description = "throughput, rpc, connect, resume, idle, compare, serve, summarize or soak")
+            description = "throughput, rpc, hol, connect, resume, idle, compare, serve, summarize or soak")
     Scenario scenario;
 
     @Parameters(index = "1..*", arity = "0..*", paramLabel = "FILE",
@@ -83,12 +86,12 @@ final class BenchCommand implements Callable<Integer> {
     ClientOptions.Trust trust;
 
     @Option(names = "--target", defaultValue = "superquic",
-            description = "What to measure: superquic, raw-quic (Netty's UDP defaults), raw-quic-tuned (superquic's UDP "
-                    + "settings) or tcp-tls; baselines start here with --local, raw QUIC ones may be at --server "
-                    + "(see serve). Default: ${DEFAULT-VALUE}.")
+            description = "What to measure: superquic, raw-quic (Netty's UDP defaults), raw-quic-tuned (superquic's path "
+                    + "settings), tcp-tls or grpc (grpc-java, HTTP/2 over TCP + TLS 1.3); baselines start here with "
+                    + "--local, raw QUIC and gRPC ones may be at --server (see serve). Default: ${DEFAULT-VALUE}.")
     String target;
 
-    @Option(names = "--direction", defaultValue = "up", description = "throughput: up (to discard) or down (from generate). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--direction", defaultValue = "up", description = "throughput, hol: bulk data up (to discard) or down (from generate). Default: ${DEFAULT-VALUE}.")
     String direction;
 
     @Option(names = "--streams", defaultValue = "1", description = "Streams per connection. Default: ${DEFAULT-VALUE}.")
@@ -136,7 +139,7 @@ final class BenchCommand implements Callable<Integer> {
 
     // For superquic and raw-quic-tuned, both ends.
     @Mixin
-    PacketSizeOptions packetSize;
+    PathOptions path;
 
     @Mixin
     SoakOptions soak;
@@ -167,7 +170,7 @@ final class BenchCommand implements Callable<Integer> {
                     err.flush();
                 });
         List<BenchResult> results = new ArrayList<>();
-        packetSize.check(spec);
+        path.check(spec);
         if (scenario == Scenario.SERVE) {
             return serve();
         }
@@ -224,7 +227,9 @@ final class BenchCommand implements Callable<Integer> {
             if (local) {
                 // Room for the idle scenario: every connection holds its control stream.
                 SuperQuicServer s = DemoServices.register(SuperQuicServer.builder(LocalServers.config(localMaxConnections())
-                        .idleTimeout(Duration.ofMinutes(10)).maxUdpPayload(packetSize.maxUdpPayload).discoverPmtu(packetSize.discoverPmtu)
+                        .idleTimeout(Duration.ofMinutes(10)).maxUdpPayload(path.maxUdpPayload).discoverPmtu(path.discoverPmtu)
+                        .congestionControl(path.congestionControl).qlogDirectory(path.qlogDir)
+                .maxData(path.maxData).maxStreamData(path.maxStreamData)
                         .maxBidiStreams(localMaxBidiStreams()).ioThreads(localIoThreads()).build())).start();
                 started.set(s);
                 config = clientConfig(s.localAddress(), TrustConfig.pinSha256(s.certificateFingerprint()));
@@ -282,7 +287,9 @@ final class BenchCommand implements Callable<Integer> {
                     spec.commandLine().getErr(), json);
         }
         try (SuperQuicServer s = DemoServices.register(SuperQuicServer.builder(LocalServers.config(0)
-                .maxUdpPayload(packetSize.maxUdpPayload).discoverPmtu(packetSize.discoverPmtu)
+                .maxUdpPayload(path.maxUdpPayload).discoverPmtu(path.discoverPmtu)
+                        .congestionControl(path.congestionControl).qlogDirectory(path.qlogDir)
+                .maxData(path.maxData).maxStreamData(path.maxStreamData)
                 .maxBidiStreams(Math.max(200, soak.parallel * 101L + 1)).ioThreads(localIoThreads()).build())).start()) {
             return SoakRun.run(soak, client.trust(TrustConfig.pinSha256(s.certificateFingerprint())), s.localAddress(), s,
                     spec.commandLine().getOut(), spec.commandLine().getErr(), json);
@@ -309,24 +316,33 @@ final class BenchCommand implements Callable<Integer> {
         };
     }
 
-    /** Runs a raw QUIC baseline server until the process is stopped. */
+    /** Runs a baseline server (raw QUIC or gRPC) until the process is stopped. */
     private int serve() throws Exception {
-        if (!target.startsWith("raw-quic")) {
-            throw new ParameterException(spec.commandLine(), "serve needs --target raw-quic or raw-quic-tuned");
-        }
         InetSocketAddress at = address(bind, "--bind");
-        try (RawQuic.Server raw = new RawQuic.Server(at.getHostString(), at.getPort(), targetTuning())) {
-            spec.commandLine().getOut().println(target + " listening on udp " + raw.address().getHostString() + ":"
-                    + raw.address().getPort());
+        AutoCloseable running;
+        String listening;
+        if (target.startsWith("raw-quic")) {
+            RawQuic.Server raw = new RawQuic.Server(at.getHostString(), at.getPort(), targetTuning());
+            running = raw;
+            listening = "udp " + raw.address().getHostString() + ":" + raw.address().getPort();
+        } else if (target.equals("grpc")) {
+            Grpc.BenchServer grpc = new Grpc.BenchServer(at.getHostString(), at.getPort());
+            running = grpc;
+            listening = "tcp " + grpc.address().getHostString() + ":" + grpc.address().getPort();
+        } else {
+            throw new ParameterException(spec.commandLine(), "serve needs --target raw-quic, raw-quic-tuned or grpc");
+        }
+        try (running) {
+            spec.commandLine().getOut().println(target + " listening on " + listening);
             spec.commandLine().getOut().flush();
             new CountDownLatch(1).await(); // until SIGTERM / Ctrl-C ends the process
         }
         return 0;
     }
 
-    /** superquic's packet-size settings for the tuned raw baseline. */
+    /** superquic's path settings for the tuned raw baseline. */
     private RawQuic.Tuning tuning() {
-        return new RawQuic.Tuning(packetSize.maxUdpPayload, packetSize.discoverPmtu);
+        return new RawQuic.Tuning(path.maxUdpPayload, path.discoverPmtu, path.congestionControl);
     }
 
     /** The raw baseline --target names: tuned like superquic, or on Netty's defaults (null). */
@@ -341,7 +357,7 @@ final class BenchCommand implements Callable<Integer> {
     private void baseline(BenchOptions o, List<BenchResult> results) throws Exception {
         if (scenario == Scenario.IDLE || scenario == Scenario.RESUME) {
             throw new ParameterException(spec.commandLine(),
-                    "--target " + target + " works with throughput, rpc or connect");
+                    "--target " + target + " works with throughput, rpc, hol or connect");
         }
         switch (target) {
             case "raw-quic", "raw-quic-tuned" -> {
@@ -356,6 +372,18 @@ final class BenchCommand implements Callable<Integer> {
                     results.add(run(scenario, t, o));
                 }
             }
+            case "grpc" -> {
+                if (!local) {
+                    try (Grpc.ClientTarget t = new Grpc.ClientTarget(address())) {
+                        results.add(run(scenario, t, o));
+                    }
+                    return;
+                }
+                try (Grpc.BenchServer grpc = new Grpc.BenchServer("127.0.0.1", 0);
+                     Grpc.ClientTarget t = new Grpc.ClientTarget(grpc.address())) {
+                    results.add(run(scenario, t, o));
+                }
+            }
             case "tcp-tls" -> {
                 if (!local) {
                     throw new ParameterException(spec.commandLine(), "--target tcp-tls needs --local");
@@ -366,7 +394,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
             default -> throw new ParameterException(spec.commandLine(),
-                    "--target must be superquic, raw-quic, raw-quic-tuned or tcp-tls");
+                    "--target must be superquic, raw-quic, raw-quic-tuned, tcp-tls or grpc");
         }
     }
 
@@ -374,6 +402,7 @@ final class BenchCommand implements Callable<Integer> {
         return switch (s) {
             case THROUGHPUT -> Scenarios.throughput(target, direction(), o);
             case RPC -> Scenarios.rpc(target, o);
+            case HOL -> Scenarios.headOfLine(target, direction(), o);
             case CONNECT -> Scenarios.connect(target, o);
             default -> throw new IllegalStateException(s.toString());
         };
@@ -381,7 +410,9 @@ final class BenchCommand implements Callable<Integer> {
 
     private void compare(BenchOptions o, List<BenchResult> results) throws Exception {
         try (SuperQuicServer sq = DemoServices.register(SuperQuicServer.builder(LocalServers.config(0)
-                        .maxUdpPayload(packetSize.maxUdpPayload).discoverPmtu(packetSize.discoverPmtu).ioThreads(localIoThreads())
+                        .maxUdpPayload(path.maxUdpPayload).discoverPmtu(path.discoverPmtu)
+                        .congestionControl(path.congestionControl).qlogDirectory(path.qlogDir)
+                .maxData(path.maxData).maxStreamData(path.maxStreamData).ioThreads(localIoThreads())
                         .maxBidiStreams(localMaxBidiStreams()).build())).start();
              RawQuic.Server raw = new RawQuic.Server("127.0.0.1");
              RawQuic.Server rawTuned = new RawQuic.Server("127.0.0.1", tuning());
@@ -424,7 +455,9 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private ClientConfig.Builder clientConfig(InetSocketAddress address, TrustConfig trust) {
-        return ClientConfig.builder().maxUdpPayload(packetSize.maxUdpPayload).discoverPmtu(packetSize.discoverPmtu).server(new InetSocketAddress("127.0.0.1".equals(address.getHostString())
+        return ClientConfig.builder().maxUdpPayload(path.maxUdpPayload).discoverPmtu(path.discoverPmtu)
+                        .congestionControl(path.congestionControl).qlogDirectory(path.qlogDir)
+                .maxData(path.maxData).maxStreamData(path.maxStreamData).server(new InetSocketAddress("127.0.0.1".equals(address.getHostString())
                         || address.getAddress().isAnyLocalAddress() ? "127.0.0.1" : address.getHostString(), address.getPort()))
                 .trust(trust).reconnect(ReconnectPolicy.disabled()).streamOpenTimeout(Duration.ofSeconds(30));
     }
@@ -471,8 +504,9 @@ final class BenchCommand implements Callable<Integer> {
         c.put("durationSeconds", duration.toMillis() / 1000.0);
         c.put("rounds", rounds);
         c.put("manyStreams", manyStreams);
-        c.put("maxUdpPayload", packetSize.maxUdpPayload);
-        c.put("discoverPmtu", packetSize.discoverPmtu);
+        c.put("maxUdpPayload", path.maxUdpPayload);
+        c.put("discoverPmtu", path.discoverPmtu);
+        c.put("congestionControl", path.congestionControl.settingName());
         c.put("ioThreads", localIoThreads());
         return c;
     }

@@ -32,7 +32,7 @@ final class ClientOptions {
     Duration timeout;
 
     @Mixin
-    PacketSizeOptions packetSize;
+    PathOptions path;
 
     /** How to trust the server: one of three options (shared by the client commands and bench). */
     static final class Trust {
@@ -62,10 +62,12 @@ final class ClientOptions {
     }
 
     ClientConfig.Builder toConfig() {
-        packetSize.check(spec);
+        path.check(spec);
         return ClientConfig.builder().server(address()).trust(trust.resolve(spec)).alpn(alpn).connectTimeout(timeout)
                 .streamOpenTimeout(timeout).reconnect(ReconnectPolicy.disabled())
-                .maxUdpPayload(packetSize.maxUdpPayload).discoverPmtu(packetSize.discoverPmtu);
+                .maxUdpPayload(path.maxUdpPayload).discoverPmtu(path.discoverPmtu)
+                .congestionControl(path.congestionControl).qlogDirectory(path.qlogDir)
+                .maxData(path.maxData).maxStreamData(path.maxStreamData);
     }
 
     private InetSocketAddress address() {

@@ -52,14 +52,6 @@ final class ServerCommand implements Callable<Integer> {
             description = "QUIC idle timeout. Default: ${DEFAULT-VALUE}.")
     Duration idleTimeout;
 
-    @Option(names = "--max-data", defaultValue = "16m", converter = Units.SizeConverter.class,
-            description = "Connection flow-control window. Default: ${DEFAULT-VALUE}.")
-    long maxData;
-
-    @Option(names = "--max-stream-data", defaultValue = "1m", converter = Units.SizeConverter.class,
-            description = "Per-stream flow-control window. Default: ${DEFAULT-VALUE}.")
-    long maxStreamData;
-
     @Option(names = "--cert", paramLabel = "PEM", description = "Certificate chain (PEM). Needs --key.")
     Path cert;
 
@@ -174,7 +166,7 @@ final class ServerCommand implements Callable<Integer> {
 
     // ServerConfig checks these and names them in its errors.
     @Mixin
-    PacketSizeOptions packetSize;
+    PathOptions path;
 
     @Option(names = "--stats-interval", defaultValue = "10s", converter = Units.DurationConverter.class,
             description = "How often each connection's QUIC statistics (packets, loss, RTT, packet size) go into the "
@@ -209,14 +201,15 @@ final class ServerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ServerConfig config = DEFAULTS.toBuilder().host(host).port(port).alpn(alpn).maxBidiStreams(maxBidiStreams)
-                .maxUniStreams(maxUniStreams).idleTimeout(idleTimeout).maxData(maxData).maxStreamData(maxStreamData)
+                .maxUniStreams(maxUniStreams).idleTimeout(idleTimeout).maxData(path.maxData).maxStreamData(path.maxStreamData)
                 .certificate(certificateSource()).sessionTtl(sessionTtl)
                 .streamBufferBytes(intSetting("stream-buffer", streamBuffer))
                 .streamWriteBufferBytes(intSetting("stream-write-buffer", streamWriteBuffer))
                 .maxFrameSize(intSetting("max-frame-size", maxFrameSize)).helloTimeout(helloTimeout)
                 .streamWriteTimeout(streamWriteTimeout)
-                .ioThreads(ioThreads != null ? ioThreads : DEFAULTS.ioThreads()).maxUdpPayload(packetSize.maxUdpPayload)
-                .discoverPmtu(packetSize.discoverPmtu).statsInterval(statsInterval).resetSecretFile(resetSecret)
+                .ioThreads(ioThreads != null ? ioThreads : DEFAULTS.ioThreads()).maxUdpPayload(path.maxUdpPayload)
+                .discoverPmtu(path.discoverPmtu)
+                .congestionControl(path.congestionControl).qlogDirectory(path.qlogDir).statsInterval(statsInterval).resetSecretFile(resetSecret)
                 .streamHeaderTimeout(streamHeaderTimeout).frameReadTimeout(frameReadTimeout)
                 .maxConnections(maxConnections).maxConnectionsPerAddress(maxConnectionsPerAddress)
                 .maxSessionKeys(maxSessionKeys).maxSessionChars(maxSessionChars).maxSessions(maxSessions)

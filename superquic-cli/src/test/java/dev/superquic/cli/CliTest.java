@@ -157,6 +157,26 @@ class CliTest {
     }
 
     @Test
+    void echoWithEachCongestionControllerAndWindowsAndTheRefusedValues() {
+        for (String cc : new String[] {"bbr", "cubic", "RENO"}) {
+            Run r = cli("echo", "--server", address, "--pin", server.certificateFingerprint(), "--congestion-control", cc,
+                    "--max-data", "4m", "--max-stream-data", "2m", "hello");
+            assertThat(r.exit()).as(cc + ": " + r.err()).isZero();
+            assertThat(r.out()).isEqualTo("hello" + System.lineSeparator());
+        }
+        Run unknown = cli("echo", "--server", address, "--insecure", "--congestion-control", "vegas", "x");
+        assertThat(unknown.exit()).isEqualTo(2);
+        assertThat(unknown.err()).contains("--congestion-control").contains("bbr, cubic, reno").contains("vegas");
+        Run streamAboveConnection = cli("echo", "--server", address, "--insecure", "--max-data", "1m",
+                "--max-stream-data", "2m", "x");
+        assertThat(streamAboveConnection.exit()).isEqualTo(2);
+        assertThat(streamAboveConnection.err()).contains("--max-stream-data").contains("at most --max-data");
+        Run serverUnknown = cli("server", "--port", "0", "--congestion-control", "vegas");
+        assertThat(serverUnknown.exit()).isEqualTo(2);
+        assertThat(serverUnknown.err()).contains("--congestion-control");
+    }
+
+    @Test
     void leakDetectionAskedForOnTheCommandLineIsKept() {
         // The suite runs with -Dio.netty.leakDetection.level=PARANOID (ProcessTest covers the default).
         assertThat(System.getProperty("io.netty.leakDetection.level")).isNotNull();

@@ -1,6 +1,7 @@
 package dev.superquic.client;
 
 import dev.superquic.protocol.Protocol;
+import dev.superquic.transport.CongestionControl;
 import dev.superquic.transport.Transport;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -29,11 +30,19 @@ import java.util.Objects;
  *     the application is quiet or slow; without it such a connection closes at the idle timeout
  *     and the session reconnects on its next use (default on; not used with {@code discoverPmtu},
  *     where small pings could keep alive a connection whose path no longer carries its packets)
+ * @param congestionControl the congestion controller of what the client sends (default BBR)
+ * @param maxData connection flow-control window: what the server may send ahead of what the
+ *     application has read, all streams together (bytes)
+ * @param maxStreamData per-stream flow-control window (bytes, at most {@code maxData})
+ * @param qlogDirectory where quiche writes a qlog of every connection, one file each (for
+ *     diagnosis); null (the default): none
  */
 public record ClientConfig(InetSocketAddress server, String alpn, TrustConfig trust, TokenStore tokenStore,
                            ReconnectPolicy reconnect, Duration connectTimeout, Duration streamOpenTimeout,
                            Duration idleTimeout, int maxFrameSize, int streamBufferBytes,
-                           int maxUdpPayload, boolean discoverPmtu, boolean keepAlive) {
+                           int maxUdpPayload, boolean discoverPmtu, boolean keepAlive,
+                           CongestionControl congestionControl, long maxData, long maxStreamData,
+                           java.nio.file.Path qlogDirectory) {
     /** Validates the fields. */
     public ClientConfig {
         Objects.requireNonNull(server, "server");
@@ -41,6 +50,7 @@ public record ClientConfig(InetSocketAddress server, String alpn, TrustConfig tr
         Objects.requireNonNull(trust, "trust (choose a CA file, a pinned fingerprint or insecure mode)");
         Objects.requireNonNull(tokenStore, "tokenStore");
         Objects.requireNonNull(reconnect, "reconnect");
+        Objects.requireNonNull(congestionControl, "congestionControl");
         if (connectTimeout.isNegative() || connectTimeout.isZero() || streamOpenTimeout.isNegative()
                 || idleTimeout.isNegative() || idleTimeout.isZero()) {
             throw new IllegalArgumentException("timeouts must be positive");
@@ -51,6 +61,10 @@ public record ClientConfig(InetSocketAddress server, String alpn, TrustConfig tr
         if (maxUdpPayload < Transport.MIN_UDP_PAYLOAD || maxUdpPayload > Transport.MAX_UDP_PAYLOAD) {
             throw new IllegalArgumentException("maxUdpPayload must be between " + Transport.MIN_UDP_PAYLOAD + " and "
                     + Transport.MAX_UDP_PAYLOAD + " (got " + maxUdpPayload + ")");
+        }
+        if (maxStreamData < 1024 || maxStreamData > maxData) {
+            throw new IllegalArgumentException("maxStreamData must be at least 1024 and at most maxData (got "
+                    + maxStreamData + " and " + maxData + ")");
         }
         if (discoverPmtu && !Transport.canDiscoverUpTo(maxUdpPayload)) {
             throw new IllegalArgumentException(Transport.DISCOVERY_CEILING_RULE + " (got " + maxUdpPayload + ")");
@@ -77,6 +91,10 @@ public record ClientConfig(InetSocketAddress server, String alpn, TrustConfig tr
         private int maxUdpPayload = Transport.DEFAULT_MAX_UDP_PAYLOAD;
         private boolean discoverPmtu;
         private boolean keepAlive = true;
+        private CongestionControl congestionControl = CongestionControl.DEFAULT;
+        private long maxData = Transport.DEFAULT_MAX_DATA;
+        private long maxStreamData = Transport.DEFAULT_MAX_STREAM_DATA;
+        private java.nio.file.Path qlogDirectory;
 
         private Builder() {
         }
@@ -126,10 +144,23 @@ public record ClientConfig(InetSocketAddress server, String alpn, TrustConfig tr
         /** Ping the server while the connection is quiet, so that it stays open (default on). */
         public Builder keepAlive(boolean v) { keepAlive = v; return this; }
 
+        /** The congestion controller of what the client sends. */
+        public Builder congestionControl(CongestionControl v) { congestionControl = v; return this; }
+
+        /** Connection flow-control window (bytes). */
+        public Builder maxData(long v) { maxData = v; return this; }
+
+        /** Per-stream flow-control window (bytes). */
+        public Builder maxStreamData(long v) { maxStreamData = v; return this; }
+
+        /** Where quiche writes a qlog of every connection; null: none. */
+        public Builder qlogDirectory(java.nio.file.Path v) { qlogDirectory = v; return this; }
+
         /** Validates and builds. */
         public ClientConfig build() {
             return new ClientConfig(server, alpn, trust, tokenStore, reconnect, connectTimeout, streamOpenTimeout,
-                    idleTimeout, maxFrameSize, streamBufferBytes, maxUdpPayload, discoverPmtu, keepAlive);
+                    idleTimeout, maxFrameSize, streamBufferBytes, maxUdpPayload, discoverPmtu, keepAlive,
+                    congestionControl, maxData, maxStreamData, qlogDirectory);
         }
     }
 }

@@ -16,6 +16,7 @@ import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.unix.IntegerUnixChannelOption;
 import io.netty.channel.unix.Socket;
 import io.netty.handler.codec.quic.EpollQuicUtils;
+import io.netty.handler.codec.quic.QLogConfiguration;
 import io.netty.handler.codec.quic.QuicCodecBuilder;
 import io.netty.handler.codec.quic.SegmentedDatagramPacketAllocator;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -37,6 +38,21 @@ public enum Transport {
         IoHandlerFactory factory = this == EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), factory);
     }
+
+    /**
+     * Default connection flow-control window, servers' and clients' alike: what the peer may send
+     * ahead of what the application has read, all streams together. It is also the most one
+     * connection's received data can hold in memory. docs/OPERATIONS.md, "Windows", says how it
+     * was chosen.
+     */
+    public static final long DEFAULT_MAX_DATA = 16L * 1024 * 1024;
+    /**
+     * Default per-stream flow-control window. One stream moves at most a window per round trip,
+     * and a lost packet holds back everything after it until its retransmission arrives, so the
+     * window must be several bandwidth-delay products: 8 MiB is 6.7 of them at 1 Gbit/s and
+     * 10 ms, 13 at 100 Mbit/s and 50 ms.
+     */
+    public static final long DEFAULT_MAX_STREAM_DATA = 8L * 1024 * 1024;
 
     /** Kernel socket buffers: defaults of ~208 KiB drop packets on loopback at 200 MB/s. */
     public static final int SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
@@ -130,6 +146,24 @@ public enum Transport {
             return null;
         }
         return EpollQuicUtils.newSegmentedAllocator(Math.clamp(MAX_UDP_PAYLOAD / maxUdpPayload, 1, MAX_GSO_SEGMENTS));
+    }
+
+    /**
+     * The QUIC channel option value that makes quiche write a qlog (JSON-SEQ, readable by qvis) of
+     * every connection into {@code directory}, one file per connection, created here if missing;
+     * null for a null directory (no qlog). A qlog records every packet, loss and congestion-state
+     * change: for diagnosis, not for production traffic.
+     */
+    public static QLogConfiguration qlog(java.nio.file.Path directory, String role) {
+        if (directory == null) {
+            return null;
+        }
+        try {
+            java.nio.file.Files.createDirectories(directory);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot create the qlog directory " + directory, e);
+        }
+        return new QLogConfiguration(directory.toString(), "superquic " + role, "superquic " + role + " connection");
     }
 
     /** Whether PMTU discovery can search up to {@code maxUdpPayload}. */

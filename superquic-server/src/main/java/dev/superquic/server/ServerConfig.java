@@ -1,6 +1,7 @@
 package dev.superquic.server;
 
 import dev.superquic.protocol.Protocol;
+import dev.superquic.transport.CongestionControl;
 import dev.superquic.transport.Transport;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -63,6 +64,9 @@ import java.util.Objects;
  *     (costs a new connection a round trip; until then the server sends only the Retry)
  * @param retryThreshold with {@link RetryMode#UNDER_LOAD}: handshakes in progress above which new
  *     connections get a Retry
+ * @param congestionControl the congestion controller of what the server sends (default BBR)
+ * @param qlogDirectory where quiche writes a qlog of every connection, one file each (for
+ *     diagnosis: it grows with every packet); null (the default): none
  */
 public record ServerConfig(String host, int port, String alpn, long maxBidiStreams, long maxUniStreams,
                            Duration idleTimeout, long maxData, long maxStreamData,
@@ -74,7 +78,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                            int maxConnectionsPerAddress, int maxSessionKeys, long maxSessionChars,
                            int maxSessions, double helloRatePerAddress, int helloBurstPerAddress,
                            long frameMemoryPerConnection, long frameMemoryTotal, RetryMode retry,
-                           int retryThreshold) {
+                           int retryThreshold, CongestionControl congestionControl,
+                           java.nio.file.Path qlogDirectory) {
 
     /** Validates every field; see {@link Builder#build()}. */
     public ServerConfig {
@@ -103,6 +108,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         check(frameMemoryPerConnection >= 64 * 1024, "frame-memory-per-connection", "must be at least 64 KiB",
                 frameMemoryPerConnection);
         Objects.requireNonNull(retry, "retry");
+        Objects.requireNonNull(congestionControl, "congestionControl");
         check(retryThreshold >= 0, "retry-threshold", "must not be negative", retryThreshold);
         check(frameMemoryTotal >= frameMemoryPerConnection, "frame-memory-total",
                 "must be at least frame-memory-per-connection", frameMemoryTotal);
@@ -165,7 +171,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                 .maxConnectionsPerAddress(maxConnectionsPerAddress).maxSessionKeys(maxSessionKeys)
                 .maxSessionChars(maxSessionChars).maxSessions(maxSessions).helloRatePerAddress(helloRatePerAddress)
                 .helloBurstPerAddress(helloBurstPerAddress).frameMemoryPerConnection(frameMemoryPerConnection)
-                .frameMemoryTotal(frameMemoryTotal).retry(retry).retryThreshold(retryThreshold);
+                .frameMemoryTotal(frameMemoryTotal).retry(retry).retryThreshold(retryThreshold)
+                .congestionControl(congestionControl).qlogDirectory(qlogDirectory);
     }
 
     /** A setting was out of range; the message names it. */
@@ -193,8 +200,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         private long maxBidiStreams = 100;
         private long maxUniStreams = 0;
         private Duration idleTimeout = Duration.ofMinutes(2);
-        private long maxData = 16L * 1024 * 1024;
-        private long maxStreamData = 1024 * 1024;
+        private long maxData = Transport.DEFAULT_MAX_DATA;
+        private long maxStreamData = Transport.DEFAULT_MAX_STREAM_DATA;
         private CertificateSource certificate = new CertificateSource.SelfSigned();
         private Duration sessionTtl = Duration.ofMinutes(5);
         private int streamBufferBytes = 256 * 1024;
@@ -220,6 +227,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         private long frameMemoryTotal = Math.max(16L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 4);
         private RetryMode retry = RetryMode.UNDER_LOAD;
         private int retryThreshold = 100;
+        private CongestionControl congestionControl = CongestionControl.DEFAULT;
+        private java.nio.file.Path qlogDirectory;
 
         private Builder() {
         }
@@ -329,6 +338,12 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         /** With {@link RetryMode#UNDER_LOAD}: handshakes in progress above which new connections get a Retry. */
         public Builder retryThreshold(int v) { retryThreshold = v; return this; }
 
+        /** The congestion controller of what the server sends. */
+        public Builder congestionControl(CongestionControl v) { congestionControl = v; return this; }
+
+        /** Where quiche writes a qlog of every connection; null: none. */
+        public Builder qlogDirectory(java.nio.file.Path v) { qlogDirectory = v; return this; }
+
         /** Validates and builds. */
         public ServerConfig build() {
             return new ServerConfig(host, port, alpn, maxBidiStreams, maxUniStreams, idleTimeout, maxData,
@@ -336,7 +351,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                     maxFrameSize, helloTimeout, streamWriteTimeout, ioThreads, maxUdpPayload, discoverPmtu,
                     statsInterval, resetSecretFile, streamHeaderTimeout, frameReadTimeout, maxConnections,
                     maxConnectionsPerAddress, maxSessionKeys, maxSessionChars, maxSessions, helloRatePerAddress,
-                    helloBurstPerAddress, frameMemoryPerConnection, frameMemoryTotal, retry, retryThreshold);
+                    helloBurstPerAddress, frameMemoryPerConnection, frameMemoryTotal, retry, retryThreshold,
+                    congestionControl, qlogDirectory);
         }
     }
 }

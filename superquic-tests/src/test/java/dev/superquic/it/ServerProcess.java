@@ -25,11 +25,27 @@ final class ServerProcess {
 
     /** Starts {@code java [jvmOptions] -jar superquic.jar server --host 127.0.0.1 --metrics-port -1 [args]}. */
     static ServerProcess start(List<String> jvmOptions, String... args) throws IOException {
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
-        command.addAll(jvmOptions);
-        command.addAll(List.of("-jar", JAR.toString(), "server", "--host", "127.0.0.1", "--metrics-port", "-1"));
+        List<String> command = cli(List.of(), jvmOptions, "server");
+        command.addAll(List.of("--host", "127.0.0.1", "--metrics-port", "-1"));
         command.addAll(List.of(args));
+        return start(command);
+    }
+
+    /**
+     * The command line {@code [prefix] java [jvmOptions] -jar superquic.jar subcommand}: the
+     * packaged CLI on this test's JVM, run through {@code prefix} ({@code ip netns exec NS}, say).
+     */
+    static List<String> cli(List<String> prefix, List<String> jvmOptions, String subcommand) {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of(java, "--enable-native-access=ALL-UNNAMED"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", JAR.toAbsolutePath().toString(), subcommand));
+        return command;
+    }
+
+    /** Starts {@code command} (a server), its output collected line by line. */
+    static ServerProcess start(List<String> command) throws IOException {
         ServerProcess server = new ServerProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
         Thread.ofPlatform().daemon().start(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(server.process.getInputStream(),

@@ -3,6 +3,7 @@ package dev.superquic.bench.raw;
 import dev.superquic.bench.Target;
 import dev.superquic.tls.DevCertificate;
 import dev.superquic.transport.ConnectionStats;
+import dev.superquic.transport.CongestionControl;
 import dev.superquic.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
@@ -52,19 +53,21 @@ public final class RawQuic {
 
     /** superquic's default transport settings, applied to both raw ends. */
     static <B extends QuicCodecBuilder<B>> B transport(B b) {
-        return b.maxIdleTimeout(2, TimeUnit.MINUTES).initialMaxData(16L * 1024 * 1024)
-                .initialMaxStreamDataBidirectionalLocal(1024 * 1024)
-                .initialMaxStreamDataBidirectionalRemote(1024 * 1024)
+        return b.maxIdleTimeout(2, TimeUnit.MINUTES).initialMaxData(Transport.DEFAULT_MAX_DATA)
+                .initialMaxStreamDataBidirectionalLocal(Transport.DEFAULT_MAX_STREAM_DATA)
+                .initialMaxStreamDataBidirectionalRemote(Transport.DEFAULT_MAX_STREAM_DATA)
                 .initialMaxStreamsBidirectional(100);
     }
 
     /**
-     * superquic's packet-size settings, given to the tuned variant.
+     * superquic's path settings, given to the tuned variant (the other sends with Netty's
+     * default, CUBIC).
      *
      * @param maxUdpPayload largest UDP payload sent and accepted
      * @param discoverPmtu search the path up to {@code maxUdpPayload}
+     * @param congestionControl the congestion controller of what each end sends
      */
-    public record Tuning(int maxUdpPayload, boolean discoverPmtu) {
+    public record Tuning(int maxUdpPayload, boolean discoverPmtu, CongestionControl congestionControl) {
     }
 
     /** Name of the variant: tuned with superquic's UDP settings, or Netty's defaults. */
@@ -79,10 +82,14 @@ public final class RawQuic {
                 : t.tuneUdp(b, tuning.maxUdpPayload());
     }
 
-    /** The transport settings, plus superquic's payload size when tuned. */
+    /** The transport settings, plus superquic's payload size and congestion control when tuned. */
     static <B extends QuicCodecBuilder<B>> B codec(B b, Tuning tuning) {
         transport(b);
-        return tuning == null ? b : Transport.maxUdpPayload(b, tuning.maxUdpPayload(), tuning.discoverPmtu());
+        if (tuning == null) {
+            return b;
+        }
+        tuning.congestionControl().applyTo(b);
+        return Transport.maxUdpPayload(b, tuning.maxUdpPayload(), tuning.discoverPmtu());
     }
 
     /** GSO as superquic sends, when tuned and the transport has it; else null. */

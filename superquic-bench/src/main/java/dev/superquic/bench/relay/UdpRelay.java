@@ -278,7 +278,11 @@ public final class UdpRelay implements AutoCloseable {
         if (up != null) {
             return up;
         }
-        DatagramChannel created = DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
+        // Towards a loopback target from loopback; towards any other from the address the route
+        // chooses (a socket bound to 127.0.0.1 cannot reach a server in another network namespace).
+        InetSocketAddress local = target.getAddress().isLoopbackAddress() ? new InetSocketAddress("127.0.0.1", 0)
+                : new InetSocketAddress(0);
+        DatagramChannel created = DatagramChannel.open().bind(local);
         created.setOption(StandardSocketOptions.SO_RCVBUF, 4 << 20);
         upstreams.put(client, created);
         Thread.ofPlatform().daemon().name("udp-relay-back").start(() -> pumpBack(created, client));

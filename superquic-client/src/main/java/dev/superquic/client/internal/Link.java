@@ -73,13 +73,14 @@ public final class Link {
      */
     public static Link open(ClientConfig config, EventLoopGroup group, Transport transport, QuicSslContext ssl,
                             Hello hello) throws IOException {
-        ChannelHandler codec = Transport.maxUdpPayload(new QuicClientCodecBuilder(), config.maxUdpPayload(), config.discoverPmtu())
+        var builder = config.congestionControl().applyTo(new QuicClientCodecBuilder());
+        ChannelHandler codec = Transport.maxUdpPayload(builder, config.maxUdpPayload(), config.discoverPmtu())
                 .sslEngineProvider(q -> ssl.newEngine(q.alloc(), config.server().getHostString(),
                         config.server().getPort()))
                 .maxIdleTimeout(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .initialMaxData(16L * 1024 * 1024)
-                .initialMaxStreamDataBidirectionalLocal(1024 * 1024)
-                .initialMaxStreamDataBidirectionalRemote(1024 * 1024)
+                .initialMaxData(config.maxData())
+                .initialMaxStreamDataBidirectionalLocal(config.maxStreamData())
+                .initialMaxStreamDataBidirectionalRemote(config.maxStreamData())
                 .build();
         Channel udp;
         ResetDetector resets = new ResetDetector(config.server());
@@ -105,6 +106,9 @@ public final class Link {
             var gso = transport.segmentedAllocator(config.maxUdpPayload());
             if (gso != null) {
                 bootstrap.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, gso);
+            }
+            if (config.qlogDirectory() != null) {
+                bootstrap.option(QuicChannelOption.QLOG, Transport.qlog(config.qlogDirectory(), "client"));
             }
             Future<QuicChannel> connecting = bootstrap
                     .handler(handler)

@@ -73,9 +73,15 @@ public final class TransportHost implements AutoCloseable {
                 .streamHandler(new StreamInitializer(runtime));
         Transport transport = Transport.best();
         Transport.maxUdpPayload(codecs, config.maxUdpPayload(), config.discoverPmtu());
+        config.congestionControl().applyTo(codecs);
         var gso = transport.segmentedAllocator(config.maxUdpPayload());
         if (gso != null) {
             codecs.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, gso);
+        }
+        if (config.qlogDirectory() != null) {
+            codecs.option(QuicChannelOption.QLOG, Transport.qlog(config.qlogDirectory(), "server"));
+            log.warn("writing a qlog of every connection into {} (for diagnosis: it grows with every packet)",
+                    config.qlogDirectory());
         }
         // One UDP socket and event loop per thread. All QUIC connections of a socket live on its
         // loop, so several SO_REUSEPORT sockets are what lets the server use every core; the

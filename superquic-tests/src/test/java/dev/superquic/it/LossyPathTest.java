@@ -47,7 +47,7 @@ class LossyPathTest {
                 List<String> client = ServerProcess.cli(List.of(), List.of("-Xmx512m"), "bench");
                 client.addAll(List.of("soak", "--server", LossyLink.SERVER_ADDRESS + ":5555", "--insecure",
                         "--workload", "echo", "--count", "12", "--parallel", "3", "--transfer-size", "256k",
-                        "--stall-timeout", "60s", "--congestion-control", "cubic", "--qlog-dir", clientQlogs.toString()));
+                        "--stall-timeout", "60s", "--congestion-control", "bbr", "--qlog-dir", clientQlogs.toString()));
                 Path clientOutput = dir.resolve("client.txt");
                 Process soak = new ProcessBuilder(LossyLink.inClientNamespace(client)).redirectErrorStream(true)
                         .redirectOutput(clientOutput.toFile()).start();
@@ -68,10 +68,10 @@ class LossyPathTest {
                 }
             }
         }
-        assertThat(congestionStates(clientQlogs)).as("client congestion states").isNotEmpty()
-                .allMatch(s -> s.startsWith("bbr_"));
-        assertThat(congestionStates(serverQlogs)).as("server congestion states").isNotEmpty()
-                .noneMatch(s -> s.startsWith("bbr_")).contains("slow_start");
+        String qlogs = "qlogs: client " + statesByFile(clientQlogs) + ", server " + statesByFile(serverQlogs);
+        assertThat(congestionStates(clientQlogs)).as(qlogs).isNotEmpty().allMatch(s -> s.startsWith("bbr_"));
+        assertThat(congestionStates(serverQlogs)).as(qlogs).isNotEmpty().noneMatch(s -> s.startsWith("bbr_"))
+                .contains("slow_start");
     }
 
     /** The names of every congestion state that the connections of {@code qlogs} went through. */
@@ -79,16 +79,29 @@ class LossyPathTest {
         List<String> states = new ArrayList<>();
         try (Stream<Path> files = Files.list(qlogs)) {
             for (Path file : files.toList()) {
-                try (Stream<String> lines = Files.lines(file, StandardCharsets.UTF_8)) {
-                    lines.filter(l -> l.contains("congestion_state_updated")).forEach(l -> {
-                        var m = java.util.regex.Pattern.compile("\"new\":\"([a-z_0-9]+)\"").matcher(l);
-                        if (m.find()) {
-                            states.add(m.group(1));
-                        }
-                    });
-                }
+                states.addAll(congestionStatesOf(file));
             }
         }
         return states.stream().distinct().toList();
+    }
+
+    /** Each qlog file of {@code qlogs} with its size and the states its connection went through. */
+    private static String statesByFile(Path qlogs) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        try (Stream<Path> files = Files.list(qlogs)) {
+            for (Path file : files.toList()) {
+                sb.append(file.getFileName()).append(" (").append(Files.size(file)).append(" B) ")
+                        .append(congestionStatesOf(file)).append("; ");
+            }
+        }
+        return sb.toString();
+    }
+
+    private static List<String> congestionStatesOf(Path file) throws IOException {
+        java.util.regex.Pattern state = java.util.regex.Pattern.compile("\"new\":\"([a-z_0-9]+)\"");
+        try (Stream<String> lines = Files.lines(file, StandardCharsets.UTF_8)) {
+            return lines.filter(l -> l.contains("congestion_state_updated")).map(state::matcher)
+                    .filter(java.util.regex.Matcher::find).map(m -> m.group(1)).distinct().toList();
+        }
     }
 }

@@ -1,10 +1,10 @@
 package dev.superquic.bench;
 
+import dev.superquic.json.JsonFrames;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.superquic.protocol.Messages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -142,7 +142,7 @@ public final class Report {
     public static List<BenchResult> readResults(Path file) throws IOException {
         JsonNode results;
         try {
-            results = Messages.mapper().readTree(file.toFile()).path("results");
+            results = JsonFrames.mapper().readTree(file.toFile()).path("results");
         } catch (JacksonException e) {
             throw new IOException(file + " is not JSON: " + e.getOriginalMessage(), e);
         }
@@ -164,8 +164,8 @@ public final class Report {
     /** Writes everything as JSON. */
     public static void writeJson(Path file, Map<String, Object> context, List<BenchResult> results,
                                  List<Summary> summaries) throws IOException {
-        ObjectNode root = Messages.mapper().createObjectNode();
-        root.set("context", Messages.mapper().valueToTree(context));
+        ObjectNode root = JsonFrames.mapper().createObjectNode();
+        root.set("context", JsonFrames.mapper().valueToTree(context));
         ArrayNode rs = root.putArray("results");
         for (BenchResult r : results) {
             ObjectNode n = rs.addObject().put("scenario", r.scenario()).put("target", r.target());
@@ -178,6 +178,6 @@ public final class Report {
                     .put("min", st[1]).put("max", st[2]).put("rounds", (int) st[3]));
             s.ratios().forEach((k, v) -> n.with("ratios").put(k, v));
         }
-        Files.writeString(file, Messages.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(root));
+        Files.writeString(file, JsonFrames.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(root));
     }
 }

@@ -1,9 +1,9 @@
 package dev.superquic.bench;
 
+import dev.superquic.json.JsonFrames;
 import dev.superquic.client.ClientConfig;
 import dev.superquic.client.ClientSession;
 import dev.superquic.client.SuperQuicClient;
-import dev.superquic.protocol.Messages;
 import dev.superquic.stream.DuplexStream;
 import dev.superquic.transport.ConnectionStats;
 import io.netty.buffer.ByteBuf;
@@ -92,7 +92,7 @@ public final class SuperQuicTarget implements Target {
          */
         @Override
         public void download(BooleanSupplier stop, LongConsumer received) throws Exception {
-            byte[] request = Messages.encodeTree(Messages.mapper().createObjectNode().put("bytes", Long.MAX_VALUE));
+            byte[] request = JsonFrames.encode(JsonFrames.mapper().createObjectNode().put("bytes", Long.MAX_VALUE));
             try (DuplexStream s = session.openStream("generate")) {
                 s.writeFrame(request);
                 s.finishOutput();

@@ -1,12 +1,12 @@
 package dev.superquic.cli;
 
+import dev.superquic.json.JsonFrames;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.superquic.client.ClientSession;
 import dev.superquic.client.FileTokenStore;
 import dev.superquic.client.SessionEvent;
 import dev.superquic.client.SuperQuicClient;
-import dev.superquic.protocol.Messages;
 import dev.superquic.stream.DuplexStream;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -54,20 +54,20 @@ final class KvCommand {
                         + "); using new session " + e.sessionId());
                 err.flush();
             }
-            kv.writeFrame(Messages.encodeTree(request));
+            kv.writeFrame(JsonFrames.encode(request));
             kv.finishOutput();
             byte[] reply = kv.readFrame();
             if (reply == null) {
                 throw new IOException("server closed the kv stream without a reply");
             }
-            ObjectNode node = Messages.parseObject(reply);
-            Messages.throwIfError(node);
+            ObjectNode node = JsonFrames.parseObject(reply);
+            JsonFrames.throwIfError(node);
             return node;
         }
     }
 
     static ObjectNode op(String op) {
-        return Messages.mapper().createObjectNode().put("op", op);
+        return JsonFrames.mapper().createObjectNode().put("op", op);
     }
 
     /** Says on stderr that the key is missing and returns exit code 1. */

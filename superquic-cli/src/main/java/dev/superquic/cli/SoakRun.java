@@ -1,5 +1,6 @@
 package dev.superquic.cli;
 
+import dev.superquic.json.JsonFrames;
 import dev.superquic.bench.relay.UdpRelay;
 import dev.superquic.bench.soak.Soak;
 import dev.superquic.client.ClientConfig;
@@ -92,6 +93,6 @@ final class SoakRun {
         doc.put("datagramsForwarded", relay.forwarded());
         doc.put("datagramsDuplicated", relay.duplicated());
         doc.put("problems", outcome.problems());
-        Files.write(file, dev.superquic.protocol.Messages.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(doc));
+        Files.write(file, dev.superquic.json.JsonFrames.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(doc));
     }
 }

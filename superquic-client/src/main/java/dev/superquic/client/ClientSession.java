@@ -2,6 +2,8 @@ package dev.superquic.client;
 
 import dev.superquic.client.internal.Link;
 import dev.superquic.client.internal.Link.ConnectionLost;
+import dev.superquic.client.internal.SessionThreads;
+import dev.superquic.protocol.ControlMessage;
 import dev.superquic.protocol.ErrorCode;
 import dev.superquic.protocol.Messages;
 import dev.superquic.protocol.Messages.Hello;
@@ -36,10 +38,13 @@ public final class ClientSession implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
     /** How long {@link #close()} waits for the server to close after the control stream's FIN. */
     private static final Duration GRACEFUL_CLOSE_WAIT = Duration.ofSeconds(1);
+    /** How long closing waits for the session's own threads to end once interrupted. */
+    private static final Duration THREADS_STOP_WAIT = Duration.ofSeconds(2);
 
     private final SuperQuicClient client;
     private final ClientConfig config;
     private final List<SessionListener> listeners = new CopyOnWriteArrayList<>();
+    private final SessionThreads threads = new SessionThreads();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition linkChanged = lock.newCondition();
     private Link link;
@@ -142,13 +147,16 @@ public final class ClientSession implements AutoCloseable {
      */
     public CompletableFuture<DuplexStream> openStreamAsync(String service) {
         CompletableFuture<DuplexStream> future = new CompletableFuture<>();
-        Thread.ofVirtual().name("superquic-open-" + service).start(() -> {
+        boolean started = threads.start("superquic-open-" + service, () -> {
             try {
                 future.complete(openStream(service));
             } catch (IOException | RuntimeException e) {
                 future.completeExceptionally(e);
             }
         });
+        if (!started) {
+            future.completeExceptionally(new IOException("session is closed"));
+        }
         return future;
     }
 
@@ -157,8 +165,11 @@ public final class ClientSession implements AutoCloseable {
      * is quiet ({@link ClientConfig#keepAlive()}); this is for pings on the application's schedule.
      */
     public void ping() throws IOException {
-        awaitLink(System.nanoTime() + config.streamOpenTimeout().toNanos()).control()
-                .writeFrame(Messages.ping());
+        // Queued behind what the control stream carries, from this thread, which does not own it.
+        if (!awaitLink(System.nanoTime() + config.streamOpenTimeout().toNanos()).control()
+                .offerControlFrame(Messages.encode(new Messages.Ping()))) {
+            throw new IOException("the control stream is closed");
+        }
     }
 
     private Link awaitLink(long deadline) throws IOException {
@@ -214,6 +225,15 @@ public final class ClientSession implements AutoCloseable {
         }
         client.sessionClosed(this);
         fire(listener -> listener.onClosed(null));
+        stopThreads();
+    }
+
+    /** Stops the session's own threads; one still running after the wait is a bug worth a line. */
+    private void stopThreads() {
+        int left = threads.close(THREADS_STOP_WAIT);
+        if (left > 0) {
+            log.warn("session {}: {} of its threads still running {} after the close", id(), left, THREADS_STOP_WAIT);
+        }
     }
 
     private Link establish(boolean reconnect) throws IOException {
@@ -246,33 +266,38 @@ public final class ClientSession implements AutoCloseable {
         }
         SessionEvent event = lastEvent;
         fire(listener -> listener.onConnected(event));
-        Thread.ofVirtual().name("superquic-control-reader").start(() -> readControl(l));
+        threads.start("superquic-control-reader", () -> readControl(l));
         // Completed on the event loop; listeners and reconnect logic run on a virtual thread.
-        l.closed().thenAcceptAsync(lost -> onLinkLost(l, lost), task -> Thread.ofVirtual().start(task));
+        l.closed().thenAcceptAsync(lost -> onLinkLost(l, lost), threads.executor("superquic-link-lost"));
     }
 
     /** Reads the control stream (pongs, going-away notices) until it ends. */
     private void readControl(Link l) {
         try {
             for (byte[] frame; (frame = l.control().readFrame()) != null;) {
-                var message = Messages.parseObject(frame);
-                String type = message.path("type").asText();
-                if ("end".equals(type)) {
-                    // The server's FIN on this stream left alone and may be lost for good.
-                    try {
-                        var end = Messages.decodeStreamEnd(message);
+                ControlMessage message;
+                try {
+                    message = Messages.decodeControl(frame);
+                } catch (ProtocolException e) {
+                    // A newer server's message, or a malformed one: nothing this client acts on.
+                    log.warn("session {}: ignoring a control message: {}", id(), e.getMessage());
+                    continue;
+                }
+                switch (message) {
+                    case Messages.StreamEnd end -> {
+                        // The server's FIN on this stream left alone and may be lost for good.
                         if (end.stream() % 4 == 0 && end.stream() != Protocol.CONTROL_STREAM_ID) {
                             l.control().streamEnds().peerAnnounced(end.stream(), end.size());
                         }
-                    } catch (ProtocolException e) {
-                        log.warn("session {}: ignoring a malformed 'end' from the server: {}", id(), e.getMessage());
                     }
-                } else if ("goaway".equals(type)) {
-                    // Streams already open may finish; new ones wait for the next connection.
-                    l.markGoingAway();
-                    java.time.Duration grace = java.time.Duration.ofMillis(message.path("graceMillis").asLong());
-                    log.info("session {}: server is going away within {} ms", id(), grace.toMillis());
-                    fire(listener -> listener.onGoingAway(grace));
+                    case Messages.GoAway goAway -> {
+                        // Streams already open may finish; new ones wait for the next connection.
+                        l.markGoingAway();
+                        java.time.Duration grace = java.time.Duration.ofMillis(goAway.graceMillis());
+                        log.info("session {}: server is going away within {} ms", id(), grace.toMillis());
+                        fire(listener -> listener.onGoingAway(grace));
+                    }
+                    default -> log.debug("session {}: control message {}", id(), message); // pongs
                 }
             }
         } catch (IOException ignored) {
@@ -299,7 +324,7 @@ public final class ClientSession implements AutoCloseable {
         } else if (!config.reconnect().enabled()) {
             finish(cause);
         } else {
-            Thread.ofVirtual().name("superquic-reconnect").start(this::reconnectLoop);
+            threads.start("superquic-reconnect", this::reconnectLoop);
         }
     }
 
@@ -357,6 +382,7 @@ public final class ClientSession implements AutoCloseable {
         }
         client.sessionClosed(this);
         fire(listener -> listener.onClosed(cause));
+        stopThreads();
     }
 
     private void fire(java.util.function.Consumer<SessionListener> call) {

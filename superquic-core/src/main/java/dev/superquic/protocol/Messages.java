@@ -11,7 +11,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The JSON messages of protocol version 1 and their strict encoding and decoding. Decoding never
+ * The control protocol's messages (version 1, JSON) and its one codec: {@link #encode(ControlMessage)}
+ * and the decoders, which never trust the peer. Service streams' headers and their {@code ok}
+ * answers are here too. Decoding never
  * trusts the peer: anything that is not exactly the expected shape is a {@link ProtocolException}
  * with code {@link ErrorCode#PROTOCOL_VIOLATION} and a message that says what was wrong.
  */
@@ -38,7 +40,7 @@ public final class Messages {
      * @param versions protocol versions the client speaks
      * @param token the resume token (only with {@code resume})
      */
-    public record Hello(boolean resume, List<Integer> versions, String token) {
+    public record Hello(boolean resume, List<Integer> versions, String token) implements ControlMessage {
         /** Validates the fields. */
         public Hello {
             versions = List.copyOf(versions);
@@ -72,7 +74,8 @@ public final class Messages {
      *     packet ending in it means the server no longer has the connection
      */
     public record SessionGranted(int version, String sessionId, String token, boolean resumed,
-                                 NotResumedReason reason, long ttlSeconds, boolean streamEnds, String resetToken) {
+                                 NotResumedReason reason, long ttlSeconds, boolean streamEnds, String resetToken)
+            implements ControlMessage {
     }
 
     /**
@@ -81,7 +84,7 @@ public final class Messages {
      * @param code the stable error code
      * @param message human-readable detail
      */
-    public record ErrorMessage(ErrorCode code, String message) {
+    public record ErrorMessage(ErrorCode code, String message) implements ControlMessage {
     }
 
     /**
@@ -99,7 +102,7 @@ public final class Messages {
      * @param stream the QUIC stream id
      * @param size the number of bytes the stream carried in the sender's direction
      */
-    public record StreamEnd(long stream, long size) {
+    public record StreamEnd(long stream, long size) implements ControlMessage {
         /** Checks the values. */
         public StreamEnd {
             if (stream < 0 || size < 0) {
@@ -108,50 +111,112 @@ public final class Messages {
         }
     }
 
+    /** The client's keep-alive on the control stream; the server answers {@link Pong}. */
+    public record Ping() implements ControlMessage {
+    }
+
+    /** The server's answer to {@link Ping}. */
+    public record Pong() implements ControlMessage {
+    }
+
+    /**
+     * The server is going away: it will close the connection within {@code graceMillis}; streams
+     * already open may finish, new ones belong on the next connection.
+     *
+     * @param graceMillis how long the server waits before closing, in milliseconds
+     */
+    public record GoAway(long graceMillis) implements ControlMessage {
+        /** Checks the value. */
+        public GoAway {
+            if (graceMillis < 0) {
+                throw new IllegalArgumentException("grace must not be negative");
+            }
+        }
+    }
+
     private Messages() {
     }
 
-    /** Encodes the client's hello. */
-    public static byte[] encode(Hello hello) {
+    /** Encodes any control message: the one encoder of the control protocol. */
+    public static byte[] encode(ControlMessage message) {
         ObjectNode node = JSON.createObjectNode();
-        node.put("type", hello.resume() ? "resume" : "new");
-        ArrayNode versions = node.putArray("versions");
-        hello.versions().forEach(versions::add);
-        if (hello.resume()) {
-            node.put("token", hello.token());
+        switch (message) {
+            case Hello hello -> {
+                node.put("type", hello.resume() ? "resume" : "new");
+                ArrayNode versions = node.putArray("versions");
+                hello.versions().forEach(versions::add);
+                if (hello.resume()) {
+                    node.put("token", hello.token());
+                }
+            }
+            case SessionGranted granted -> {
+                node.put("type", "session");
+                node.put("version", granted.version());
+                node.put("sessionId", granted.sessionId());
+                node.put("token", granted.token());
+                node.put("resumed", granted.resumed());
+                if (granted.reason() != null) {
+                    node.put("reason", granted.reason().wireName());
+                }
+                node.put("ttlSeconds", granted.ttlSeconds());
+                if (granted.streamEnds()) {
+                    node.put("streamEnds", true);
+                }
+                if (granted.resetToken() != null) {
+                    node.put("resetToken", granted.resetToken());
+                }
+            }
+            case ErrorMessage error -> {
+                node.put("type", "error");
+                node.put("code", error.code().name());
+                node.put("message", error.message());
+            }
+            case StreamEnd end -> {
+                node.put("type", "end");
+                node.put("stream", end.stream());
+                node.put("size", end.size());
+            }
+            case Ping ping -> node.put("type", "ping");
+            case Pong pong -> node.put("type", "pong");
+            case GoAway goAway -> {
+                node.put("type", "goaway");
+                node.put("graceMillis", goAway.graceMillis());
+            }
         }
         return bytes(node);
     }
 
-    /** Encodes the server's session answer. */
-    public static byte[] encode(SessionGranted granted) {
-        ObjectNode node = JSON.createObjectNode();
-        node.put("type", "session");
-        node.put("version", granted.version());
-        node.put("sessionId", granted.sessionId());
-        node.put("token", granted.token());
-        node.put("resumed", granted.resumed());
-        if (granted.reason() != null) {
-            node.put("reason", granted.reason().wireName());
-        }
-        node.put("ttlSeconds", granted.ttlSeconds());
-        if (granted.streamEnds()) {
-            node.put("streamEnds", true);
-        }
-        if (granted.resetToken() != null) {
-            node.put("resetToken", granted.resetToken());
-        }
-        return bytes(node);
+    /**
+     * Decodes a control message after the hello exchange, either direction: {@code ping},
+     * {@code pong}, {@code goaway}, {@code end} or {@code error}.
+     *
+     * @throws ProtocolException PROTOCOL_VIOLATION for malformed JSON, a missing or unknown
+     *     {@code type}, or a message whose fields are not exactly as expected
+     */
+    public static ControlMessage decodeControl(byte[] frame) throws ProtocolException {
+        ObjectNode node = parseObject(frame);
+        String type = requiredText(node, "type");
+        return switch (type) {
+            case "ping" -> new Ping();
+            case "pong" -> new Pong();
+            case "end" -> decodeStreamEnd(node);
+            case "goaway" -> {
+                JsonNode grace = node.get("graceMillis");
+                if (grace == null || !grace.isIntegralNumber() || !grace.canConvertToLong() || grace.longValue() < 0) {
+                    throw violation("'goaway' needs a non-negative integer 'graceMillis'");
+                }
+                yield new GoAway(grace.longValue());
+            }
+            case "error" -> {
+                ErrorCode code = ErrorCode.fromName(requiredText(node, "code")).orElse(ErrorCode.INTERNAL_ERROR);
+                yield new ErrorMessage(code, node.path("message").asText(code.description()));
+            }
+            default -> throw violation("unexpected control message '" + type + "'");
+        };
     }
 
-    /** Encodes an error frame. */
-    public static byte[] encode(ErrorMessage error) {
-        ObjectNode node = JSON.createObjectNode();
-        node.put("type", "error");
-        node.put("code", error.code().name());
-        node.put("message", error.message());
-        return bytes(node);
-    }
+
+
 
     /** Encodes a stream header. */
     public static byte[] encode(StreamHeader header) {
@@ -160,21 +225,9 @@ public final class Messages {
         return bytes(node);
     }
 
-    /** Encodes an {@code end} control message. */
-    public static byte[] encode(StreamEnd end) {
-        ObjectNode node = JSON.createObjectNode();
-        node.put("type", "end");
-        node.put("stream", end.stream());
-        node.put("size", end.size());
-        return bytes(node);
-    }
 
-    /**
-     * Reads an {@code end} control message whose {@code type} was already checked.
-     *
-     * @throws ProtocolException PROTOCOL_VIOLATION if a field is missing, not an integer, or negative
-     */
-    public static StreamEnd decodeStreamEnd(ObjectNode node) throws ProtocolException {
+    /** Reads an {@code end} control message whose {@code type} was already checked. */
+    private static StreamEnd decodeStreamEnd(ObjectNode node) throws ProtocolException {
         JsonNode stream = node.get("stream");
         JsonNode size = node.get("size");
         if (stream == null || size == null || !stream.canConvertToLong() || !size.canConvertToLong()
@@ -190,28 +243,11 @@ public final class Messages {
         return bytes(JSON.createObjectNode().put("type", "ok"));
     }
 
-    /** The client's ping on the control stream. */
-    public static byte[] ping() {
-        return bytes(JSON.createObjectNode().put("type", "ping"));
-    }
 
-    /** The server's answer to a ping. */
-    public static byte[] pong() {
-        return bytes(JSON.createObjectNode().put("type", "pong"));
-    }
 
-    /** Encodes an arbitrary JSON tree (used by services such as kv). */
-    public static byte[] encodeTree(JsonNode node) {
-        return bytes(node);
-    }
 
-    /** The shared mapper, for services that build their own JSON trees. */
-    public static ObjectMapper mapper() {
-        return JSON;
-    }
 
-    /** Parses a frame as a JSON object. */
-    public static ObjectNode parseObject(byte[] frame) throws ProtocolException {
+    private static ObjectNode parseObject(byte[] frame) throws ProtocolException {
         JsonNode node;
         try {
             node = JSON.readTree(frame);
@@ -301,7 +337,7 @@ public final class Messages {
     }
 
     /** If the object is an error frame, throws it as a {@link ProtocolException} with its code. */
-    public static void throwIfError(ObjectNode node) throws ProtocolException {
+    private static void throwIfError(ObjectNode node) throws ProtocolException {
         if ("error".equals(node.path("type").asText())) {
             ErrorCode code = ErrorCode.fromName(node.path("code").asText()).orElse(ErrorCode.INTERNAL_ERROR);
             throw new ProtocolException(code, node.path("message").asText(code.description()));
@@ -309,7 +345,7 @@ public final class Messages {
     }
 
     /** A required string field, or a violation naming it. */
-    public static String requiredText(ObjectNode node, String field) throws ProtocolException {
+    private static String requiredText(ObjectNode node, String field) throws ProtocolException {
         JsonNode value = node.get(field);
         if (value == null || !value.isTextual()) {
             throw violation("missing or non-string field '" + field + "'");

@@ -1,5 +1,6 @@
 package dev.superquic.it;
 
+import dev.superquic.json.JsonFrames;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -49,7 +50,7 @@ class DemoServicesTest {
                 discard.write(direct);
                 discard.output().write(new byte[24]); // mixed with stream writes
                 discard.finishOutput();
-                assertThat(Messages.parseObject(Fixtures.readFrame(discard)).path("bytes").asLong()).isEqualTo(201_024);
+                assertThat(JsonFrames.parseObject(Fixtures.readFrame(discard)).path("bytes").asLong()).isEqualTo(201_024);
                 assertThat(heap.refCnt()).isZero();
                 assertThat(direct.refCnt()).isZero();
             }
@@ -80,17 +81,17 @@ class DemoServicesTest {
             try (DuplexStream discard = session.openStream("discard")) {
                 discard.output().write(new byte[12345]);
                 discard.finishOutput();
-                assertThat(Messages.parseObject(Fixtures.readFrame(discard)).path("bytes").asLong()).isEqualTo(12345);
+                assertThat(JsonFrames.parseObject(Fixtures.readFrame(discard)).path("bytes").asLong()).isEqualTo(12345);
             }
             try (DuplexStream kv = session.openStream("kv")) {
                 kv.writeFrame("{\"op\":\"put\",\"key\":\"b\",\"value\":\"2\"}".getBytes());
-                assertThat(Messages.parseObject(Fixtures.readFrame(kv)).path("type").asText()).isEqualTo("ok");
+                assertThat(JsonFrames.parseObject(Fixtures.readFrame(kv)).path("type").asText()).isEqualTo("ok");
                 kv.writeFrame("{\"op\":\"frobnicate\"}".getBytes());
-                assertThat(Messages.parseObject(Fixtures.readFrame(kv)).path("code").asText()).isEqualTo("BAD_REQUEST");
+                assertThat(JsonFrames.parseObject(Fixtures.readFrame(kv)).path("code").asText()).isEqualTo("BAD_REQUEST");
                 kv.writeFrame("{\"op\":\"delete\",\"key\":\"b\"}".getBytes());
-                assertThat(Messages.parseObject(Fixtures.readFrame(kv)).path("existed").asBoolean()).isTrue();
+                assertThat(JsonFrames.parseObject(Fixtures.readFrame(kv)).path("existed").asBoolean()).isTrue();
                 kv.writeFrame("{\"op\":\"list\"}".getBytes());
-                assertThat(Messages.parseObject(Fixtures.readFrame(kv)).path("entries").isEmpty()).isTrue();
+                assertThat(JsonFrames.parseObject(Fixtures.readFrame(kv)).path("entries").isEmpty()).isTrue();
                 kv.finishOutput();
                 assertThat(Fixtures.readFrame(kv)).isNull();
             }
@@ -119,9 +120,9 @@ class DemoServicesTest {
             // Read by the server and the client in pieces into a payload that grows (64 KiB first).
             String value = "v".repeat(900_000) + "end";
             kv.writeFrame(("{\"op\":\"put\",\"key\":\"big\",\"value\":\"" + value + "\"}").getBytes());
-            assertThat(Messages.parseObject(Fixtures.readFrame(kv)).path("type").asText()).isEqualTo("ok");
+            assertThat(JsonFrames.parseObject(Fixtures.readFrame(kv)).path("type").asText()).isEqualTo("ok");
             kv.writeFrame("{\"op\":\"get\",\"key\":\"big\"}".getBytes());
-            assertThat(Messages.parseObject(Fixtures.readFrame(kv)).path("value").asText()).isEqualTo(value);
+            assertThat(JsonFrames.parseObject(Fixtures.readFrame(kv)).path("value").asText()).isEqualTo(value);
             kv.finishOutput();
             assertThat(Fixtures.readFrame(kv)).isNull();
         }

@@ -1,5 +1,6 @@
 package dev.superquic.it;
 
+import dev.superquic.json.JsonFrames;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -72,12 +73,12 @@ class SlowPeersTest {
              ClientSession session = client.connect();
              DuplexStream kv = session.openStream("kv")) {
             kv.writeFrame("{\"op\":\"put\",\"key\":\"a\",\"value\":\"1\"}".getBytes());
-            assertThat(Messages.parseObject(Fixtures.readFrame(kv)).path("type").asText()).isEqualTo("ok");
+            assertThat(JsonFrames.parseObject(Fixtures.readFrame(kv)).path("type").asText()).isEqualTo("ok");
             // Idle for twice the frame read timeout: nothing happens.
             await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2))
                     .until(() -> kv.input().available() == 0);
             kv.writeFrame("{\"op\":\"get\",\"key\":\"a\"}".getBytes());
-            assertThat(Messages.parseObject(Fixtures.readFrame(kv)).path("value").asText()).isEqualTo("1");
+            assertThat(JsonFrames.parseObject(Fixtures.readFrame(kv)).path("value").asText()).isEqualTo("1");
             // Then a frame announced at 1000 bytes with only 10 of them sent.
             kv.output().write(new byte[] {0, 0, 0x03, (byte) 0xe8});
             kv.output().write(new byte[10]);

@@ -1,8 +1,8 @@
 package dev.superquic.bench.soak;
 
+import dev.superquic.json.JsonFrames;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.superquic.client.ClientSession;
-import dev.superquic.protocol.Messages;
 import dev.superquic.stream.DuplexStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -112,12 +112,12 @@ abstract class Transfer {
             String key = "soak-" + (n % 64);
             String value = Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong());
             try (DuplexStream s = open("kv")) {
-                ObjectNode put = Messages.mapper().createObjectNode().put("op", "put").put("key", key).put("value", value);
-                s.writeFrame(Messages.encodeTree(put));
-                boolean stored = "ok".equals(Messages.parseObject(s.readFrame()).path("type").asText());
-                s.writeFrame(Messages.encodeTree(Messages.mapper().createObjectNode().put("op", "get").put("key", key)));
+                ObjectNode put = JsonFrames.mapper().createObjectNode().put("op", "put").put("key", key).put("value", value);
+                s.writeFrame(JsonFrames.encode(put));
+                boolean stored = "ok".equals(JsonFrames.parseObject(s.readFrame()).path("type").asText());
+                s.writeFrame(JsonFrames.encode(JsonFrames.mapper().createObjectNode().put("op", "get").put("key", key)));
                 s.finishOutput();
-                ObjectNode got = Messages.parseObject(s.readFrame());
+                ObjectNode got = JsonFrames.parseObject(s.readFrame());
                 return stored && value.equals(got.path("value").asText()) && s.readFrame() == null;
             }
         }
@@ -137,7 +137,7 @@ abstract class Transfer {
                     s.output().write(chunk, 0, Math.min(left, chunk.length));
                 }
                 s.finishOutput();
-                return Messages.parseObject(s.readFrame()).path("bytes").asLong() == bytes && s.readFrame() == null;
+                return JsonFrames.parseObject(s.readFrame()).path("bytes").asLong() == bytes && s.readFrame() == null;
             }
         }
     }
@@ -151,7 +151,7 @@ abstract class Transfer {
         @Override
         boolean run() throws Exception {
             try (DuplexStream s = open("generate")) {
-                s.writeFrame(Messages.encodeTree(Messages.mapper().createObjectNode().put("bytes", bytes)));
+                s.writeFrame(JsonFrames.encode(JsonFrames.mapper().createObjectNode().put("bytes", bytes)));
                 s.finishOutput();
                 byte[] buf = new byte[64 * 1024];
                 long at = 0;

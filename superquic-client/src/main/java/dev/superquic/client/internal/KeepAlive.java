@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
 final class KeepAlive {
     /** Shortest interval between checks, for very short idle timeouts. */
     static final long MIN_INTERVAL_MILLIS = 50;
-    private static final byte[] PING = Messages.ping();
+    private static final byte[] PING = Messages.encode(new Messages.Ping());
 
     private final QuicChannel quic;
     private final ChannelStream control;

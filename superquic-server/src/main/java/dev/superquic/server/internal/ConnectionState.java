@@ -1,13 +1,12 @@
 package dev.superquic.server.internal;
 
-import dev.superquic.protocol.ErrorCode;
 import dev.superquic.protocol.Messages;
+import dev.superquic.protocol.ErrorCode;
 import dev.superquic.stream.internal.ChannelStream;
 import dev.superquic.stream.internal.ConnectionCloseReason;
 import dev.superquic.stream.internal.InboundBudget;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.quic.QuicChannel;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -88,22 +87,17 @@ public final class ConnectionState {
     }
 
     /**
-     * Tells the client on the control stream that the server is going away and will close the
-     * connection within {@code grace}. Best effort: returns false if there is no control stream
-     * or it failed.
+     * Any thread, never blocks: tells the client on the control stream that the server is going
+     * away and will close the connection within {@code grace}. The frame is queued behind what the
+     * control stream's owner wrote (never written from this thread, which does not own the
+     * stream). Best effort: returns false if there is no control stream or it is finished.
      */
     public boolean sendGoAway(Duration grace) {
         ChannelStream c = control;
         if (c == null || bindingOrNull() == null) {
             return false;
         }
-        try {
-            c.writeFrame(Messages.encodeTree(Messages.mapper().createObjectNode()
-                    .put("type", "goaway").put("graceMillis", grace.toMillis())));
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+        return c.offerControlFrame(Messages.encode(new Messages.GoAway(grace.toMillis())));
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.superquic.server.internal;
 
+import dev.superquic.protocol.ControlMessage;
 import dev.superquic.protocol.ErrorCode;
 import dev.superquic.protocol.Messages;
 import dev.superquic.protocol.Messages.ErrorMessage;
@@ -15,7 +16,6 @@ import dev.superquic.server.session.SessionGoneException;
 import dev.superquic.stream.internal.ChannelStream;
 import dev.superquic.stream.internal.OutboundGate;
 import dev.superquic.stream.internal.ReadTimeoutException;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -69,14 +69,13 @@ final class StreamProtocol {
                     conn.close(ErrorCode.NO_ERROR, "control stream finished");
                     return;
                 }
-                ObjectNode msg = Messages.parseObject(frame);
-                String type = Messages.requiredText(msg, "type");
-                log.debug("control frame: {} ({} bytes)", type, frame.length);
-                switch (type) {
-                    case "ping" -> stream.writeFrame(Messages.pong());
-                    case "end" -> peerEndedStream(stream, Messages.decodeStreamEnd(msg));
+                ControlMessage message = Messages.decodeControl(frame);
+                log.debug("control frame: {} ({} bytes)", message, frame.length);
+                switch (message) {
+                    case Messages.Ping ping -> stream.writeFrame(Messages.encode(new Messages.Pong()));
+                    case Messages.StreamEnd end -> peerEndedStream(stream, end);
                     default -> throw new ProtocolException(ErrorCode.PROTOCOL_VIOLATION,
-                            "unexpected control message '" + type + "'");
+                            "unexpected control message from a client: " + message);
                 }
             }
         } catch (ProtocolException e) {

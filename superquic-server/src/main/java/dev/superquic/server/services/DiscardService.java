@@ -1,6 +1,6 @@
 package dev.superquic.server.services;
 
-import dev.superquic.protocol.Messages;
+import dev.superquic.json.JsonFrames;
 import dev.superquic.server.ServiceStream;
 import dev.superquic.server.StreamService;
 import io.netty.buffer.ByteBuf;
@@ -21,7 +21,7 @@ public final class DiscardService implements StreamService {
             total += buf.readableBytes(); // counted where it arrived: no copy
             buf.release();
         }
-        stream.writeFrame(Messages.encodeTree(Messages.mapper().createObjectNode()
+        stream.writeFrame(JsonFrames.encode(JsonFrames.mapper().createObjectNode()
                 .put("type", "discarded").put("bytes", total)));
         stream.finishOutput();
     }

@@ -1,7 +1,7 @@
 package dev.superquic.server.services;
 
+import dev.superquic.json.JsonFrames;
 import dev.superquic.protocol.ErrorCode;
-import dev.superquic.protocol.Messages;
 import dev.superquic.protocol.ProtocolException;
 import dev.superquic.server.ServiceStream;
 import dev.superquic.server.StreamService;
@@ -37,7 +37,7 @@ public final class GenerateService implements StreamService {
     @Override
     public void serve(ServiceStream stream) throws Exception {
         for (byte[] request; (request = stream.readFrame()) != null;) {
-            ObjectNode node = Messages.parseObject(request);
+            ObjectNode node = JsonFrames.parseObject(request);
             if (!node.path("bytes").canConvertToLong() || node.path("bytes").asLong() < 0) {
                 throw new ProtocolException(ErrorCode.BAD_REQUEST, "'bytes' must be a non-negative integer");
             }

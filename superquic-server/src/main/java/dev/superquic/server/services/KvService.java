@@ -1,5 +1,6 @@
 package dev.superquic.server.services;
 
+import dev.superquic.json.JsonFrames;
 import dev.superquic.protocol.ErrorCode;
 import dev.superquic.protocol.Messages;
 import dev.superquic.protocol.Messages.ErrorMessage;
@@ -29,10 +30,10 @@ public final class KvService implements StreamService {
     public void serve(ServiceStream stream) throws Exception {
         Session session = stream.session();
         for (byte[] frame; (frame = stream.readFrame()) != null;) {
-            ObjectNode request = Messages.parseObject(frame);
+            ObjectNode request = JsonFrames.parseObject(frame);
             byte[] response;
             try {
-                response = Messages.encodeTree(handle(session, request));
+                response = JsonFrames.encode(handle(session, request));
             } catch (ProtocolException e) {
                 response = Messages.encode(new ErrorMessage(e.code(), e.getMessage()));
             }
@@ -42,7 +43,7 @@ public final class KvService implements StreamService {
     }
 
     private static ObjectNode handle(Session session, ObjectNode request) throws ProtocolException {
-        ObjectNode reply = Messages.mapper().createObjectNode();
+        ObjectNode reply = JsonFrames.mapper().createObjectNode();
         String op = request.path("op").asText("");
         switch (op) {
             case "get" -> {

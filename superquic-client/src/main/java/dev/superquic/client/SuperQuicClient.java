@@ -40,7 +40,7 @@ public final class SuperQuicClient implements AutoCloseable {
     private final QuicSslContext sslContext;
     private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
 
-    /** Creates a client; nothing is sent until {@link #connect()}. */
+    /** Creates a client; nothing is sent until {@link #connect(SessionListener...)}. */
     public SuperQuicClient(ClientConfig config) throws IOException {
         this.config = config;
         this.sslContext = buildSsl(config);

@@ -1,6 +1,7 @@
 package dev.superquic.client.internal;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -14,7 +15,7 @@ import java.util.concurrent.RejectedExecutionException;
  */
 public final class SessionThreads {
     private final Set<Thread> running = ConcurrentHashMap.newKeySet();
-    private volatile boolean closed;
+    private boolean closed; // guarded by this
 
     /**
      * Starts {@code task} on a new virtual thread named {@code name}.
@@ -22,9 +23,6 @@ public final class SessionThreads {
      * @return false, and nothing started, once {@link #close(Duration)} was called
      */
     public boolean start(String name, Runnable task) {
-        if (closed) {
-            return false;
-        }
         Thread thread = Thread.ofVirtual().name(name).unstarted(() -> {
             try {
                 task.run();
@@ -32,12 +30,15 @@ public final class SessionThreads {
                 running.remove(Thread.currentThread());
             }
         });
-        running.add(thread);
-        if (closed) { // closed meanwhile: close() may not have seen this thread
-            running.remove(thread);
-            return false;
+        // Under the lock with close(): every thread close() sees has been started (joining an
+        // unstarted one throws), and none starts after it.
+        synchronized (this) {
+            if (closed) {
+                return false;
+            }
+            running.add(thread);
+            thread.start();
         }
-        thread.start();
         return true;
     }
 
@@ -62,22 +63,26 @@ public final class SessionThreads {
      * @return how many were still running when the wait ended
      */
     public int close(Duration wait) {
-        closed = true;
+        List<Thread> started;
+        synchronized (this) {
+            closed = true;
+            started = List.copyOf(running);
+        }
         Thread self = Thread.currentThread();
-        for (Thread t : running) {
+        for (Thread t : started) {
             if (t != self) {
                 t.interrupt();
             }
         }
         long deadline = System.nanoTime() + wait.toNanos();
         int left = 0;
-        for (Thread t : running) {
+        for (Thread t : started) {
             if (t == self) {
                 continue;
             }
             long remaining = deadline - System.nanoTime();
             try {
-                if (remaining <= 0 || !t.join(Duration.ofNanos(remaining))) {
+                if (remaining <= 0 ? t.isAlive() : !t.join(Duration.ofNanos(remaining))) {
                     left++;
                 }
             } catch (InterruptedException e) {

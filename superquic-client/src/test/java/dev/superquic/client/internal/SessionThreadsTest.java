@@ -74,4 +74,26 @@ class SessionThreadsTest {
             release.countDown();
         }
     }
+
+    @Test
+    void aCloseRacingStartsNeitherThrowsNorLeavesAThreadBehind() throws Exception {
+        for (int round = 0; round < 200; round++) {
+            SessionThreads threads = new SessionThreads();
+            CountDownLatch go = new CountDownLatch(1);
+            Thread starter = Thread.ofPlatform().start(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (int i = 0; i < 20; i++) {
+                    threads.start("short-" + i, () -> { });
+                }
+            });
+            go.countDown();
+            assertThat(threads.close(Duration.ofSeconds(5))).isZero();
+            assertThat(starter.join(Duration.ofSeconds(10))).isTrue();
+            assertThat(threads.start("after", () -> { })).isFalse();
+        }
+    }
 }

@@ -2,6 +2,9 @@ package dev.superquic.cli;
 
 import dev.superquic.server.CertificateSource;
 import dev.superquic.server.ServerConfig;
+import dev.superquic.server.session.SessionStore;
+import dev.superquic.server.session.SessionStoreException;
+import dev.superquic.server.session.SqliteSessionStore;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.server.services.DemoServices;
 import io.netty.util.ResourceLeakDetector;
@@ -179,6 +182,22 @@ final class ServerCommand implements Callable<Integer> {
                     + "same file. Default: ${DEFAULT-VALUE}.")
     java.nio.file.Path resetSecret;
 
+    @Option(names = "--session-store", defaultValue = "sqlite",
+            description = "Where sessions live: sqlite (durable, in --data-dir: sessions and their state survive a "
+                    + "crash and a restart) or memory (lost when the process ends). Default: ${DEFAULT-VALUE}.")
+    String sessionStore;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "${sys:user.home}/.superquic/data",
+            description = "Folder of the durable session store (sessions.db), locked while a server uses it. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    java.nio.file.Path dataDir;
+
+    @Option(names = "--session-sync", defaultValue = "normal",
+            description = "When the durable store's changes reach the disk: normal (within about a second; a "
+                    + "crash of the process loses nothing, a power loss up to that second) or full (before each "
+                    + "change is acknowledged; slower). Default: ${DEFAULT-VALUE}.")
+    String sessionSync;
+
     @Option(names = "--shutdown-grace", defaultValue = "10s", converter = Units.DurationConverter.class,
             description = "On SIGTERM, time open streams get to finish. Default: ${DEFAULT-VALUE}.")
     Duration shutdownGrace;
@@ -225,7 +244,19 @@ final class ServerCommand implements Callable<Integer> {
         if (metricsPort >= 0) {
             builder.opsEndpoint(new InetSocketAddress(metricsHost, metricsPort));
         }
-        SuperQuicServer server = builder.start();
+        SessionStore store = openSessionStore(config);
+        if (store != null) {
+            builder.sessionStore(store);
+        }
+        SuperQuicServer server;
+        try {
+            server = builder.start();
+        } catch (Exception | Error e) {
+            if (store != null) {
+                store.close();
+            }
+            throw e;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicInteger signals = new AtomicInteger();
         // Signals instead of a shutdown hook: the first drains, a second one closes at once.
@@ -250,7 +281,35 @@ final class ServerCommand implements Callable<Integer> {
         log.info("Netty buffer leak detection: {} (-Dio.netty.leakDetection.level sets it)",
                 ResourceLeakDetector.getLevel());
         stopped.await();
+        if (store != null) {
+            store.close(); // after the server: its last detaches are written
+        }
         return 0;
+    }
+
+    /** The durable store that --session-store asks for, or null for the server's own memory store. */
+    private SessionStore openSessionStore(ServerConfig config) {
+        SqliteSessionStore.Sync sync = switch (sessionSync.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "normal" -> SqliteSessionStore.Sync.NORMAL;
+            case "full" -> SqliteSessionStore.Sync.FULL;
+            default -> throw new ServerConfig.InvalidSettingException("session-sync", "must be normal or full",
+                    sessionSync);
+        };
+        switch (sessionStore.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "memory" -> {
+                return null;
+            }
+            case "sqlite" -> {
+                try {
+                    return SqliteSessionStore.open(dataDir, config.sessionTtl(), config.maxSessionKeys(),
+                            config.maxSessionChars(), sync);
+                } catch (SessionStoreException e) {
+                    throw new ServerConfig.InvalidSettingException("data-dir", e.getMessage(), dataDir);
+                }
+            }
+            default -> throw new ServerConfig.InvalidSettingException("session-store", "must be sqlite or memory",
+                    sessionStore);
+        }
     }
 
     private CertificateSource certificateSource() {

@@ -56,9 +56,10 @@ class CliTest {
     static Run cli(Map<String, String> env, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        // A server started here keeps its reset secret in the test's folder, not the user's home.
+        // A server started here keeps its reset secret and sessions in the test's folder, not the user's home.
         Map<String, String> withSecret = new java.util.HashMap<>(env);
         withSecret.putIfAbsent("SUPERQUIC_RESET_SECRET", RESET_SECRET.toString());
+        withSecret.putIfAbsent("SUPERQUIC_DATA_DIR", RESET_SECRET.resolveSibling("data").toString());
         int exit = Main.run(args, withSecret, new PrintWriter(out, true), new PrintWriter(err, true));
         return new Run(exit, out.toString(), err.toString());
     }
@@ -174,6 +175,27 @@ class CliTest {
         Run serverUnknown = cli("server", "--port", "0", "--congestion-control", "vegas");
         assertThat(serverUnknown.exit()).isEqualTo(2);
         assertThat(serverUnknown.err()).contains("--congestion-control");
+    }
+
+    @Test
+    @Timeout(30) // a wrongly accepted setting would start a server that runs until interrupted
+    void anUnusableDataDirectoryOrStoreSettingIsRefusedWithExitTwoNamingIt(@TempDir Path dir) throws Exception {
+        Path file = java.nio.file.Files.writeString(dir.resolve("a-file"), "not a folder");
+        Run notAFolder = cli("server", "--port", "0", "--metrics-port", "-1", "--data-dir", file.toString());
+        assertThat(notAFolder.exit()).isEqualTo(2);
+        assertThat(notAFolder.err()).contains("data-dir").contains(file.toString());
+        Run unknownStore = cli("server", "--port", "0", "--metrics-port", "-1", "--session-store", "cassandra");
+        assertThat(unknownStore.exit()).isEqualTo(2);
+        assertThat(unknownStore.err()).contains("session-store").contains("sqlite or memory");
+        Run badSync = cli("server", "--port", "0", "--metrics-port", "-1", "--session-sync", "sometimes");
+        assertThat(badSync.exit()).isEqualTo(2);
+        assertThat(badSync.err()).contains("session-sync");
+        try (var held = dev.superquic.server.session.SqliteSessionStore.open(dir.resolve("held"),
+                java.time.Duration.ofMinutes(1), 10, 1000, dev.superquic.server.session.SqliteSessionStore.Sync.NORMAL)) {
+            Run inUse = cli("server", "--port", "0", "--metrics-port", "-1", "--data-dir", held.directory().toString());
+            assertThat(inUse.exit()).isEqualTo(2);
+            assertThat(inUse.err()).contains("in use by another server");
+        }
     }
 
     @Test

@@ -35,7 +35,8 @@ class LossyPathTest {
             List<String> serverCommand = ServerProcess.cli(LossyLink.serverNamespacePrefix(), List.of("-Xmx512m"),
                     "server");
             serverCommand.addAll(List.of("--host", LossyLink.SERVER_ADDRESS, "--port", "5555", "--metrics-port", "-1",
-                    "--reset-secret", dir.resolve("reset-secret").toString(), "--congestion-control", "cubic",
+                    "--reset-secret", dir.resolve("reset-secret").toString(), "--data-dir", dir.resolve("data").toString(),
+                    "--congestion-control", "cubic",
                     "--qlog-dir", serverQlogs.toString()));
             ServerProcess server = ServerProcess.start(serverCommand);
             try {

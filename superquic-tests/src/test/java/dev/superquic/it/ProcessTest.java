@@ -36,7 +36,7 @@ class ProcessTest {
         Process server = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-jar", JAR.toString(),
                 "server", "--host", "127.0.0.1", "--port", "0", "--metrics-port", "0", "--log-format", "json",
                 "--reset-secret", Files.createTempDirectory("superquic").resolve("reset-secret").toString(),
-                "--shutdown-grace", "10s").redirectErrorStream(true).start();
+                "--data-dir", Files.createTempDirectory("superquic-data").toString(), "--shutdown-grace", "10s").redirectErrorStream(true).start();
         List<String> lines = new CopyOnWriteArrayList<>();
         Thread.ofPlatform().daemon().start(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
@@ -99,8 +99,9 @@ class ProcessTest {
     void aServerRestartedOnItsAddressResetsOldConnectionsAndTheClientComesBackAtOnce(
             @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Path secret = dir.resolve("reset-secret"); // made by the first server, read by the second
+        Path data = dir.resolve("data"); // the durable session store, the same for both
         ServerProcess firstServer = ServerProcess.start(List.of(), "--port", "0", "--reset-secret", secret.toString(),
-                "--log-format", "json");
+                "--data-dir", data.toString(), "--log-format", "json");
         Process first = firstServer.process;
         List<String> firstLog = firstServer.lines;
         Process second = null;
@@ -142,12 +143,14 @@ class ProcessTest {
                     }
                 }, 0, 20, TimeUnit.MILLISECONDS);
                 await().atMost(Duration.ofSeconds(10)).until(() -> connectedAt.size() == 1);
+                String sessionId = session.id();
+                Kv.put(session, "survives", "kill -9"); // acknowledged: must outlive the process
 
                 first.destroyForcibly(); // SIGKILL: no CONNECTION_CLOSE, the connection is just gone
                 assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
                 // The same settings from a config file this time, JSON logs included.
                 Path settings = java.nio.file.Files.writeString(dir.resolve("superquic.properties"),
-                        "port=" + port + "\nreset-secret=" + secret + "\nlog-format=json\n");
+                        "port=" + port + "\nreset-secret=" + secret + "\ndata-dir=" + data + "\nlog-format=json\n");
                 ServerProcess secondServer = ServerProcess.start(List.of(), "--config", settings.toString());
                 second = secondServer.process;
                 List<String> secondLog = secondServer.lines;
@@ -164,6 +167,10 @@ class ProcessTest {
                 System.out.println("client reconnected " + reconnectMillis + " ms after the restart");
                 assertThat(disconnects).hasSize(1);
                 assertThat(disconnects.get(0)).hasMessageContaining("stateless reset");
+                // The durable store kept the session and its state across the kill.
+                assertThat(session.lastEvent().resumed()).as("resumed after the restart: %s", session.lastEvent()).isTrue();
+                assertThat(session.id()).isEqualTo(sessionId);
+                assertThat(Kv.get(session, "survives")).contains("kill -9");
                 traffic.shutdownNow();
             }
         } finally {

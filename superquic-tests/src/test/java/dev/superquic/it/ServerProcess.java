@@ -23,11 +23,18 @@ final class ServerProcess {
         this.process = process;
     }
 
-    /** Starts {@code java [jvmOptions] -jar superquic.jar server --host 127.0.0.1 --metrics-port -1 [args]}. */
+    /**
+     * Starts {@code java [jvmOptions] -jar superquic.jar server --host 127.0.0.1 --metrics-port -1
+     * [args]}, its session store in a new temporary folder unless {@code args} name one (or a
+     * config file, which then must): never in the user's home.
+     */
     static ServerProcess start(List<String> jvmOptions, String... args) throws IOException {
         List<String> command = cli(List.of(), jvmOptions, "server");
         command.addAll(List.of("--host", "127.0.0.1", "--metrics-port", "-1"));
         command.addAll(List.of(args));
+        if (!command.contains("--data-dir") && !command.contains("--config")) {
+            command.addAll(List.of("--data-dir", java.nio.file.Files.createTempDirectory("superquic-data").toString()));
+        }
         return start(command);
     }
 

@@ -1,0 +1,578 @@
+package dev.superquic.server.session;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The durable store: sessions in an SQLite database under a data directory, so that they and
+ * every acknowledged state change survive {@code kill -9} and a restart. It behaves as
+ * {@link InMemorySessionStore} does (hashed tokens, generation fencing, TTL expiry, tombstones,
+ * state limits); sessions that were attached when the process ended are detached when the store
+ * opens again, and their TTL starts then.
+ *
+ * <p>SQLite in WAL mode, one connection, every call a transaction of its own. {@link Sync#FULL}
+ * syncs each commit to disk before the call returns: an acknowledged change survives a power
+ * loss. {@link Sync#NORMAL} (the default) leaves commits in the write-ahead log, which survives a
+ * crash of the process but not of the machine; a checkpoint every second syncs it, so a power
+ * loss takes at most about the last second of changes.
+ *
+ * <p>The directory holds {@code sessions.db} (with its {@code -wal} and {@code -shm} files) and
+ * {@code superquic.lock}, locked while a store has it open: a second server on the same directory
+ * is refused at start-up.
+ */
+public final class SqliteSessionStore implements SessionStore {
+    private static final Logger log = LoggerFactory.getLogger(SqliteSessionStore.class);
+    /** The schema this code writes; {@code PRAGMA user_version} of the database. */
+    static final int SCHEMA_VERSION = 1;
+    private static final long TOMBSTONE_MILLIS = TimeUnit.HOURS.toMillis(24);
+    private static final int MAX_TOMBSTONES = 100_000;
+    private static final long CHECKPOINT_MILLIS = 1000;
+
+    /** When a commit reaches the disk. */
+    public enum Sync {
+        /** Before every call that changed something returns (survives a power loss). */
+        FULL,
+        /** At the next checkpoint, within about a second (survives a crash of the process). */
+        NORMAL
+    }
+
+    private final Path directory;
+    private final Duration ttl;
+    private final long ttlMillis;
+    private final int maxKeys;
+    private final long maxChars;
+    private final Connection db;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final ReentrantLock dbLock = new ReentrantLock();
+    private final List<Consumer<String>> expiryListeners = new CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService background;
+    /** Rows of {@code sessions}: the store has its database to itself (the lock), so it can count. */
+    private final java.util.concurrent.atomic.AtomicLong sessions = new java.util.concurrent.atomic.AtomicLong();
+
+    private SqliteSessionStore(Path directory, Duration ttl, int maxKeys, long maxChars, Connection db,
+                               FileChannel lockChannel, FileLock lock, Sync sync, long sessionCount) {
+        this.directory = directory;
+        this.ttl = ttl;
+        this.ttlMillis = ttl.toMillis();
+        this.maxKeys = maxKeys;
+        this.maxChars = maxChars;
+        this.db = db;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+        this.sessions.set(sessionCount);
+        this.background = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "superquic-session-store");
+            t.setDaemon(true);
+            return t;
+        });
+        long sweepMillis = Math.clamp(ttl.toMillis() / 4, 10, 1000);
+        background.scheduleWithFixedDelay(this::sweep, sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
+        if (sync == Sync.NORMAL) {
+            background.scheduleWithFixedDelay(this::checkpoint, CHECKPOINT_MILLIS, CHECKPOINT_MILLIS,
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Opens (or creates) the store in {@code directory}.
+     *
+     * @throws SessionStoreException naming the directory when it cannot be created or written,
+     *     another process has it open, its database is corrupt, or it was written by a newer
+     *     schema than this code reads
+     */
+    public static SqliteSessionStore open(Path directory, Duration ttl, int maxKeys, long maxChars, Sync sync) {
+        if (ttl.isNegative() || ttl.isZero()) {
+            throw new IllegalArgumentException("session TTL must be positive");
+        }
+        if (maxKeys < 1 || maxChars < 1) {
+            throw new IllegalArgumentException("session state limits must be positive");
+        }
+        Path dir = directory.toAbsolutePath().normalize();
+        FileChannel lockChannel = null;
+        Connection db = null;
+        try {
+            Files.createDirectories(dir);
+            lockChannel = FileChannel.open(dir.resolve("superquic.lock"), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = lockChannel.tryLock();
+            } catch (java.nio.channels.OverlappingFileLockException e) {
+                lock = null; // held by another store of this process
+            }
+            if (lock == null) {
+                throw new SessionStoreException("data directory " + dir + " is in use by another server");
+            }
+            db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("sessions.db"));
+            prepare(db, dir, sync);
+            int resumable = detachAllAtOpen(db);
+            SqliteSessionStore store = new SqliteSessionStore(dir, ttl, maxKeys, maxChars, db, lockChannel, lock, sync,
+                    resumable);
+            log.info("session store: SQLite in {} ({} sessions kept, sync {})", dir, resumable,
+                    sync.name().toLowerCase(Locale.ROOT));
+            return store;
+        } catch (IOException e) {
+            closeQuietly(db, lockChannel);
+            throw new SessionStoreException("data directory " + dir + " cannot be used: " + e, e);
+        } catch (SQLException e) {
+            closeQuietly(db, lockChannel);
+            throw new SessionStoreException("data directory " + dir + " holds no usable session database ("
+                    + e.getMessage() + ")", e);
+        } catch (RuntimeException e) {
+            closeQuietly(db, lockChannel);
+            throw e;
+        }
+    }
+
+    private static void prepare(Connection db, Path dir, Sync sync) throws SQLException {
+        try (Statement s = db.createStatement()) {
+            s.execute("PRAGMA busy_timeout = 5000");
+            try (ResultSet r = s.executeQuery("PRAGMA journal_mode = WAL")) {
+                r.next(); // reading the file's header: a file that is no database fails here
+            }
+            s.execute("PRAGMA synchronous = " + sync.name());
+            s.execute("PRAGMA foreign_keys = ON");
+            try (ResultSet r = s.executeQuery("PRAGMA quick_check")) {
+                String result = r.next() ? r.getString(1) : "no answer";
+                if (!"ok".equals(result)) {
+                    throw new SessionStoreException("the session database in " + dir + " is damaged: " + result);
+                }
+            }
+            int version;
+            try (ResultSet r = s.executeQuery("PRAGMA user_version")) {
+                version = r.next() ? r.getInt(1) : 0;
+            }
+            if (version > SCHEMA_VERSION) {
+                throw new SessionStoreException("the session database in " + dir + " has schema version " + version
+                        + ", written by a newer superquic; this one reads up to " + SCHEMA_VERSION);
+            }
+            if (version == 0) {
+                db.setAutoCommit(false);
+                s.execute("CREATE TABLE sessions (id TEXT PRIMARY KEY, token_hash BLOB NOT NULL UNIQUE, owner TEXT,"
+                        + " generation INTEGER NOT NULL, detached_at INTEGER, keys INTEGER NOT NULL DEFAULT 0,"
+                        + " chars INTEGER NOT NULL DEFAULT 0)");
+                s.execute("CREATE INDEX sessions_detached ON sessions (detached_at) WHERE owner IS NULL");
+                s.execute("CREATE TABLE state (session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,"
+                        + " key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (session_id, key)) WITHOUT ROWID");
+                s.execute("CREATE TABLE tombstones (token_hash BLOB PRIMARY KEY, expired_at INTEGER NOT NULL)");
+                s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
+                db.commit();
+                db.setAutoCommit(true);
+            }
+        }
+    }
+
+    /** Sessions whose owner was the previous process start their TTL now; returns how many sessions there are. */
+    private static int detachAllAtOpen(Connection db) throws SQLException {
+        try (PreparedStatement detach = db.prepareStatement(
+                "UPDATE sessions SET owner = NULL, detached_at = ? WHERE owner IS NOT NULL");
+             Statement count = db.createStatement()) {
+            detach.setLong(1, System.currentTimeMillis());
+            detach.executeUpdate();
+            try (ResultSet r = count.executeQuery("SELECT COUNT(*) FROM sessions")) {
+                return r.next() ? r.getInt(1) : 0;
+            }
+        }
+    }
+
+    /** The data directory. */
+    public Path directory() {
+        return directory;
+    }
+
+    @Override
+    public Duration ttl() {
+        return ttl;
+    }
+
+    @Override
+    public NewSession create(String owner) {
+        String token = ResumeTokens.newToken();
+        String id = ResumeTokens.newSessionId();
+        return call(() -> {
+            try (PreparedStatement insert = db.prepareStatement(
+                    "INSERT INTO sessions (id, token_hash, owner, generation) VALUES (?, ?, ?, 1)")) {
+                insert.setString(1, id);
+                insert.setBytes(2, ResumeTokens.hash(token));
+                insert.setString(3, owner);
+                insert.executeUpdate();
+            }
+            sessions.incrementAndGet();
+            return new NewSession(id, token, 1);
+        });
+    }
+
+    @Override
+    public AttachResult attach(String token, String owner) {
+        byte[] hash = ResumeTokens.hash(token);
+        String[] expiredId = new String[1];
+        AttachResult result = transaction(() -> {
+            try (PreparedStatement find = db.prepareStatement(
+                    "SELECT id, owner, generation, detached_at FROM sessions WHERE token_hash = ?")) {
+                find.setBytes(1, hash);
+                try (ResultSet r = find.executeQuery()) {
+                    if (!r.next()) {
+                        return AttachResult.notFound(isTombstoned(hash) ? AttachResult.Status.EXPIRED
+                                : AttachResult.Status.UNKNOWN);
+                    }
+                    String id = r.getString(1);
+                    String previous = r.getString(2);
+                    long generation = r.getLong(3) + 1;
+                    long detachedAt = r.getLong(4);
+                    if (previous == null && System.currentTimeMillis() - detachedAt >= ttlMillis) {
+                        expire(id, hash);
+                        expiredId[0] = id;
+                        return AttachResult.notFound(AttachResult.Status.EXPIRED);
+                    }
+                    try (PreparedStatement take = db.prepareStatement(
+                            "UPDATE sessions SET owner = ?, generation = ?, detached_at = NULL WHERE id = ?")) {
+                        take.setString(1, owner);
+                        take.setLong(2, generation);
+                        take.setString(3, id);
+                        take.executeUpdate();
+                    }
+                    return new AttachResult(AttachResult.Status.ATTACHED, id, generation, previous);
+                }
+            }
+        });
+        if (expiredId[0] != null) {
+            sessions.decrementAndGet(); // committed
+            fireExpired(List.of(expiredId[0]));
+        }
+        return result;
+    }
+
+    @Override
+    public boolean detach(String sessionId, long generation) {
+        return call(() -> {
+            try (PreparedStatement detach = db.prepareStatement("UPDATE sessions SET owner = NULL, detached_at = ?"
+                    + " WHERE id = ? AND generation = ? AND owner IS NOT NULL")) {
+                detach.setLong(1, System.currentTimeMillis());
+                detach.setString(2, sessionId);
+                detach.setLong(3, generation);
+                return detach.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public Optional<String> get(String sessionId, String key) {
+        return call(() -> {
+            try (PreparedStatement get = db.prepareStatement("SELECT s.id, st.value FROM sessions s LEFT JOIN state st"
+                    + " ON st.session_id = s.id AND st.key = ? WHERE s.id = ?")) {
+                get.setString(1, key);
+                get.setString(2, sessionId);
+                try (ResultSet r = get.executeQuery()) {
+                    if (!r.next()) {
+                        throw new SessionGoneException(sessionId);
+                    }
+                    return Optional.ofNullable(r.getString(2));
+                }
+            }
+        });
+    }
+
+    @Override
+    public void put(String sessionId, String key, String value) {
+        transaction(() -> {
+            long[] usage = usage(sessionId);
+            String old = oldValue(sessionId, key);
+            long chars = usage[1] - (old == null ? 0 : key.length() + old.length()) + key.length() + value.length();
+            long keys = usage[0] + (old == null ? 1 : 0);
+            if (old == null && usage[0] >= maxKeys) {
+                throw new StateLimitException("session state holds its limit of " + maxKeys + " keys");
+            }
+            if (chars > maxChars) {
+                throw new StateLimitException("session state would hold " + chars + " characters, over its limit of "
+                        + maxChars);
+            }
+            try (PreparedStatement upsert = db.prepareStatement("INSERT INTO state (session_id, key, value)"
+                    + " VALUES (?, ?, ?) ON CONFLICT (session_id, key) DO UPDATE SET value = excluded.value")) {
+                upsert.setString(1, sessionId);
+                upsert.setString(2, key);
+                upsert.setString(3, value);
+                upsert.executeUpdate();
+            }
+            setUsage(sessionId, keys, chars);
+            return null;
+        });
+    }
+
+    @Override
+    public boolean delete(String sessionId, String key) {
+        return transaction(() -> {
+            long[] usage = usage(sessionId);
+            String old = oldValue(sessionId, key);
+            if (old == null) {
+                return false;
+            }
+            try (PreparedStatement delete = db.prepareStatement("DELETE FROM state WHERE session_id = ? AND key = ?")) {
+                delete.setString(1, sessionId);
+                delete.setString(2, key);
+                delete.executeUpdate();
+            }
+            setUsage(sessionId, usage[0] - 1, usage[1] - key.length() - old.length());
+            return true;
+        });
+    }
+
+    @Override
+    public Map<String, String> entries(String sessionId) {
+        return transaction(() -> {
+            usage(sessionId); // SessionGoneException for an unknown session
+            Map<String, String> entries = new LinkedHashMap<>();
+            try (PreparedStatement all = db.prepareStatement(
+                    "SELECT key, value FROM state WHERE session_id = ? ORDER BY key")) {
+                all.setString(1, sessionId);
+                try (ResultSet r = all.executeQuery()) {
+                    while (r.next()) {
+                        entries.put(r.getString(1), r.getString(2));
+                    }
+                }
+            }
+            return Collections.unmodifiableMap(entries);
+        });
+    }
+
+    @Override
+    public SessionCounts counts() {
+        return call(() -> {
+            try (Statement s = db.createStatement();
+                 ResultSet r = s.executeQuery("SELECT COALESCE(SUM(owner IS NOT NULL), 0),"
+                         + " COALESCE(SUM(owner IS NULL), 0) FROM sessions")) {
+                r.next();
+                return new SessionCounts(r.getLong(1), r.getLong(2));
+            }
+        });
+    }
+
+    @Override
+    public long sessionCount() {
+        return sessions.get(); // checked before every new session: no query
+    }
+
+    @Override
+    public void onExpired(Consumer<String> listener) {
+        expiryListeners.add(listener);
+    }
+
+    @Override
+    public void close() {
+        background.shutdownNow();
+        try {
+            background.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        dbLock.lock();
+        try {
+            closeQuietly(db, null);
+            try {
+                lock.release();
+            } catch (IOException e) {
+                log.debug("releasing the data directory lock: {}", e.toString());
+            }
+            closeQuietly(null, lockChannel);
+        } finally {
+            dbLock.unlock();
+        }
+    }
+
+    /** {@code [keys, chars]} of a live session; SessionGoneException when there is none. */
+    private long[] usage(String sessionId) throws SQLException {
+        try (PreparedStatement find = db.prepareStatement("SELECT keys, chars FROM sessions WHERE id = ?")) {
+            find.setString(1, sessionId);
+            try (ResultSet r = find.executeQuery()) {
+                if (!r.next()) {
+                    throw new SessionGoneException(sessionId);
+                }
+                return new long[] {r.getLong(1), r.getLong(2)};
+            }
+        }
+    }
+
+    private void setUsage(String sessionId, long keys, long chars) throws SQLException {
+        try (PreparedStatement update = db.prepareStatement("UPDATE sessions SET keys = ?, chars = ? WHERE id = ?")) {
+            update.setLong(1, keys);
+            update.setLong(2, chars);
+            update.setString(3, sessionId);
+            update.executeUpdate();
+        }
+    }
+
+    private String oldValue(String sessionId, String key) throws SQLException {
+        try (PreparedStatement get = db.prepareStatement("SELECT value FROM state WHERE session_id = ? AND key = ?")) {
+            get.setString(1, sessionId);
+            get.setString(2, key);
+            try (ResultSet r = get.executeQuery()) {
+                return r.next() ? r.getString(1) : null;
+            }
+        }
+    }
+
+    private boolean isTombstoned(byte[] hash) throws SQLException {
+        try (PreparedStatement find = db.prepareStatement("SELECT 1 FROM tombstones WHERE token_hash = ?")) {
+            find.setBytes(1, hash);
+            try (ResultSet r = find.executeQuery()) {
+                return r.next();
+            }
+        }
+    }
+
+    /** Inside a transaction: deletes the session and its state, and leaves a tombstone of its token. */
+    private void expire(String sessionId, byte[] hash) throws SQLException {
+        try (PreparedStatement delete = db.prepareStatement("DELETE FROM sessions WHERE id = ?");
+             PreparedStatement tomb = db.prepareStatement(
+                     "INSERT OR REPLACE INTO tombstones (token_hash, expired_at) VALUES (?, ?)")) {
+            delete.setString(1, sessionId);
+            delete.executeUpdate();
+            tomb.setBytes(1, hash);
+            tomb.setLong(2, System.currentTimeMillis());
+            tomb.executeUpdate();
+        }
+    }
+
+    private void sweep() {
+        try {
+            List<String> expired = transaction(() -> {
+                List<String> ids = new ArrayList<>();
+                List<byte[]> hashes = new ArrayList<>();
+                try (PreparedStatement due = db.prepareStatement(
+                        "SELECT id, token_hash FROM sessions WHERE owner IS NULL AND detached_at <= ?")) {
+                    due.setLong(1, System.currentTimeMillis() - ttlMillis);
+                    try (ResultSet r = due.executeQuery()) {
+                        while (r.next()) {
+                            ids.add(r.getString(1));
+                            hashes.add(r.getBytes(2));
+                        }
+                    }
+                }
+                for (int i = 0; i < ids.size(); i++) {
+                    expire(ids.get(i), hashes.get(i));
+                }
+                try (PreparedStatement old = db.prepareStatement("DELETE FROM tombstones WHERE expired_at < ?");
+                     PreparedStatement excess = db.prepareStatement("DELETE FROM tombstones WHERE token_hash IN"
+                             + " (SELECT token_hash FROM tombstones ORDER BY expired_at DESC LIMIT -1 OFFSET ?)")) {
+                    old.setLong(1, System.currentTimeMillis() - TOMBSTONE_MILLIS);
+                    old.executeUpdate();
+                    // Forget the oldest first: their clients are the least likely to come back.
+                    excess.setInt(1, MAX_TOMBSTONES);
+                    excess.executeUpdate();
+                }
+                return ids;
+            });
+            sessions.addAndGet(-expired.size()); // committed
+            fireExpired(expired);
+        } catch (RuntimeException e) {
+            log.error("session sweep failed", e);
+        }
+    }
+
+    private void checkpoint() {
+        try {
+            call(() -> {
+                try (Statement s = db.createStatement()) {
+                    s.execute("PRAGMA wal_checkpoint(PASSIVE)");
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            log.warn("session store checkpoint failed: {}", e.toString());
+        }
+    }
+
+    private void fireExpired(List<String> ids) {
+        for (String id : ids) {
+            for (Consumer<String> l : expiryListeners) {
+                try {
+                    l.accept(id);
+                } catch (RuntimeException e) {
+                    log.warn("session expiry listener failed", e);
+                }
+            }
+        }
+    }
+
+    /** Work on the connection. */
+    private interface Work<T> {
+        T run() throws SQLException;
+    }
+
+    /** One statement's worth of work in autocommit, under the connection's lock. */
+    private <T> T call(Work<T> work) {
+        dbLock.lock();
+        try {
+            return work.run();
+        } catch (SQLException e) {
+            throw new SessionStoreException("session store in " + directory + " failed: " + e.getMessage(), e);
+        } finally {
+            dbLock.unlock();
+        }
+    }
+
+    /** Work in one transaction: all of it or, when it throws, none. */
+    private <T> T transaction(Work<T> work) {
+        dbLock.lock();
+        try {
+            db.setAutoCommit(false);
+            try {
+                T result = work.run();
+                db.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                db.rollback();
+                throw e;
+            } finally {
+                db.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new SessionStoreException("session store in " + directory + " failed: " + e.getMessage(), e);
+        } finally {
+            dbLock.unlock();
+        }
+    }
+
+    private static void closeQuietly(Connection db, FileChannel channel) {
+        try {
+            if (db != null) {
+                db.close();
+            }
+        } catch (SQLException e) {
+            log.debug("closing the session database: {}", e.toString());
+        }
+        try {
+            if (channel != null) {
+                channel.close();
+            }
+        } catch (IOException e) {
+            log.debug("closing the data directory lock: {}", e.toString());
+        }
+    }
+}

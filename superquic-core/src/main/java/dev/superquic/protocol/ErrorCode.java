@@ -40,7 +40,12 @@ public enum ErrorCode {
      */
     READ_TIMEOUT(0x0d, "the peer sent too slowly"),
     /** A request would take the session past a limit of the server (its state's size, say). */
-    LIMIT_EXCEEDED(0x0e, "a limit of the server was reached");
+    LIMIT_EXCEEDED(0x0e, "a limit of the server was reached"),
+    /**
+     * The session store failed or cannot be reached: a hello that needs it (a new session, a
+     * resume) or a state operation was not done. Nothing changed; trying again later may work.
+     */
+    STORE_UNAVAILABLE(0x0f, "the session store is unavailable");
 
     private final int quicCode;
     private final String description;

@@ -55,6 +55,12 @@ public final class ServerMetrics implements StreamMeter {
             framesRejected(code);
             streamErrors(code);
         }
+        for (String op : STORE_OPERATIONS) {
+            storeErrors(op);
+            storeLatency(op);
+        }
+        Gauge.builder("superquic.session.store", () -> 1).tag("kind", storeKind(store))
+                .description("the kind of session store in use (the tag; always 1)").register(registry);
         Gauge.builder("superquic.connections.active", activeConnections, AtomicLong::get)
                 .description("QUIC connections currently open").register(registry);
         backpressureEvents = Counter.builder("superquic.backpressure.events")
@@ -239,6 +245,33 @@ public final class ServerMetrics implements StreamMeter {
 
     private Counter streamErrors(ErrorCode code) {
         return tagged("superquic.stream.errors", "code", code.name(), "streams ended with an error");
+    }
+
+    /** The session store operations that are timed and whose errors are counted. */
+    static final java.util.List<String> STORE_OPERATIONS =
+            java.util.List.of("create", "attach", "detach", "get", "put", "delete", "entries");
+
+    private static String storeKind(SessionStore store) {
+        String name = store.getClass().getSimpleName();
+        return name.endsWith("SessionStore") && name.length() > "SessionStore".length()
+                ? name.substring(0, name.length() - "SessionStore".length()).toLowerCase(java.util.Locale.ROOT) : name;
+    }
+
+    /** A call to the session store took {@code nanos}; {@code failed} if it threw a store error. */
+    void storeCall(String op, long nanos, boolean failed) {
+        storeLatency(op).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        if (failed) {
+            storeErrors(op).increment();
+        }
+    }
+
+    private Counter storeErrors(String op) {
+        return tagged("superquic.session.store.errors", "op", op, "session store calls that failed");
+    }
+
+    private Timer storeLatency(String op) {
+        return Timer.builder("superquic.session.store.latency").tag("op", op)
+                .description("time of session store calls").publishPercentiles(0.5, 0.99).register(registry);
     }
 
     /** The counter {@code name} with one tag; registered on first use (the constructor registers every tag). */

@@ -10,6 +10,7 @@ import dev.superquic.server.Session;
 import dev.superquic.server.internal.ConnectionState.SessionBinding;
 import dev.superquic.server.session.ResumeTokens;
 import dev.superquic.server.session.SessionStore;
+import dev.superquic.server.session.SessionStoreException;
 import dev.superquic.server.session.SessionStore.AttachResult;
 import dev.superquic.server.session.SessionStore.NewSession;
 import java.util.Map;
@@ -65,7 +66,7 @@ final class SessionManager {
         }
         NotResumedReason reason = null;
         if (hello.resume()) {
-            AttachResult r = store.attach(hello.token(), conn.owner());
+            AttachResult r = forHello("attach", () -> store.attach(hello.token(), conn.owner()));
             switch (r.status()) {
                 case ATTACHED -> {
                     bind(conn, new SessionBinding(r.sessionId(), r.generation()));
@@ -85,7 +86,7 @@ final class SessionManager {
             throw new ProtocolException(ErrorCode.LIMIT_EXCEEDED, "the server holds its limit of " + maxSessions
                     + " sessions");
         }
-        NewSession s = store.create(conn.owner());
+        NewSession s = forHello("create", () -> store.create(conn.owner()));
         bind(conn, new SessionBinding(s.sessionId(), s.generation()));
         metrics.sessionCreated();
         if (reason == null) {
@@ -121,8 +122,16 @@ final class SessionManager {
     /** The connection ended: detach its session so the TTL starts. */
     void detach(ConnectionState conn) {
         SessionBinding b = conn.bindingOrNull();
-        if (b != null && store.detach(b.sessionId(), b.generation())) {
-            log.info("session {} detached; resumable for {}s", b.sessionId(), store.ttl().toSeconds());
+        if (b == null) {
+            return;
+        }
+        try {
+            if (timed("detach", () -> store.detach(b.sessionId(), b.generation()))) {
+                log.info("session {} detached; resumable for {}s", b.sessionId(), store.ttl().toSeconds());
+            }
+        } catch (SessionStoreException e) {
+            // The session stays attached in the store until a resume takes it over.
+            log.warn("session {} could not be detached: {}", b.sessionId(), e.getMessage());
         }
     }
 
@@ -136,23 +145,50 @@ final class SessionManager {
 
             @Override
             public Optional<String> get(String key) {
-                return store.get(sessionId, key);
+                return timed("get", () -> store.get(sessionId, key));
             }
 
             @Override
             public void put(String key, String value) {
-                store.put(sessionId, key, value);
+                timed("put", () -> {
+                    store.put(sessionId, key, value);
+                    return null;
+                });
             }
 
             @Override
             public boolean delete(String key) {
-                return store.delete(sessionId, key);
+                return timed("delete", () -> store.delete(sessionId, key));
             }
 
             @Override
             public Map<String, String> entries() {
-                return store.entries(sessionId);
+                return timed("entries", () -> store.entries(sessionId));
             }
         };
+    }
+
+    /** A store call of the hello: a store failure refuses the hello with STORE_UNAVAILABLE. */
+    private <T> T forHello(String op, java.util.function.Supplier<T> call) throws ProtocolException {
+        try {
+            return timed(op, call);
+        } catch (SessionStoreException e) {
+            log.warn("hello refused: the session store failed ({})", e.getMessage());
+            throw new ProtocolException(ErrorCode.STORE_UNAVAILABLE, "the session store is unavailable; try again");
+        }
+    }
+
+    /** A store call, timed; a store failure is counted and thrown on. */
+    private <T> T timed(String op, java.util.function.Supplier<T> call) {
+        long start = System.nanoTime();
+        boolean failed = false;
+        try {
+            return call.get();
+        } catch (SessionStoreException e) {
+            failed = true;
+            throw e;
+        } finally {
+            metrics.storeCall(op, System.nanoTime() - start, failed);
+        }
     }
 }

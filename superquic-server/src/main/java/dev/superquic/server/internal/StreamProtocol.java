@@ -13,6 +13,7 @@ import dev.superquic.server.Session;
 import dev.superquic.server.StreamService;
 import dev.superquic.server.internal.ConnectionState.SessionBinding;
 import dev.superquic.server.session.SessionGoneException;
+import dev.superquic.server.session.SessionStoreException;
 import dev.superquic.stream.internal.ChannelStream;
 import dev.superquic.stream.internal.OutboundGate;
 import dev.superquic.stream.internal.ReadTimeoutException;
@@ -153,6 +154,10 @@ final class StreamProtocol {
             stream.reset(ErrorCode.READ_TIMEOUT);
         } catch (IOException e) {
             log.debug("stream ended: {}", e.toString());
+        } catch (SessionStoreException e) {
+            metrics.streamError(ErrorCode.STORE_UNAVAILABLE);
+            log.warn("service {} failed: the session store failed ({})", state.service(), e.getMessage());
+            stream.reset(ErrorCode.STORE_UNAVAILABLE);
         } catch (SessionGoneException e) {
             metrics.streamError(ErrorCode.SESSION_REQUIRED);
             log.warn("stream's session is gone: {}", e.getMessage());

@@ -8,6 +8,7 @@ import dev.superquic.protocol.ProtocolException;
 import dev.superquic.server.ServiceStream;
 import dev.superquic.server.Session;
 import dev.superquic.server.StreamService;
+import dev.superquic.server.session.SessionStoreException;
 import dev.superquic.server.session.StateLimitException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
@@ -36,6 +37,10 @@ public final class KvService implements StreamService {
                 response = JsonFrames.encode(handle(session, request));
             } catch (ProtocolException e) {
                 response = Messages.encode(new ErrorMessage(e.code(), e.getMessage()));
+            } catch (SessionStoreException e) {
+                // Nothing changed; the stream goes on, and a later request may succeed.
+                response = Messages.encode(new ErrorMessage(ErrorCode.STORE_UNAVAILABLE,
+                        "the session store is unavailable; try again"));
             }
             stream.writeFrame(response);
         }

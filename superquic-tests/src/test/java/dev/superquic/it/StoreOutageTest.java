@@ -107,15 +107,15 @@ class StoreOutageTest {
         }
 
         @Override
-        public void put(String sessionId, String key, String value) {
+        public void put(String sessionId, long generation, String key, String value) {
             check();
-            store.put(sessionId, key, value);
+            store.put(sessionId, generation, key, value);
         }
 
         @Override
-        public boolean delete(String sessionId, String key) {
+        public boolean delete(String sessionId, long generation, String key) {
             check();
-            return store.delete(sessionId, key);
+            return store.delete(sessionId, generation, key);
         }
 
         @Override

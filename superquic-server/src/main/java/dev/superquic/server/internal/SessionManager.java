@@ -135,8 +135,9 @@ final class SessionManager {
         }
     }
 
-    /** The {@link Session} view services get. */
-    Session view(String sessionId) {
+    /** The {@link Session} view services get: writes carry the binding's generation, so they are fenced. */
+    Session view(SessionBinding binding) {
+        String sessionId = binding.sessionId();
         return new Session() {
             @Override
             public String id() {
@@ -151,14 +152,14 @@ final class SessionManager {
             @Override
             public void put(String key, String value) {
                 timed("put", () -> {
-                    store.put(sessionId, key, value);
+                    store.put(sessionId, binding.generation(), key, value);
                     return null;
                 });
             }
 
             @Override
             public boolean delete(String key) {
-                return timed("delete", () -> store.delete(sessionId, key));
+                return timed("delete", () -> store.delete(sessionId, binding.generation(), key));
             }
 
             @Override

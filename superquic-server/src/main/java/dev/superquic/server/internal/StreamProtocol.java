@@ -12,6 +12,7 @@ import dev.superquic.protocol.ProtocolException;
 import dev.superquic.server.Session;
 import dev.superquic.server.StreamService;
 import dev.superquic.server.internal.ConnectionState.SessionBinding;
+import dev.superquic.server.session.SessionFencedException;
 import dev.superquic.server.session.SessionGoneException;
 import dev.superquic.server.session.SessionStoreException;
 import dev.superquic.stream.internal.ChannelStream;
@@ -136,7 +137,7 @@ final class StreamProtocol {
             stream.writeFrame(Messages.streamAccepted());
             state.bindService(header.service(), metrics);
             log.debug("stream bound to service {}", header.service());
-            Session session = sessions.view(binding.sessionId());
+            Session session = sessions.view(binding);
             service.serve(new DefaultServiceStream(stream, header.service(), session, conn.id()));
         } catch (ProtocolException e) {
             metrics.frameRejected(e.code());
@@ -158,6 +159,12 @@ final class StreamProtocol {
             metrics.streamError(ErrorCode.STORE_UNAVAILABLE);
             log.warn("service {} failed: the session store failed ({})", state.service(), e.getMessage());
             stream.reset(ErrorCode.STORE_UNAVAILABLE);
+        } catch (SessionFencedException e) {
+            // Another connection (here or on another node) owns the session now: this one is stale.
+            metrics.streamError(ErrorCode.SESSION_TAKEN_OVER);
+            log.info("{}; closing this connection", e.getMessage());
+            stream.reset(ErrorCode.SESSION_TAKEN_OVER);
+            conn.close(ErrorCode.SESSION_TAKEN_OVER, "session resumed by another connection");
         } catch (SessionGoneException e) {
             metrics.streamError(ErrorCode.SESSION_REQUIRED);
             log.warn("stream's session is gone: {}", e.getMessage());

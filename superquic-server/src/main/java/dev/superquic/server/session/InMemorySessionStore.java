@@ -130,9 +130,10 @@ public final class InMemorySessionStore implements SessionStore {
     }
 
     @Override
-    public void put(String sessionId, String key, String value) {
+    public void put(String sessionId, long generation, String key, String value) {
         Entry e = live(sessionId);
         synchronized (e.state) {
+            fence(e, generation);
             String old = e.state.get(key);
             long chars = e.chars - (old == null ? 0 : key.length() + old.length()) + key.length() + value.length();
             if (old == null && e.state.size() >= maxKeys) {
@@ -148,9 +149,10 @@ public final class InMemorySessionStore implements SessionStore {
     }
 
     @Override
-    public boolean delete(String sessionId, String key) {
+    public boolean delete(String sessionId, long generation, String key) {
         Entry e = live(sessionId);
         synchronized (e.state) {
+            fence(e, generation);
             String old = e.state.remove(key);
             if (old != null) {
                 e.chars -= key.length() + old.length();
@@ -199,6 +201,13 @@ public final class InMemorySessionStore implements SessionStore {
             throw new SessionGoneException(sessionId);
         }
         return e;
+    }
+
+    /** A write of an owner that another attach has replaced since changes nothing. */
+    private static void fence(Entry e, long generation) {
+        if (e.generation != generation) {
+            throw new SessionFencedException(e.id, generation);
+        }
     }
 
     private void sweep() {
@@ -259,7 +268,7 @@ public final class InMemorySessionStore implements SessionStore {
         /** Characters of the state's keys and values; guarded by {@code state}'s monitor. */
         long chars;
         volatile String owner;
-        long generation = 1;
+        volatile long generation = 1;
         long detachedAt;
         boolean expired;
 

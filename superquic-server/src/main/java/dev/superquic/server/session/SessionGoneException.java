@@ -8,4 +8,9 @@ public class SessionGoneException extends RuntimeException {
     public SessionGoneException(String sessionId) {
         super("session " + sessionId + " no longer exists");
     }
+
+    /** Creates the exception with its own message (for subclasses). */
+    protected SessionGoneException(String sessionId, String message) {
+        super(message);
+    }
 }

@@ -9,9 +9,10 @@ import java.util.function.Consumer;
  * Where sessions live, apart from connections. Every call may block (a remote store does I/O), so
  * the server calls it only from virtual threads, never from an event loop.
  *
- * <p>Ownership is fenced by a generation number: each attach increments it, and a detach only takes
- * effect if its generation is still current, so a late detach from an old connection can never
- * detach the session from the connection that took it over. Owners are opaque strings (the server
+ * <p>Ownership is fenced by a generation number: each attach increments it, and a detach or a
+ * state write only takes effect if its generation is still current, so a late detach or write from
+ * an old connection (a paused process, a partitioned node) can never touch the session of the
+ * connection that took it over. Owners are opaque strings (the server
  * uses its node id and connection id) so a store shared by several nodes can say who had a session.
  *
  * <p>Tokens are secrets: implementations keep only a hash of them and compare in constant time.
@@ -42,14 +43,21 @@ public interface SessionStore extends AutoCloseable {
     Optional<String> get(String sessionId, String key) throws SessionGoneException;
 
     /**
-     * Sets a value of the session's state.
+     * Sets a value of the session's state, for the owner of {@code generation}.
      *
+     * @throws SessionFencedException if {@code generation} is no longer the session's (it was
+     *     taken over since); nothing changed
      * @throws StateLimitException if the state would exceed the store's limits; it is unchanged
      */
-    void put(String sessionId, String key, String value) throws SessionGoneException, StateLimitException;
+    void put(String sessionId, long generation, String key, String value)
+            throws SessionGoneException, StateLimitException;
 
-    /** Removes a value; returns whether it existed. */
-    boolean delete(String sessionId, String key) throws SessionGoneException;
+    /**
+     * Removes a value, for the owner of {@code generation}; returns whether it existed.
+     *
+     * @throws SessionFencedException if {@code generation} is no longer the session's; nothing changed
+     */
+    boolean delete(String sessionId, long generation, String key) throws SessionGoneException;
 
     /** A snapshot of the whole state, keys sorted. */
     Map<String, String> entries(String sessionId) throws SessionGoneException;

@@ -300,9 +300,9 @@ public final class SqliteSessionStore implements SessionStore {
     }
 
     @Override
-    public void put(String sessionId, String key, String value) {
+    public void put(String sessionId, long generation, String key, String value) {
         transaction(() -> {
-            long[] usage = usage(sessionId);
+            long[] usage = usage(sessionId, generation);
             String old = oldValue(sessionId, key);
             long chars = usage[1] - (old == null ? 0 : key.length() + old.length()) + key.length() + value.length();
             long keys = usage[0] + (old == null ? 1 : 0);
@@ -326,9 +326,9 @@ public final class SqliteSessionStore implements SessionStore {
     }
 
     @Override
-    public boolean delete(String sessionId, String key) {
+    public boolean delete(String sessionId, long generation, String key) {
         return transaction(() -> {
-            long[] usage = usage(sessionId);
+            long[] usage = usage(sessionId, generation);
             String old = oldValue(sessionId, key);
             if (old == null) {
                 return false;
@@ -346,7 +346,7 @@ public final class SqliteSessionStore implements SessionStore {
     @Override
     public Map<String, String> entries(String sessionId) {
         return transaction(() -> {
-            usage(sessionId); // SessionGoneException for an unknown session
+            usage(sessionId, -1); // SessionGoneException for an unknown session
             Map<String, String> entries = new LinkedHashMap<>();
             try (PreparedStatement all = db.prepareStatement(
                     "SELECT key, value FROM state WHERE session_id = ? ORDER BY key")) {
@@ -405,13 +405,19 @@ public final class SqliteSessionStore implements SessionStore {
         }
     }
 
-    /** {@code [keys, chars]} of a live session; SessionGoneException when there is none. */
-    private long[] usage(String sessionId) throws SQLException {
-        try (PreparedStatement find = db.prepareStatement("SELECT keys, chars FROM sessions WHERE id = ?")) {
+    /**
+     * {@code [keys, chars]} of a live session: SessionGoneException when there is none,
+     * SessionFencedException when {@code generation} (unless negative: a read) is not its own.
+     */
+    private long[] usage(String sessionId, long generation) throws SQLException {
+        try (PreparedStatement find = db.prepareStatement("SELECT keys, chars, generation FROM sessions WHERE id = ?")) {
             find.setString(1, sessionId);
             try (ResultSet r = find.executeQuery()) {
                 if (!r.next()) {
                     throw new SessionGoneException(sessionId);
+                }
+                if (generation >= 0 && r.getLong(3) != generation) {
+                    throw new SessionFencedException(sessionId, generation);
                 }
                 return new long[] {r.getLong(1), r.getLong(2)};
             }

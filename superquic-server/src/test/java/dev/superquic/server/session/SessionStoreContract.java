@@ -39,17 +39,17 @@ abstract class SessionStoreContract {
     void stateIsBoundedInKeysAndCharactersAndARefusedPutChangesNothing() {
         try (var store = newStore(Duration.ofMinutes(1), 2, 10)) {
             String id = store.create("n/c1").sessionId();
-            store.put(id, "a", "1234");                    // 5 characters
-            store.put(id, "b", "12");                      // 8
-            assertThatThrownBy(() -> store.put(id, "c", "")).isInstanceOf(StateLimitException.class)
+            store.put(id, 1, "a", "1234");                    // 5 characters
+            store.put(id, 1, "b", "12");                      // 8
+            assertThatThrownBy(() -> store.put(id, 1, "c", "")).isInstanceOf(StateLimitException.class)
                     .hasMessageContaining("2 keys");
-            assertThatThrownBy(() -> store.put(id, "b", "12345")).isInstanceOf(StateLimitException.class)
+            assertThatThrownBy(() -> store.put(id, 1, "b", "12345")).isInstanceOf(StateLimitException.class)
                     .hasMessageContaining("11 characters");
             assertThat(store.get(id, "b")).contains("12");
-            store.put(id, "a", "1");                       // replacing frees what the old value held: 5
-            store.put(id, "b", "1234");                    // 7
-            assertThat(store.delete(id, "a")).isTrue();    // 5
-            store.put(id, "c", "123");                     // 9, a key free again
+            store.put(id, 1, "a", "1");                       // replacing frees what the old value held: 5
+            store.put(id, 1, "b", "1234");                    // 7
+            assertThat(store.delete(id, 1, "a")).isTrue();    // 5
+            store.put(id, 1, "c", "123");                     // 9, a key free again
             assertThat(store.entries(id)).containsOnlyKeys("b", "c");
         }
     }
@@ -77,7 +77,7 @@ abstract class SessionStoreContract {
         try (var store = newStore(Duration.ofMillis(100))) {
             store.onExpired(expired::add);
             var s = store.create("n/c1");
-            store.put(s.sessionId(), "k", "v");
+            store.put(s.sessionId(), s.generation(), "k", "v");
             store.detach(s.sessionId(), s.generation());
             await().atMost(Duration.ofSeconds(5)).until(() -> expired.contains(s.sessionId()));
             assertThat(store.attach(s.token(), "n/c2").status()).isEqualTo(Status.EXPIRED);
@@ -101,13 +101,13 @@ abstract class SessionStoreContract {
         try (var store = newStore(Duration.ofMinutes(1))) {
             var a = store.create("n/c1");
             var b = store.create("n/c2");
-            store.put(a.sessionId(), "x", "1");
-            store.put(a.sessionId(), "a", "2");
+            store.put(a.sessionId(), a.generation(), "x", "1");
+            store.put(a.sessionId(), a.generation(), "a", "2");
             assertThat(store.get(b.sessionId(), "x")).isEmpty();
             assertThat(store.entries(a.sessionId())).containsExactly(
                     java.util.Map.entry("a", "2"), java.util.Map.entry("x", "1"));
-            assertThat(store.delete(a.sessionId(), "x")).isTrue();
-            assertThat(store.delete(a.sessionId(), "x")).isFalse();
+            assertThat(store.delete(a.sessionId(), a.generation(), "x")).isTrue();
+            assertThat(store.delete(a.sessionId(), a.generation(), "x")).isFalse();
         }
     }
 
@@ -131,8 +131,8 @@ abstract class SessionStoreContract {
     void stateOfAnUnknownSessionIsGone() {
         try (var store = newStore(Duration.ofMinutes(1))) {
             assertThatThrownBy(() -> store.get("no-such-session", "k")).isInstanceOf(SessionGoneException.class);
-            assertThatThrownBy(() -> store.put("no-such-session", "k", "v")).isInstanceOf(SessionGoneException.class);
-            assertThatThrownBy(() -> store.delete("no-such-session", "k")).isInstanceOf(SessionGoneException.class);
+            assertThatThrownBy(() -> store.put("no-such-session", 1, "k", "v")).isInstanceOf(SessionGoneException.class);
+            assertThatThrownBy(() -> store.delete("no-such-session", 1, "k")).isInstanceOf(SessionGoneException.class);
             assertThatThrownBy(() -> store.entries("no-such-session")).isInstanceOf(SessionGoneException.class);
         }
     }
@@ -174,5 +174,25 @@ abstract class SessionStoreContract {
         store.create("n/c1");
         store.close();
         store.close();
+    }
+
+    @Test
+    void aWriteWithAStaleGenerationIsFencedOffAndChangesNothing() {
+        try (var store = newStore(Duration.ofMinutes(1))) {
+            var created = store.create("node-a/c1");
+            store.put(created.sessionId(), created.generation(), "k", "old owner's");
+            var taken = store.attach(created.token(), "node-b/c2");
+            // The old owner, paused or cut off, writes after the takeover: refused, nothing changes.
+            assertThatThrownBy(() -> store.put(created.sessionId(), created.generation(), "k", "late"))
+                    .isInstanceOf(SessionFencedException.class);
+            assertThatThrownBy(() -> store.delete(created.sessionId(), created.generation(), "k"))
+                    .isInstanceOf(SessionFencedException.class);
+            assertThat(store.get(created.sessionId(), "k")).contains("old owner's");
+            store.put(created.sessionId(), taken.generation(), "k", "new owner's");
+            assertThat(store.get(created.sessionId(), "k")).contains("new owner's");
+            // The current owner may still write once its connection is gone (detached).
+            assertThat(store.detach(created.sessionId(), taken.generation())).isTrue();
+            assertThat(store.delete(created.sessionId(), taken.generation(), "k")).isTrue();
+        }
     }
 }

@@ -34,9 +34,9 @@ class SqliteSessionStoreTest extends SessionStoreContract {
         SessionStore.NewSession s;
         try (var store = open(data, Duration.ofMinutes(5))) {
             s = store.create("n/c1");
-            store.put(s.sessionId(), "k", "v");
-            store.put(s.sessionId(), "k2", "v2");
-            assertThat(store.delete(s.sessionId(), "k2")).isTrue();
+            store.put(s.sessionId(), s.generation(), "k", "v");
+            store.put(s.sessionId(), s.generation(), "k2", "v2");
+            assertThat(store.delete(s.sessionId(), s.generation(), "k2")).isTrue();
         }
         try (var store = open(data, Duration.ofMinutes(5))) {
             assertThat(store.counts()).as("the previous process's session waits for its resume")
@@ -48,7 +48,7 @@ class SqliteSessionStoreTest extends SessionStoreContract {
             assertThat(resumed.generation()).isGreaterThan(s.generation());
             assertThat(store.entries(s.sessionId())).containsExactly(java.util.Map.entry("k", "v"));
             // The state limits count what the reopened session holds.
-            store.put(s.sessionId(), "k", "w");
+            store.put(s.sessionId(), resumed.generation(), "k", "w");
             assertThat(store.get(s.sessionId(), "k")).contains("w");
         }
     }

@@ -7,6 +7,7 @@ import dev.superquic.server.session.SessionStoreException;
 import dev.superquic.server.session.SqliteSessionStore;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.server.services.DemoServices;
+import dev.superquic.store.redis.RedisSessionStore;
 import io.netty.util.ResourceLeakDetector;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -184,7 +185,9 @@ final class ServerCommand implements Callable<Integer> {
 
     @Option(names = "--session-store", defaultValue = "sqlite",
             description = "Where sessions live: sqlite (durable, in --data-dir: sessions and their state survive a "
-                    + "crash and a restart) or memory (lost when the process ends). Default: ${DEFAULT-VALUE}.")
+                    + "crash and a restart), memory (lost when the process ends), or a Redis shared by several "
+                    + "nodes: redis://[user:password@]host:port[/db], rediss:// for TLS, "
+                    + "redis-sentinel://host:port[,host:port]/db#master. Default: ${DEFAULT-VALUE}.")
     String sessionStore;
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "${sys:user.home}/.superquic/data",
@@ -287,6 +290,9 @@ final class ServerCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** How long a Redis command may wait for its answer before the call fails with STORE_UNAVAILABLE. */
+    private static final Duration REDIS_TIMEOUT = Duration.ofSeconds(2);
+
     /** The durable store that --session-store asks for, or null for the server's own memory store. */
     private SessionStore openSessionStore(ServerConfig config) {
         SqliteSessionStore.Sync sync = switch (sessionSync.trim().toLowerCase(java.util.Locale.ROOT)) {
@@ -295,7 +301,17 @@ final class ServerCommand implements Callable<Integer> {
             default -> throw new ServerConfig.InvalidSettingException("session-sync", "must be normal or full",
                     sessionSync);
         };
-        switch (sessionStore.trim().toLowerCase(java.util.Locale.ROOT)) {
+        String kind = sessionStore.trim();
+        if (kind.startsWith("redis://") || kind.startsWith("rediss://") || kind.startsWith("redis-sentinel://")) {
+            try {
+                return RedisSessionStore.open(kind, config.sessionTtl(), config.maxSessionKeys(),
+                        config.maxSessionChars(), REDIS_TIMEOUT);
+            } catch (SessionStoreException e) {
+                throw new ServerConfig.InvalidSettingException("session-store", e.getMessage(),
+                        RedisSessionStore.redact(kind));
+            }
+        }
+        switch (kind.toLowerCase(java.util.Locale.ROOT)) {
             case "memory" -> {
                 return null;
             }
@@ -307,8 +323,8 @@ final class ServerCommand implements Callable<Integer> {
                     throw new ServerConfig.InvalidSettingException("data-dir", e.getMessage(), dataDir);
                 }
             }
-            default -> throw new ServerConfig.InvalidSettingException("session-store", "must be sqlite or memory",
-                    sessionStore);
+            default -> throw new ServerConfig.InvalidSettingException("session-store",
+                    "must be sqlite, memory or a redis:// URI", sessionStore);
         }
     }
 

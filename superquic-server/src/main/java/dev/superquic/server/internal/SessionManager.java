@@ -50,6 +50,15 @@ final class SessionManager {
             metrics.sessionExpired();
             log.info("session {} expired; its state was freed", id);
         });
+        // Another node took a session of ours over: close our connection now, not at its next write.
+        store.onTakenOver(previousOwner -> {
+            String prefix = nodeId + "/";
+            ConnectionState old = previousOwner.startsWith(prefix)
+                    ? localConnections.apply(previousOwner.substring(prefix.length())) : null;
+            if (old != null) {
+                old.close(ErrorCode.SESSION_TAKEN_OVER, "session resumed by another connection");
+            }
+        });
     }
 
     /**

@@ -77,6 +77,14 @@ public interface SessionStore extends AutoCloseable {
     /** Registers a callback run (on a store thread) with the id of each session that expires. */
     void onExpired(Consumer<String> listener);
 
+    /**
+     * Registers a callback run (on a store thread) with the previous owner of each session that an
+     * attach took over, by any node sharing the store; a store that only this process uses need
+     * not call it (the attach's result says the same). The default does nothing.
+     */
+    default void onTakenOver(Consumer<String> listener) {
+    }
+
     /** Releases the store's resources (threads, connections). */
     @Override
     void close();

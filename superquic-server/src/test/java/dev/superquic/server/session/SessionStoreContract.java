@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * What every {@link SessionStore} must do, whatever keeps the sessions: each implementation's
  * test extends this class and says how to make a store.
  */
-abstract class SessionStoreContract {
+public abstract class SessionStoreContract {
     /** A new, empty store with these settings. */
     protected abstract SessionStore newStore(Duration ttl, int maxKeys, long maxChars);
 
@@ -25,7 +25,7 @@ abstract class SessionStoreContract {
     }
 
     @Test
-    void tokensAreLongRandomAndNotTheSessionId() {
+    public void tokensAreLongRandomAndNotTheSessionId() {
         try (var store = newStore(Duration.ofMinutes(1))) {
             var a = store.create("n/c1");
             var b = store.create("n/c2");
@@ -36,7 +36,7 @@ abstract class SessionStoreContract {
     }
 
     @Test
-    void stateIsBoundedInKeysAndCharactersAndARefusedPutChangesNothing() {
+    public void stateIsBoundedInKeysAndCharactersAndARefusedPutChangesNothing() {
         try (var store = newStore(Duration.ofMinutes(1), 2, 10)) {
             String id = store.create("n/c1").sessionId();
             store.put(id, 1, "a", "1234");                    // 5 characters
@@ -55,7 +55,7 @@ abstract class SessionStoreContract {
     }
 
     @Test
-    void attachTakesOverAndStaleDetachIsIgnored() {
+    public void attachTakesOverAndStaleDetachIsIgnored() {
         try (var store = newStore(Duration.ofMinutes(1))) {
             var created = store.create("n/c1");
             AttachResult taken = store.attach(created.token(), "n/c2");
@@ -72,7 +72,7 @@ abstract class SessionStoreContract {
     }
 
     @Test
-    void detachedSessionsExpireFreeTheirStateAndLeaveATombstone() {
+    public void detachedSessionsExpireFreeTheirStateAndLeaveATombstone() {
         List<String> expired = new CopyOnWriteArrayList<>();
         try (var store = newStore(Duration.ofMillis(100))) {
             store.onExpired(expired::add);
@@ -87,7 +87,7 @@ abstract class SessionStoreContract {
     }
 
     @Test
-    void attachedSessionsNeverExpire() {
+    public void attachedSessionsNeverExpire() {
         try (var store = newStore(Duration.ofMillis(50))) {
             var s = store.create("n/c1");
             await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
@@ -97,7 +97,7 @@ abstract class SessionStoreContract {
     }
 
     @Test
-    void stateIsPerSession() {
+    public void stateIsPerSession() {
         try (var store = newStore(Duration.ofMinutes(1))) {
             var a = store.create("n/c1");
             var b = store.create("n/c2");
@@ -112,7 +112,7 @@ abstract class SessionStoreContract {
     }
 
     @Test
-    void countsFollowAttachAndDetach() {
+    public void countsFollowAttachAndDetach() {
         try (var store = newStore(Duration.ofMinutes(1))) {
             assertThat(store.counts()).isEqualTo(new SessionStore.SessionCounts(0, 0));
             var a = store.create("n/c1");
@@ -128,7 +128,7 @@ abstract class SessionStoreContract {
     }
 
     @Test
-    void stateOfAnUnknownSessionIsGone() {
+    public void stateOfAnUnknownSessionIsGone() {
         try (var store = newStore(Duration.ofMinutes(1))) {
             assertThatThrownBy(() -> store.get("no-such-session", "k")).isInstanceOf(SessionGoneException.class);
             assertThatThrownBy(() -> store.put("no-such-session", 1, "k", "v")).isInstanceOf(SessionGoneException.class);
@@ -138,7 +138,7 @@ abstract class SessionStoreContract {
     }
 
     @Test
-    void concurrentAttachesEachGetTheirOwnGenerationAndOnlyTheLastOwnerCanDetach() throws Exception {
+    public void concurrentAttachesEachGetTheirOwnGenerationAndOnlyTheLastOwnerCanDetach() throws Exception {
         try (var store = newStore(Duration.ofMinutes(1))) {
             var created = store.create("n/c0");
             int racers = 16;
@@ -169,7 +169,7 @@ abstract class SessionStoreContract {
     }
 
     @Test
-    void closingTwiceIsHarmless() {
+    public void closingTwiceIsHarmless() {
         var store = newStore(Duration.ofMinutes(1));
         store.create("n/c1");
         store.close();
@@ -177,7 +177,7 @@ abstract class SessionStoreContract {
     }
 
     @Test
-    void aWriteWithAStaleGenerationIsFencedOffAndChangesNothing() {
+    public void aWriteWithAStaleGenerationIsFencedOffAndChangesNothing() {
         try (var store = newStore(Duration.ofMinutes(1))) {
             var created = store.create("node-a/c1");
             store.put(created.sessionId(), created.generation(), "k", "old owner's");

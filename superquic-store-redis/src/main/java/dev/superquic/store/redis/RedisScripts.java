@@ -1,0 +1,163 @@
+package dev.superquic.store.redis;
+
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The Lua scripts of {@link RedisSessionStore}: each reads and changes the keys of one session
+ * (one Cluster slot) atomically, and every one that changes a session checks the caller's
+ * generation first. A session is the hash {@code sq:{id}:s} with fields {@code th} (token hash),
+ * {@code owner} (empty while detached), {@code gen}, {@code keys} and {@code chars}; its state is
+ * {@code sq:{id}:d} (key to value) and {@code sq:{id}:l} (key to its size in characters, counted
+ * by Java as the limits are).
+ */
+final class RedisScripts {
+    private static final String CREATE = """
+            redis.call('HSET', KEYS[1], 'th', ARGV[1], 'owner', ARGV[2], 'gen', 1, 'keys', 0, 'chars', 0)
+            return 1
+            """;
+
+    /** → {'attached', gen, previous owner or ''}, {'expired'} or {'unknown'} (the token is another's). */
+    private static final String ATTACH = """
+            local th = redis.call('HGET', KEYS[1], 'th')
+            if not th then return {'expired'} end
+            if th ~= ARGV[1] then return {'unknown'} end
+            local previous = redis.call('HGET', KEYS[1], 'owner')
+            local gen = redis.call('HINCRBY', KEYS[1], 'gen', 1)
+            redis.call('HSET', KEYS[1], 'owner', ARGV[2])
+            redis.call('PERSIST', KEYS[1])
+            redis.call('PERSIST', KEYS[2])
+            redis.call('PERSIST', KEYS[3])
+            return {'attached', tostring(gen), previous}
+            """;
+
+    /** → the token hash when detached; false for a stale generation or a detached or gone session. */
+    private static final String DETACH = """
+            local gen = redis.call('HGET', KEYS[1], 'gen')
+            if not gen or tonumber(gen) ~= tonumber(ARGV[1]) then return false end
+            if redis.call('HGET', KEYS[1], 'owner') == '' then return false end
+            redis.call('HSET', KEYS[1], 'owner', '')
+            redis.call('PEXPIRE', KEYS[1], ARGV[2])
+            redis.call('PEXPIRE', KEYS[2], ARGV[2])
+            redis.call('PEXPIRE', KEYS[3], ARGV[2])
+            return redis.call('HGET', KEYS[1], 'th')
+            """;
+
+    /** Gives state keys written while detached the session's remaining TTL. */
+    private static final String FOLLOW_TTL = """
+            if redis.call('HGET', KEYS[1], 'owner') == '' then
+              local left = redis.call('PTTL', KEYS[1])
+              if left > 0 then
+                redis.call('PEXPIRE', KEYS[2], left)
+                redis.call('PEXPIRE', KEYS[3], left)
+              end
+            end
+            """;
+
+    /** → {'ok'}, {'keys'}, {'chars', total}, {'fenced'} or {'gone'}. */
+    private static final String PUT = """
+            if redis.call('EXISTS', KEYS[1]) == 0 then return {'gone'} end
+            if tonumber(redis.call('HGET', KEYS[1], 'gen')) ~= tonumber(ARGV[1]) then return {'fenced'} end
+            local keys = tonumber(redis.call('HGET', KEYS[1], 'keys'))
+            local chars = tonumber(redis.call('HGET', KEYS[1], 'chars'))
+            local old = redis.call('HGET', KEYS[3], ARGV[2])
+            if not old and keys >= tonumber(ARGV[5]) then return {'keys'} end
+            if old then chars = chars - tonumber(old) else keys = keys + 1 end
+            chars = chars + tonumber(ARGV[4])
+            if chars > tonumber(ARGV[6]) then return {'chars', tostring(chars)} end
+            redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+            redis.call('HSET', KEYS[3], ARGV[2], ARGV[4])
+            redis.call('HSET', KEYS[1], 'keys', keys, 'chars', chars)
+            """ + FOLLOW_TTL + """
+            return {'ok'}
+            """;
+
+    /** → {'deleted'}, {'absent'}, {'fenced'} or {'gone'}. */
+    private static final String DELETE = """
+            if redis.call('EXISTS', KEYS[1]) == 0 then return {'gone'} end
+            if tonumber(redis.call('HGET', KEYS[1], 'gen')) ~= tonumber(ARGV[1]) then return {'fenced'} end
+            local old = redis.call('HGET', KEYS[3], ARGV[2])
+            if not old then return {'absent'} end
+            redis.call('HDEL', KEYS[2], ARGV[2])
+            redis.call('HDEL', KEYS[3], ARGV[2])
+            redis.call('HINCRBY', KEYS[1], 'keys', -1)
+            redis.call('HINCRBY', KEYS[1], 'chars', -tonumber(old))
+            return {'deleted'}
+            """;
+
+    /** → {'gone'} or {'ok', value} ({'ok'} when the key is absent). */
+    private static final String GET = """
+            if redis.call('EXISTS', KEYS[1]) == 0 then return {'gone'} end
+            local v = redis.call('HGET', KEYS[2], ARGV[1])
+            if v then return {'ok', v} end
+            return {'ok'}
+            """;
+
+    /** → {'gone'} or {'ok', key, value, key, value, ...}. */
+    private static final String ENTRIES = """
+            if redis.call('EXISTS', KEYS[1]) == 0 then return {'gone'} end
+            local all = redis.call('HGETALL', KEYS[2])
+            table.insert(all, 1, 'ok')
+            return all
+            """;
+
+    private final RedisCommands<String, String> redis;
+    private final Map<String, String> shas = new ConcurrentHashMap<>();
+
+    RedisScripts(RedisCommands<String, String> redis) {
+        this.redis = redis;
+    }
+
+    static String[] keys(String sessionId) {
+        String tag = "sq:{" + sessionId + "}:";
+        return new String[] {tag + "s", tag + "d", tag + "l"};
+    }
+
+    void create(String sessionId, String tokenHash, String owner) {
+        run(CREATE, ScriptOutputType.INTEGER, keys(sessionId), tokenHash, owner);
+    }
+
+    List<Object> attach(String sessionId, String tokenHash, String owner) {
+        return run(ATTACH, ScriptOutputType.MULTI, keys(sessionId), tokenHash, owner);
+    }
+
+    /** The token hash when detached, else null. */
+    String detach(String sessionId, long generation, long ttlMillis) {
+        Object hash = run(DETACH, ScriptOutputType.VALUE, keys(sessionId), Long.toString(generation),
+                Long.toString(ttlMillis));
+        return hash instanceof String s ? s : null;
+    }
+
+    List<Object> put(String sessionId, long generation, String key, String value, long size, int maxKeys,
+                     long maxChars) {
+        return run(PUT, ScriptOutputType.MULTI, keys(sessionId), Long.toString(generation), key, value,
+                Long.toString(size), Integer.toString(maxKeys), Long.toString(maxChars));
+    }
+
+    List<Object> delete(String sessionId, long generation, String key) {
+        return run(DELETE, ScriptOutputType.MULTI, keys(sessionId), Long.toString(generation), key);
+    }
+
+    List<Object> get(String sessionId, String key) {
+        return run(GET, ScriptOutputType.MULTI, keys(sessionId), key);
+    }
+
+    List<Object> entries(String sessionId) {
+        return run(ENTRIES, ScriptOutputType.MULTI, keys(sessionId));
+    }
+
+    /** EVALSHA, loading the script on first use and again after Redis forgot it (a restart). */
+    private <T> T run(String script, ScriptOutputType type, String[] keys, String... args) {
+        String sha = shas.computeIfAbsent(script, redis::scriptLoad);
+        try {
+            return redis.evalsha(sha, type, keys, args);
+        } catch (RedisNoScriptException e) {
+            shas.put(script, redis.scriptLoad(script));
+            return redis.evalsha(shas.get(script), type, keys, args);
+        }
+    }
+}

@@ -18,7 +18,9 @@ final class ClientOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
 
-    @Option(names = "--server", required = true, paramLabel = "HOST:PORT", description = "Server address.")
+    @Option(names = "--server", required = true, paramLabel = "HOST:PORT[,HOST:PORT...]",
+            description = "Server address; several, separated by commas, for nodes that share a session store: the "
+                    + "first is tried first, the next when one fails.")
     String server;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -63,14 +65,22 @@ final class ClientOptions {
 
     ClientConfig.Builder toConfig() {
         path.check(spec);
-        return ClientConfig.builder().server(address()).trust(trust.resolve(spec)).alpn(alpn).connectTimeout(timeout)
+        return ClientConfig.builder().servers(addresses()).trust(trust.resolve(spec)).alpn(alpn).connectTimeout(timeout)
                 .streamOpenTimeout(timeout).reconnect(ReconnectPolicy.disabled())
                 .maxUdpPayload(path.maxUdpPayload).discoverPmtu(path.discoverPmtu)
                 .congestionControl(path.congestionControl).qlogDirectory(path.qlogDir)
                 .maxData(path.maxData).maxStreamData(path.maxStreamData);
     }
 
-    private InetSocketAddress address() {
+    private java.util.List<InetSocketAddress> addresses() {
+        java.util.List<InetSocketAddress> all = new java.util.ArrayList<>();
+        for (String one : server.split(",", -1)) {
+            all.add(address(one.trim()));
+        }
+        return all;
+    }
+
+    private InetSocketAddress address(String server) {
         int colon = server.lastIndexOf(':');
         if (colon <= 0 || colon == server.length() - 1) {
             throw new ParameterException(spec.commandLine(), "--server must be HOST:PORT, got '" + server + "'");

@@ -186,7 +186,11 @@ class CliTest {
         assertThat(notAFolder.err()).contains("data-dir").contains(file.toString());
         Run unknownStore = cli("server", "--port", "0", "--metrics-port", "-1", "--session-store", "cassandra");
         assertThat(unknownStore.exit()).isEqualTo(2);
-        assertThat(unknownStore.err()).contains("session-store").contains("sqlite or memory");
+        assertThat(unknownStore.err()).contains("session-store").contains("sqlite, memory or a redis:// URI");
+        Run noRedis = cli("server", "--port", "0", "--metrics-port", "-1", "--session-store",
+                "redis://someone:secret@127.0.0.1:1");
+        assertThat(noRedis.exit()).isEqualTo(2);
+        assertThat(noRedis.err()).contains("session-store").contains("127.0.0.1:1").doesNotContain("secret");
         Run badSync = cli("server", "--port", "0", "--metrics-port", "-1", "--session-sync", "sometimes");
         assertThat(badSync.exit()).isEqualTo(2);
         assertThat(badSync.err()).contains("session-sync");

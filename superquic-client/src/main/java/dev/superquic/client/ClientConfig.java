@@ -5,12 +5,15 @@ import dev.superquic.transport.CongestionControl;
 import dev.superquic.transport.Transport;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
  * Client settings.
  *
- * @param server where to connect
+ * @param servers where to connect: the first address, and the others in turn when a connect
+ *     fails, the server goes away or dies (nodes that share a session store, where the session
+ *     resumes)
  * @param alpn ALPN id (must match the server's)
  * @param trust how to trust the server certificate
  * @param tokenStore where the resume token is kept between processes
@@ -37,7 +40,7 @@ import java.util.Objects;
  * @param qlogDirectory where quiche writes a qlog of every connection, one file each (for
  *     diagnosis); null (the default): none
  */
-public record ClientConfig(InetSocketAddress server, String alpn, TrustConfig trust, TokenStore tokenStore,
+public record ClientConfig(List<InetSocketAddress> servers, String alpn, TrustConfig trust, TokenStore tokenStore,
                            ReconnectPolicy reconnect, Duration connectTimeout, Duration streamOpenTimeout,
                            Duration idleTimeout, int maxFrameSize, int streamBufferBytes,
                            int maxUdpPayload, boolean discoverPmtu, boolean keepAlive,
@@ -45,7 +48,10 @@ public record ClientConfig(InetSocketAddress server, String alpn, TrustConfig tr
                            java.nio.file.Path qlogDirectory) {
     /** Validates the fields. */
     public ClientConfig {
-        Objects.requireNonNull(server, "server");
+        servers = List.copyOf(Objects.requireNonNull(servers, "servers"));
+        if (servers.isEmpty()) {
+            throw new IllegalArgumentException("at least one server address is needed");
+        }
         Objects.requireNonNull(alpn, "alpn");
         Objects.requireNonNull(trust, "trust (choose a CA file, a pinned fingerprint or insecure mode)");
         Objects.requireNonNull(tokenStore, "tokenStore");
@@ -71,6 +77,23 @@ public record ClientConfig(InetSocketAddress server, String alpn, TrustConfig tr
         }
     }
 
+    /** The address the next connection goes to: the first of {@link #servers()}. */
+    public InetSocketAddress server() {
+        return servers.get(0);
+    }
+
+    /** These settings with the server addresses turned so that the one at {@code index} comes first. */
+    public ClientConfig startingAt(int index) {
+        int n = servers.size();
+        java.util.List<InetSocketAddress> turned = new java.util.ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            turned.add(servers.get(Math.floorMod(index + i, n)));
+        }
+        return new ClientConfig(turned, alpn, trust, tokenStore, reconnect, connectTimeout, streamOpenTimeout,
+                idleTimeout, maxFrameSize, streamBufferBytes, maxUdpPayload, discoverPmtu, keepAlive,
+                congestionControl, maxData, maxStreamData, qlogDirectory);
+    }
+
     /** A builder with defaults: ALPN super-quic, no token store, default reconnect policy. */
     public static Builder builder() {
         return new Builder();
@@ -78,7 +101,7 @@ public record ClientConfig(InetSocketAddress server, String alpn, TrustConfig tr
 
     /** Builder of {@link ClientConfig}. */
     public static final class Builder {
-        private InetSocketAddress server;
+        private List<InetSocketAddress> servers;
         private String alpn = Protocol.DEFAULT_ALPN;
         private TrustConfig trust;
         private TokenStore tokenStore = TokenStore.none();
@@ -100,10 +123,13 @@ public record ClientConfig(InetSocketAddress server, String alpn, TrustConfig tr
         }
 
         /** Server address. */
-        public Builder server(InetSocketAddress v) { server = v; return this; }
+        public Builder server(InetSocketAddress v) { servers = List.of(v); return this; }
 
         /** Server host and port. */
-        public Builder server(String host, int port) { server = new InetSocketAddress(host, port); return this; }
+        public Builder server(String host, int port) { return server(new InetSocketAddress(host, port)); }
+
+        /** Several server addresses (nodes sharing a session store), tried in this order. */
+        public Builder servers(List<InetSocketAddress> v) { servers = List.copyOf(v); return this; }
 
         /** ALPN id. */
         public Builder alpn(String v) { alpn = v; return this; }
@@ -158,7 +184,7 @@ public record ClientConfig(InetSocketAddress server, String alpn, TrustConfig tr
 
         /** Validates and builds. */
         public ClientConfig build() {
-            return new ClientConfig(server, alpn, trust, tokenStore, reconnect, connectTimeout, streamOpenTimeout,
+            return new ClientConfig(servers, alpn, trust, tokenStore, reconnect, connectTimeout, streamOpenTimeout,
                     idleTimeout, maxFrameSize, streamBufferBytes, maxUdpPayload, discoverPmtu, keepAlive,
                     congestionControl, maxData, maxStreamData, qlogDirectory);
         }

@@ -52,6 +52,8 @@ public final class ClientSession implements AutoCloseable {
     private boolean closed;
     private volatile SessionEvent lastEvent;
     private volatile String token;
+    /** Index in {@link ClientConfig#servers()} of the server of the current or next connection. */
+    private volatile int current;
 
     ClientSession(SuperQuicClient client, ClientConfig config) {
         this.client = client;
@@ -185,7 +187,7 @@ public final class ClientSession implements AutoCloseable {
                 }
                 long remaining = deadline - System.nanoTime();
                 if (remaining <= 0) {
-                    throw new java.net.SocketTimeoutException("no connection to " + config.server()
+                    throw new java.net.SocketTimeoutException("no connection to " + config.servers()
                             + " within the stream open timeout");
                 }
                 linkChanged.awaitNanos(remaining);
@@ -236,10 +238,33 @@ public final class ClientSession implements AutoCloseable {
         }
     }
 
+    /**
+     * Connects and carries out the hello, at the current server address and then, when that
+     * fails, at each other one in turn (nodes that share the session store).
+     */
     private Link establish(boolean reconnect) throws IOException {
+        List<java.net.InetSocketAddress> servers = config.servers();
+        IOException last = null;
+        for (int i = 0; i < servers.size(); i++) {
+            int index = (current + i) % servers.size();
+            try {
+                Link l = establishAt(index, reconnect);
+                current = index;
+                return l;
+            } catch (IOException e) {
+                last = e;
+                if (servers.size() > 1) {
+                    log.info("session: {} failed ({}); trying the next server", servers.get(index), e.getMessage());
+                }
+            }
+        }
+        throw last;
+    }
+
+    private Link establishAt(int index, boolean reconnect) throws IOException {
         String t = token;
         Hello hello = t == null ? Hello.newSession() : Hello.resume(t);
-        Link l = Link.open(config, client.group(), client.transport(), client.sslContext(), hello);
+        Link l = Link.open(config.startingAt(index), client.group(), client.transport(), client.sslContext(), hello);
         SessionGranted g = l.granted();
         token = g.token();
         try {
@@ -319,6 +344,9 @@ public final class ClientSession implements AutoCloseable {
                 : new IOException(lost.message());
         log.info("session {}: {}", id(), lost.message());
         fire(listener -> listener.onDisconnected(cause));
+        if (lost.code() == ErrorCode.GOING_AWAY) {
+            current = (current + 1) % config.servers().size(); // that node is leaving: resume on the next
+        }
         if (lost.code() == ErrorCode.SESSION_TAKEN_OVER) {
             finish(cause);
         } else if (!config.reconnect().enabled()) {
@@ -347,7 +375,7 @@ public final class ClientSession implements AutoCloseable {
                 fire(listener -> listener.onReconnectFailed(n, e));
             }
         }
-        finish(new IOException("gave up reconnecting to " + config.server() + " after "
+        finish(new IOException("gave up reconnecting to " + config.servers() + " after "
                 + policy.maxAttempts() + " attempts"));
     }
 

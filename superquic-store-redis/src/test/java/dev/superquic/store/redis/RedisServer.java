@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * can kill it and start it again on the same port. Where {@code redis-server} is missing the test
  * is skipped, except under CI ({@code CI=true}), where it fails: .ci/run installs it.
  */
-final class RedisServer implements AutoCloseable {
+public final class RedisServer implements AutoCloseable {
     private static final long START_MILLIS = 15_000;
     private final int port;
     private final Path dir;
@@ -32,7 +32,7 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** Starts a server without persistence on a free port. */
-    static RedisServer start() throws Exception {
+    public static RedisServer start() throws Exception {
         String binary = find();
         if (binary == null) {
             String why = "redis-server is not installed (apt-get install -y redis-server)";
@@ -60,7 +60,7 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** {@code redis://127.0.0.1:PORT}. */
-    String uri() {
+    public String uri() {
         return "redis://127.0.0.1:" + port;
     }
 
@@ -78,7 +78,7 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** Sends one inline command and returns the first line of the answer, or null if unreachable. */
-    String command(String command) {
+    public String command(String command) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
             s.setSoTimeout(2000);
@@ -97,13 +97,13 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** SIGKILL, as a crash would. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
     }
 
     /** Starts it again on the same port (empty: it keeps nothing on disk). */
-    void restart() throws Exception {
+    public void restart() throws Exception {
         startProcess();
     }
 

@@ -201,6 +201,11 @@ final class ServerCommand implements Callable<Integer> {
                     + "change is acknowledged; slower). Default: ${DEFAULT-VALUE}.")
     String sessionSync;
 
+    @Option(names = "--node-id", description = "This server's name among nodes that share a session store (sessions' "
+            + "owners are node/connection; logged at start and in the superquic_node metric). Default: n- and 8 "
+            + "random hex digits.")
+    String nodeId;
+
     @Option(names = "--shutdown-grace", defaultValue = "10s", converter = Units.DurationConverter.class,
             description = "On SIGTERM, time open streams get to finish. Default: ${DEFAULT-VALUE}.")
     Duration shutdownGrace;
@@ -238,7 +243,7 @@ final class ServerCommand implements Callable<Integer> {
                 .helloRatePerAddress(helloRatePerAddress).helloBurstPerAddress(helloBurstPerAddress)
                 .frameMemoryPerConnection(frameMemoryPerConnection)
                 .frameMemoryTotal(frameMemoryTotal != null ? frameMemoryTotal : DEFAULTS.frameMemoryTotal()).retry(retry)
-                .retryThreshold(retryThreshold).build();
+                .retryThreshold(retryThreshold).nodeId(nodeId).build();
         if (metricsPort < -1 || metricsPort > 65535) {
             throw new ServerConfig.InvalidSettingException("metrics-port", "must be -1 (off) or 0 to 65535", metricsPort);
         }
@@ -280,7 +285,8 @@ final class ServerCommand implements Callable<Integer> {
         };
         Signal.handle(new Signal("TERM"), onSignal);
         Signal.handle(new Signal("INT"), onSignal);
-        log.info("superquic server ready on udp {}; Ctrl-C or SIGTERM stops it", server.localAddress());
+        log.info("superquic server ready on udp {} (node {}); Ctrl-C or SIGTERM stops it", server.localAddress(),
+                server.nodeId());
         log.info("Netty buffer leak detection: {} (-Dio.netty.leakDetection.level sets it)",
                 ResourceLeakDetector.getLevel());
         stopped.await();

@@ -39,6 +39,10 @@ final class StatsCommand implements Callable<Integer> {
                 sum(samples, "superquic_sessions", Map.of("state", "attached")),
                 sum(samples, "superquic_sessions", Map.of("state", "detached")));
         out.printf("  session events:      %s%n", format(byLabel(samples, "superquic_sessions_events_total", "event")));
+        out.printf("  session store:       %s, node %s; errors: %s%n",
+                String.join(", ", byLabel(samples, "superquic_session_store", "kind").keySet()),
+                String.join(", ", byLabel(samples, "superquic_node", "node").keySet()),
+                format(byLabel(samples, "superquic_session_store_errors_total", "op")));
         out.printf("  backpressure:        %.0f pauses, %.3f s paused%n",
                 sum(samples, "superquic_backpressure_events_total", Map.of()),
                 sum(samples, "superquic_backpressure_paused_seconds_sum", Map.of()));

@@ -67,6 +67,8 @@ import java.util.Objects;
  * @param congestionControl the congestion controller of what the server sends (default BBR)
  * @param qlogDirectory where quiche writes a qlog of every connection, one file each (for
  *     diagnosis: it grows with every packet); null (the default): none
+ * @param nodeId this server's name among the nodes that share a session store: owners of sessions
+ *     are {@code nodeId/connectionId}; null (the default): {@code n-} and 8 random hex digits
  */
 public record ServerConfig(String host, int port, String alpn, long maxBidiStreams, long maxUniStreams,
                            Duration idleTimeout, long maxData, long maxStreamData,
@@ -79,7 +81,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                            int maxSessions, double helloRatePerAddress, int helloBurstPerAddress,
                            long frameMemoryPerConnection, long frameMemoryTotal, RetryMode retry,
                            int retryThreshold, CongestionControl congestionControl,
-                           java.nio.file.Path qlogDirectory) {
+                           java.nio.file.Path qlogDirectory, String nodeId) {
 
     /** Validates every field; see {@link Builder#build()}. */
     public ServerConfig {
@@ -109,6 +111,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                 frameMemoryPerConnection);
         Objects.requireNonNull(retry, "retry");
         Objects.requireNonNull(congestionControl, "congestionControl");
+        check(nodeId == null || nodeId.matches("[A-Za-z0-9._-]{1,64}"), "node-id",
+                "must be 1 to 64 letters, digits, '.', '_' or '-'", nodeId);
         check(retryThreshold >= 0, "retry-threshold", "must not be negative", retryThreshold);
         check(frameMemoryTotal >= frameMemoryPerConnection, "frame-memory-total",
                 "must be at least frame-memory-per-connection", frameMemoryTotal);
@@ -172,7 +176,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                 .maxSessionChars(maxSessionChars).maxSessions(maxSessions).helloRatePerAddress(helloRatePerAddress)
                 .helloBurstPerAddress(helloBurstPerAddress).frameMemoryPerConnection(frameMemoryPerConnection)
                 .frameMemoryTotal(frameMemoryTotal).retry(retry).retryThreshold(retryThreshold)
-                .congestionControl(congestionControl).qlogDirectory(qlogDirectory);
+                .congestionControl(congestionControl).qlogDirectory(qlogDirectory).nodeId(nodeId);
     }
 
     /** A setting was out of range; the message names it. */
@@ -229,6 +233,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         private int retryThreshold = 100;
         private CongestionControl congestionControl = CongestionControl.DEFAULT;
         private java.nio.file.Path qlogDirectory;
+        private String nodeId;
 
         private Builder() {
         }
@@ -344,6 +349,9 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         /** Where quiche writes a qlog of every connection; null: none. */
         public Builder qlogDirectory(java.nio.file.Path v) { qlogDirectory = v; return this; }
 
+        /** This server's name among the nodes sharing a session store; null: a random one. */
+        public Builder nodeId(String v) { nodeId = v; return this; }
+
         /** Validates and builds. */
         public ServerConfig build() {
             return new ServerConfig(host, port, alpn, maxBidiStreams, maxUniStreams, idleTimeout, maxData,
@@ -352,7 +360,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                     statsInterval, resetSecretFile, streamHeaderTimeout, frameReadTimeout, maxConnections,
                     maxConnectionsPerAddress, maxSessionKeys, maxSessionChars, maxSessions, helloRatePerAddress,
                     helloBurstPerAddress, frameMemoryPerConnection, frameMemoryTotal, retry, retryThreshold,
-                    congestionControl, qlogDirectory);
+                    congestionControl, qlogDirectory, nodeId);
         }
     }
 }

@@ -74,6 +74,11 @@ public final class SuperQuicServer implements AutoCloseable {
         return host.certificateFingerprint();
     }
 
+    /** This server's node id: sessions it holds are owned by {@code nodeId/connectionId}. */
+    public String nodeId() {
+        return runtime.nodeId();
+    }
+
     /** The settings the server runs with. */
     public ServerConfig config() {
         return runtime.config();

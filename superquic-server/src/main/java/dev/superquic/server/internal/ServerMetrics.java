@@ -40,9 +40,11 @@ public final class ServerMetrics implements StreamMeter {
     private final Timer pathRtt;
     private final DistributionSummary pathMtu;
 
-    /** Registers the meters; session gauges read {@code store}. */
-    public ServerMetrics(MeterRegistry registry, SessionStore store) {
+    /** Registers the meters; session gauges read {@code store}; {@code nodeId} names this node. */
+    public ServerMetrics(MeterRegistry registry, SessionStore store, String nodeId) {
         this.registry = registry;
+        Gauge.builder("superquic.node", () -> 1).tag("node", nodeId)
+                .description("this server's node id (the tag; always 1)").register(registry);
         // Tagged counters that panels and alerts use read 0 from the start, never "no data".
         HandshakeFailures.REASONS.forEach(reason -> handshakeFailures(reason));
         for (String limit : new String[] {"total", "per_address"}) {

@@ -43,8 +43,9 @@ public final class ServerRuntime {
     public ServerRuntime(ServerConfig config, Map<String, StreamService> services, SessionStore store,
                          MeterRegistry registry) {
         this.config = config;
-        this.nodeId = "n-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
-        this.metrics = new ServerMetrics(registry, store);
+        this.nodeId = config.nodeId() != null ? config.nodeId()
+                : "n-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        this.metrics = new ServerMetrics(registry, store, nodeId);
         this.frameMemory = new InboundBudget(config.frameMemoryTotal(), null);
         this.limits = new ConnectionLimits(config.maxConnections(), config.maxConnectionsPerAddress());
         byte[] secret = config.resetSecretFile() == null ? ResetSecret.ephemeral()

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The cost of each session store, measured side by side: for each round, and each store in turn
+# (memory, sqlite, redis; alternating order), it starts `./superquic server` with that store in a
+# process of its own and runs against it:
+#   bench connect --concurrency 4   new connections with new sessions: conn/s, time to first byte
+#   bench resume                    drop the connection and resume the session: resumes/s, latency
+#   bench soak --workload kv        kv put + get round trips on fresh streams: transfers/s
+# Results go to OUT (default: a new temporary folder), one line per run in results.txt.
+#
+# Usage: scripts/store-compare.sh          (needs redis-server; ROUNDS=3, DURATION=5s by default)
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$root/scripts/jdk.sh"
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-5s}
+OUT=${OUT:-$(mktemp -d /tmp/superquic-stores.XXXXXX)}
+jar="$root/superquic-cli/target/superquic.jar"
+java="$JAVA_HOME/bin/java --enable-native-access=ALL-UNNAMED"
+[ -f "$jar" ] || (cd "$root" && ./superquic --version >/dev/null)
+mkdir -p "$OUT"
+cp "$jar" "$OUT/superquic.jar"
+jar="$OUT/superquic.jar"
+redis_port=${REDIS_PORT:-6399}
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$OUT" >"$OUT/redis.log" 2>&1 &
+redis_pid=$!
+server_pid=
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  kill "$redis_pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+store_option() {
+  case $1 in
+    memory) echo "--session-store memory" ;;
+    sqlite) echo "--session-store sqlite --data-dir $OUT/data-$2" ;;
+    redis) echo "--session-store redis://127.0.0.1:$redis_port" ;;
+  esac
+}
+
+port=5650
+for round in $(seq "$ROUNDS"); do
+  stores="memory sqlite redis"; [ $((round % 2)) = 0 ] && stores="redis sqlite memory"
+  for store in $stores; do
+    port=$((port + 1))
+    $java -jar "$jar" server --host 127.0.0.1 --port "$port" --metrics-port -1 --reset-secret "$OUT/reset-secret" \
+      --max-connections-per-address 100000 --hello-rate-per-address 100000 --hello-burst-per-address 100000 \
+      $(store_option "$store" "$round") >"$OUT/server-$store-$round.log" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 100); do grep -q "server ready" "$OUT/server-$store-$round.log" && break; sleep 0.1; done
+    for scenario in "connect --concurrency 4" "resume"; do
+      line=$($java -jar "$jar" bench $scenario --server "127.0.0.1:$port" --insecure --duration "$DURATION" \
+        --warmup 3s 2>>"$OUT/clients.log" | grep -E "^(connect|resume)" || echo "$scenario FAILED")
+      echo "round=$round store=$store $line" | tee -a "$OUT/results.txt"
+    done
+    line=$($java -jar "$jar" bench soak --workload kv --count 2000 --parallel 4 --server "127.0.0.1:$port" \
+      --insecure 2>>"$OUT/clients.log" | grep -E "^kv:" || echo "kv FAILED")
+    echo "round=$round store=$store $line" | tee -a "$OUT/results.txt"
+    kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=
+  done
+done
+echo "results: $OUT/results.txt"

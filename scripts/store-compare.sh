@@ -7,7 +7,7 @@
 #   bench soak --workload kv        kv put + get round trips on fresh streams: transfers/s
 # Results go to OUT (default: a new temporary folder), one line per run in results.txt.
 #
-# Usage: scripts/store-compare.sh          (needs redis-server; ROUNDS=3, DURATION=5s by default)
+# Usage: scripts/store-compare.sh   (needs redis-server; ROUNDS=3, DURATION=5s, STORES="memory sqlite redis")
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/scripts/jdk.sh"
@@ -41,14 +41,16 @@ store_option() {
 
 port=5650
 for round in $(seq "$ROUNDS"); do
-  stores="memory sqlite redis"; [ $((round % 2)) = 0 ] && stores="redis sqlite memory"
+  stores=${STORES:-memory sqlite redis}
+  [ $((round % 2)) = 0 ] && stores=$(echo "$stores" | tr " " "\n" | tac | tr "\n" " ")
   for store in $stores; do
     port=$((port + 1))
     $java -jar "$jar" server --host 127.0.0.1 --port "$port" --metrics-port -1 --reset-secret "$OUT/reset-secret" \
-      --max-connections-per-address 100000 --hello-rate-per-address 100000 --hello-burst-per-address 100000 \
+      --max-connections-per-address 10000 --hello-rate-per-address 100000 --hello-burst-per-address 100000 \
       $(store_option "$store" "$round") >"$OUT/server-$store-$round.log" 2>&1 &
     server_pid=$!
     for _ in $(seq 100); do grep -q "server ready" "$OUT/server-$store-$round.log" && break; sleep 0.1; done
+    grep -q "server ready" "$OUT/server-$store-$round.log" || { cat "$OUT/server-$store-$round.log" >&2; exit 1; }
     for scenario in "connect --concurrency 4" "resume"; do
       line=$($java -jar "$jar" bench $scenario --server "127.0.0.1:$port" --insecure --duration "$DURATION" \
         --warmup 3s 2>>"$OUT/clients.log" | grep -E "^(connect|resume)" || echo "$scenario FAILED")

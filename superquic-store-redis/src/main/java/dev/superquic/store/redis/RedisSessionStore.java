@@ -41,6 +41,9 @@ import org.slf4j.LoggerFactory;
  * SHA-256 of the token, never the token) outlives an expired session by a day and serves as its
  * tombstone. Sessions counts are two global keys, kept by each call (Cluster: in another slot than
  * the session, so not in the same script; they are metrics and the sessions limit, not state).
+ * That bookkeeping, and the index's TTL, go out without waiting for Redis's answer: on the same
+ * connection, Redis carries them out before any later command of this store, and a call costs
+ * only the round trips it needs (an attach two: the index, then its script).
  *
  * <p>When an attach takes a session from another owner, the store publishes the old owner on the
  * channel {@code sq:takeover}; every store listening tells its {@link #onTakenOver} listeners, so
@@ -63,6 +66,8 @@ public final class RedisSessionStore implements SessionStore {
     private final RedisClient client;
     private final StatefulRedisConnection<String, String> connection;
     private final RedisCommands<String, String> redis;
+    /** For bookkeeping whose answer nobody waits for (counts, the index's TTL): one round trip less each. */
+    private final io.lettuce.core.api.async.RedisAsyncCommands<String, String> background;
     private final StatefulRedisPubSubConnection<String, String> takeovers;
     private final RedisScripts scripts;
     private final List<Consumer<String>> expiryListeners = new CopyOnWriteArrayList<>();
@@ -85,6 +90,7 @@ public final class RedisSessionStore implements SessionStore {
         this.client = client;
         this.connection = connection;
         this.redis = connection.sync();
+        this.background = connection.async();
         this.takeovers = takeovers;
         this.scripts = new RedisScripts(redis);
         long period = Math.clamp(ttl.toMillis() / 4, 10, 1000);
@@ -182,7 +188,7 @@ public final class RedisSessionStore implements SessionStore {
         call(() -> {
             scripts.create(id, hash, owner);
             redis.set(indexKey(hash), id);
-            redis.incr(ATTACHED_COUNT);
+            background.incr(ATTACHED_COUNT);
             return null;
         });
         return new NewSession(id, token, 1);
@@ -202,17 +208,18 @@ public final class RedisSessionStore implements SessionStore {
                 case "attached" -> {
                     long generation = Long.parseLong((String) r.get(1));
                     String previous = (String) r.get(2);
-                    redis.persist(indexKey(hash));
+                    // Same connection, so Redis runs these before any later command of this store.
+                    background.persist(indexKey(hash));
                     if (previous.isEmpty()) {
-                        redis.zrem(DETACHED_SET, id);
-                        redis.incr(ATTACHED_COUNT);
+                        background.zrem(DETACHED_SET, id);
+                        background.incr(ATTACHED_COUNT);
                         return new AttachResult(AttachResult.Status.ATTACHED, id, generation, null);
                     }
-                    redis.publish(TAKEOVER_CHANNEL, previous);
+                    background.publish(TAKEOVER_CHANNEL, previous);
                     return new AttachResult(AttachResult.Status.ATTACHED, id, generation, previous);
                 }
                 case "expired" -> {
-                    redis.zrem(DETACHED_SET, id);
+                    background.zrem(DETACHED_SET, id);
                     fire(expiryListeners, id); // noticed now: Redis expired it without telling anyone
                     return AttachResult.notFound(AttachResult.Status.EXPIRED);
                 }
@@ -230,9 +237,9 @@ public final class RedisSessionStore implements SessionStore {
             if (hash == null) {
                 return false;
             }
-            redis.pexpire(indexKey(hash), ttl.toMillis() + TOMBSTONE_MILLIS);
-            redis.decr(ATTACHED_COUNT);
-            redis.zadd(DETACHED_SET, System.currentTimeMillis() + ttl.toMillis(), sessionId);
+            background.pexpire(indexKey(hash), ttl.toMillis() + TOMBSTONE_MILLIS);
+            background.decr(ATTACHED_COUNT);
+            background.zadd(DETACHED_SET, System.currentTimeMillis() + ttl.toMillis(), sessionId);
             return true;
         });
     }

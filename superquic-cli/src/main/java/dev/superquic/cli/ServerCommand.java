@@ -187,7 +187,8 @@ final class ServerCommand implements Callable<Integer> {
             description = "Where sessions live: sqlite (durable, in --data-dir: sessions and their state survive a "
                     + "crash and a restart), memory (lost when the process ends), or a Redis shared by several "
                     + "nodes: redis://[user:password@]host:port[/db], rediss:// for TLS, "
-                    + "redis-sentinel://host:port[,host:port]/db#master. Default: ${DEFAULT-VALUE}.")
+                    + "redis-sentinel://host:port[,host:port]/db#master, redis-cluster://host:port[,host:port]. "
+                    + "Default: ${DEFAULT-VALUE}.")
     String sessionStore;
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "${sys:user.home}/.superquic/data",
@@ -308,7 +309,8 @@ final class ServerCommand implements Callable<Integer> {
                     sessionSync);
         };
         String kind = sessionStore.trim();
-        if (kind.startsWith("redis://") || kind.startsWith("rediss://") || kind.startsWith("redis-sentinel://")) {
+        if (kind.startsWith("redis://") || kind.startsWith("rediss://") || kind.startsWith("redis-sentinel://")
+                || kind.startsWith("redis-cluster://")) {
             try {
                 return RedisSessionStore.open(kind, config.sessionTtl(), config.maxSessionKeys(),
                         config.maxSessionChars(), REDIS_TIMEOUT);

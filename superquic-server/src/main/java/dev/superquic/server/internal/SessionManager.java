@@ -90,7 +90,14 @@ final class SessionManager {
                 case UNKNOWN -> reason = NotResumedReason.UNKNOWN;
             }
         }
-        if (store.sessionCount() >= maxSessions) {
+        long sessions;
+        try {
+            sessions = store.sessionCount();
+        } catch (SessionStoreException e) {
+            log.warn("hello refused: the session store failed ({})", e.getMessage());
+            throw new ProtocolException(ErrorCode.STORE_UNAVAILABLE, "the session store is unavailable; try again");
+        }
+        if (sessions >= maxSessions) {
             metrics.sessionRefused("total");
             throw new ProtocolException(ErrorCode.LIMIT_EXCEEDED, "the server holds its limit of " + maxSessions
                     + " sessions");

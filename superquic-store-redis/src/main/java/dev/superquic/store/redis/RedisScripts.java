@@ -2,7 +2,7 @@ package dev.superquic.store.redis;
 
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,7 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * generation first. A session is the hash {@code sq:{id}:s} with fields {@code th} (token hash),
  * {@code owner} (empty while detached), {@code gen}, {@code keys} and {@code chars}; its state is
  * {@code sq:{id}:d} (key to value) and {@code sq:{id}:l} (key to its size in characters, counted
- * by Java as the limits are).
+ * by Java as the limits are); {@code sq:{id}:x} is its tombstone, the token hash, kept a day
+ * after its keys expired so that a late resume learns "expired".
  */
 final class RedisScripts {
     private static final String CREATE = """
@@ -21,11 +22,18 @@ final class RedisScripts {
             return 1
             """;
 
-    /** → {'attached', gen, previous owner or ''}, {'expired'} or {'unknown'} (the token is another's). */
+    /**
+     * → {'attached', gen, previous owner or ''}, {'expired'} (gone, but its tombstone holds this
+     * token's hash) or {'unknown'}.
+     */
     private static final String ATTACH = """
             local th = redis.call('HGET', KEYS[1], 'th')
-            if not th then return {'expired'} end
+            if not th then
+              if redis.call('GET', KEYS[4]) == ARGV[1] then return {'expired'} end
+              return {'unknown'}
+            end
             if th ~= ARGV[1] then return {'unknown'} end
+            redis.call('DEL', KEYS[4])
             local previous = redis.call('HGET', KEYS[1], 'owner')
             local gen = redis.call('HINCRBY', KEYS[1], 'gen', 1)
             redis.call('HSET', KEYS[1], 'owner', ARGV[2])
@@ -35,7 +43,10 @@ final class RedisScripts {
             return {'attached', tostring(gen), previous}
             """;
 
-    /** → the token hash when detached; false for a stale generation or a detached or gone session. */
+    /**
+     * → 1 when detached (the session's keys then expire after ARGV[2] ms, and a tombstone of its
+     * token hash stays ARGV[3] ms); false for a stale generation or a detached or gone session.
+     */
     private static final String DETACH = """
             local gen = redis.call('HGET', KEYS[1], 'gen')
             if not gen or tonumber(gen) ~= tonumber(ARGV[1]) then return false end
@@ -44,7 +55,8 @@ final class RedisScripts {
             redis.call('PEXPIRE', KEYS[1], ARGV[2])
             redis.call('PEXPIRE', KEYS[2], ARGV[2])
             redis.call('PEXPIRE', KEYS[3], ARGV[2])
-            return redis.call('HGET', KEYS[1], 'th')
+            redis.call('SET', KEYS[4], redis.call('HGET', KEYS[1], 'th'), 'PX', ARGV[3])
+            return 1
             """;
 
     /** Gives state keys written while detached the session's remaining TTL. */
@@ -105,16 +117,17 @@ final class RedisScripts {
             return all
             """;
 
-    private final RedisCommands<String, String> redis;
+    private final RedisClusterCommands<String, String> redis;
     private final Map<String, String> shas = new ConcurrentHashMap<>();
 
-    RedisScripts(RedisCommands<String, String> redis) {
+    RedisScripts(RedisClusterCommands<String, String> redis) {
         this.redis = redis;
     }
 
+    /** The session, its state, its entries' sizes and its tombstone: one hash tag, one slot. */
     static String[] keys(String sessionId) {
         String tag = "sq:{" + sessionId + "}:";
-        return new String[] {tag + "s", tag + "d", tag + "l"};
+        return new String[] {tag + "s", tag + "d", tag + "l", tag + "x"};
     }
 
     void create(String sessionId, String tokenHash, String owner) {
@@ -125,11 +138,11 @@ final class RedisScripts {
         return run(ATTACH, ScriptOutputType.MULTI, keys(sessionId), tokenHash, owner);
     }
 
-    /** The token hash when detached, else null. */
-    String detach(String sessionId, long generation, long ttlMillis) {
-        Object hash = run(DETACH, ScriptOutputType.VALUE, keys(sessionId), Long.toString(generation),
-                Long.toString(ttlMillis));
-        return hash instanceof String s ? s : null;
+    /** Whether it was detached. */
+    boolean detach(String sessionId, long generation, long ttlMillis, long tombstoneMillis) {
+        Object done = run(DETACH, ScriptOutputType.INTEGER, keys(sessionId), Long.toString(generation),
+                Long.toString(ttlMillis), Long.toString(ttlMillis + tombstoneMillis));
+        return done instanceof Long n && n == 1;
     }
 
     List<Object> put(String sessionId, long generation, String key, String value, long size, int maxKeys,

@@ -6,16 +6,23 @@ import dev.superquic.server.session.SessionGoneException;
 import dev.superquic.server.session.SessionStore;
 import dev.superquic.server.session.SessionStoreException;
 import dev.superquic.server.session.StateLimitException;
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -37,37 +44,42 @@ import org.slf4j.LoggerFactory;
  * Redis Cluster slot. Every attach, detach and state write is one Lua script ({@link RedisScripts})
  * that checks the caller's generation inside Redis: a paused or partitioned old owner can never
  * overwrite the state of the connection that took the session over. A detached session's keys get
- * a Redis TTL; no keyspace notifications are needed. The token index {@code sq:t:<hash>} (the
- * SHA-256 of the token, never the token) outlives an expired session by a day and serves as its
- * tombstone. Sessions counts are two global keys, kept by each call (Cluster: in another slot than
- * the session, so not in the same script; they are metrics and the sessions limit, not state).
- * That bookkeeping, and the index's TTL, go out without waiting for Redis's answer: on the same
- * connection, Redis carries them out before any later command of this store, and a call costs
- * only the round trips it needs (an attach two: the index, then its script).
+ * a Redis TTL; no keyspace notifications are needed. A token is 32 random bytes followed by its
+ * session's id, in base64url (so a resume is one script in that session's slot); the session keeps only the
+ * token's SHA-256, and its tombstone {@code sq:{id}:x} keeps that hash a day longer than the
+ * session, so that a late resume learns "expired". Session counts are two global keys, kept by
+ * each call (Cluster: in another slot than the session, so not in the same script; they are
+ * metrics and the sessions limit, not state). That bookkeeping goes out without waiting for
+ * Redis's answer: on the same connection, Redis carries it out before any later command of this
+ * store, so each call costs one round trip.
  *
  * <p>When an attach takes a session from another owner, the store publishes the old owner on the
  * channel {@code sq:takeover}; every store listening tells its {@link #onTakenOver} listeners, so
  * the node that had the session closes that connection at once. Redis failures become
  * {@link SessionStoreException}s; Lettuce reconnects by itself, and calls work again when Redis
- * is back. Commands fail at once while the connection is down, and after {@code timeout} when
- * Redis does not answer.
+ * is back. Commands fail at once while the connection is down (with Cluster: after {@code timeout},
+ * since the cluster client connects to each node at its first command), and after {@code timeout}
+ * when Redis does not answer. With Cluster the counting keys live on another node than a session,
+ * so counts may lag the calls that changed them by a moment.
  */
 public final class RedisSessionStore implements SessionStore {
     private static final Logger log = LoggerFactory.getLogger(RedisSessionStore.class);
     private static final String TAKEOVER_CHANNEL = "sq:takeover";
+    private static final String CLUSTER_SCHEME = "redis-cluster://";
     private static final String ATTACHED_COUNT = "sq:n:attached";
     private static final String DETACHED_SET = "sq:n:detached";
     private static final long TOMBSTONE_MILLIS = TimeUnit.HOURS.toMillis(24);
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
-    private final RedisURI uri;
+    private final String uri;
     private final Duration ttl;
     private final int maxKeys;
     private final long maxChars;
-    private final RedisClient client;
-    private final StatefulRedisConnection<String, String> connection;
-    private final RedisCommands<String, String> redis;
+    private final AbstractRedisClient client;
+    private final AutoCloseable connection;
+    private final RedisClusterCommands<String, String> redis;
     /** For bookkeeping whose answer nobody waits for (counts, the index's TTL): one round trip less each. */
-    private final io.lettuce.core.api.async.RedisAsyncCommands<String, String> background;
+    private final RedisClusterAsyncCommands<String, String> background;
     private final StatefulRedisPubSubConnection<String, String> takeovers;
     private final RedisScripts scripts;
     private final List<Consumer<String>> expiryListeners = new CopyOnWriteArrayList<>();
@@ -80,8 +92,9 @@ public final class RedisSessionStore implements SessionStore {
                 return t;
             });
 
-    private RedisSessionStore(RedisURI uri, Duration ttl, int maxKeys, long maxChars, RedisClient client,
-                              StatefulRedisConnection<String, String> connection,
+    private RedisSessionStore(String uri, Duration ttl, int maxKeys, long maxChars, AbstractRedisClient client,
+                              AutoCloseable connection, RedisClusterCommands<String, String> redis,
+                              RedisClusterAsyncCommands<String, String> background,
                               StatefulRedisPubSubConnection<String, String> takeovers) {
         this.uri = uri;
         this.ttl = ttl;
@@ -89,8 +102,8 @@ public final class RedisSessionStore implements SessionStore {
         this.maxChars = maxChars;
         this.client = client;
         this.connection = connection;
-        this.redis = connection.sync();
-        this.background = connection.async();
+        this.redis = redis;
+        this.background = background;
         this.takeovers = takeovers;
         this.scripts = new RedisScripts(redis);
         long period = Math.clamp(ttl.toMillis() / 4, 10, 1000);
@@ -119,7 +132,9 @@ public final class RedisSessionStore implements SessionStore {
 
     /**
      * Connects to the Redis at {@code uri} ({@code redis://[user:password@]host:port[/db]},
-     * {@code rediss://} for TLS; Sentinel: {@code redis-sentinel://host:port,host:port/db#master}).
+     * {@code rediss://} for TLS; Sentinel: {@code redis-sentinel://host:port,host:port/db#master};
+     * Cluster: {@code redis-cluster://[user:password@]host:port[,host:port...]}, the nodes to learn
+     * the cluster from).
      *
      * @param timeout how long a command may wait for Redis's answer
      * @throws SessionStoreException naming the address when Redis cannot be reached at start-up
@@ -131,24 +146,41 @@ public final class RedisSessionStore implements SessionStore {
         if (maxKeys < 1 || maxChars < 1) {
             throw new IllegalArgumentException("session state limits must be positive");
         }
-        RedisURI redisUri;
-        try {
-            redisUri = RedisURI.create(uri);
-        } catch (IllegalArgumentException e) {
-            throw new SessionStoreException("not a Redis URI: " + redact(uri) + " (" + e.getMessage() + ")", e);
-        }
-        redisUri.setTimeout(timeout);
-        RedisClient client = RedisClient.create(redisUri);
-        client.setOptions(ClientOptions.builder().autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(timeout)).build());
-        StatefulRedisConnection<String, String> connection = null;
+        ClientOptions.DisconnectedBehavior reject = ClientOptions.DisconnectedBehavior.REJECT_COMMANDS;
+        AbstractRedisClient client;
+        AutoCloseable connection = null;
         StatefulRedisPubSubConnection<String, String> pubSub = null;
         try {
-            connection = client.connect();
-            connection.sync().ping();
-            pubSub = client.connectPubSub();
-            RedisSessionStore store = new RedisSessionStore(redisUri, ttl, maxKeys, maxChars, client, connection, pubSub);
+            RedisClusterCommands<String, String> sync;
+            RedisClusterAsyncCommands<String, String> async;
+            if (uri.startsWith(CLUSTER_SCHEME)) {
+                RedisClusterClient cluster = RedisClusterClient.create(clusterSeeds(uri, timeout));
+                // Commands wait (up to the timeout) while a connection is down: the cluster client
+                // connects to each node lazily, at its first command, and would reject that one.
+                cluster.setOptions(ClusterClientOptions.builder().autoReconnect(true)
+                        .timeoutOptions(TimeoutOptions.enabled(timeout)).build());
+                client = cluster;
+                StatefulRedisClusterConnection<String, String> c = cluster.connect();
+                connection = c;
+                sync = c.sync();
+                async = c.async();
+                pubSub = cluster.connectPubSub();
+            } else {
+                RedisURI redisUri = RedisURI.create(uri);
+                redisUri.setTimeout(timeout);
+                RedisClient single = RedisClient.create(redisUri);
+                single.setOptions(ClientOptions.builder().autoReconnect(true).disconnectedBehavior(reject)
+                        .timeoutOptions(TimeoutOptions.enabled(timeout)).build());
+                client = single;
+                StatefulRedisConnection<String, String> c = single.connect();
+                connection = c;
+                sync = c.sync();
+                async = c.async();
+                pubSub = single.connectPubSub();
+            }
+            sync.ping();
+            RedisSessionStore store = new RedisSessionStore(uri, ttl, maxKeys, maxChars, client, connection, sync,
+                    async, pubSub);
             pubSub.addListener(new RedisPubSubAdapter<>() {
                 @Override
                 public void message(String channel, String owner) {
@@ -158,15 +190,52 @@ public final class RedisSessionStore implements SessionStore {
             pubSub.sync().subscribe(TAKEOVER_CHANNEL);
             log.info("session store: Redis at {}", redact(uri));
             return store;
+        } catch (IllegalArgumentException e) {
+            throw new SessionStoreException("not a Redis URI: " + redact(uri) + " (" + e.getMessage() + ")", e);
         } catch (RedisException e) {
-            if (pubSub != null) {
-                pubSub.close();
-            }
-            if (connection != null) {
-                connection.close();
-            }
-            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            closeQuietly(pubSub);
+            closeQuietly(connection);
             throw new SessionStoreException("Redis at " + redact(uri) + " cannot be reached: " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code redis-cluster://[user:password@]host:port[,host:port...]}: the nodes to learn the cluster from. */
+    private static List<RedisURI> clusterSeeds(String uri, Duration timeout) {
+        String rest = uri.substring(CLUSTER_SCHEME.length());
+        String user = null;
+        String password = null;
+        int at = rest.lastIndexOf('@');
+        if (at >= 0) {
+            String credentials = rest.substring(0, at);
+            rest = rest.substring(at + 1);
+            int colon = credentials.indexOf(':');
+            user = colon < 0 ? null : credentials.substring(0, colon);
+            password = colon < 0 ? credentials : credentials.substring(colon + 1);
+        }
+        List<RedisURI> seeds = new java.util.ArrayList<>();
+        for (String hostPort : rest.replaceAll("/.*$", "").split(",")) {
+            int colon = hostPort.lastIndexOf(':');
+            if (colon <= 0) {
+                throw new IllegalArgumentException("cluster nodes must be host:port, got '" + hostPort + "'");
+            }
+            RedisURI.Builder seed = RedisURI.Builder.redis(hostPort.substring(0, colon),
+                    Integer.parseInt(hostPort.substring(colon + 1))).withTimeout(timeout);
+            if (password != null) {
+                seed = user == null || user.isEmpty() ? seed.withPassword(password.toCharArray())
+                        : seed.withAuthentication(user, password.toCharArray());
+            }
+            seeds.add(seed.build());
+        }
+        return seeds;
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            if (c != null) {
+                c.close();
+            }
+        } catch (Exception e) {
+            log.debug("closing a Redis connection: {}", e.toString());
         }
     }
 
@@ -182,12 +251,17 @@ public final class RedisSessionStore implements SessionStore {
 
     @Override
     public NewSession create(String owner) {
-        String token = ResumeTokens.newToken();
         String id = ResumeTokens.newSessionId();
+        // The token names its session, so that a resume is one script in that session's slot; its
+        // secret is the random part, which only the hash in the session checks.
+        byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
+        byte[] raw = new byte[ResumeTokens.TOKEN_BYTES + idBytes.length];
+        RANDOM.nextBytes(raw);
+        System.arraycopy(idBytes, 0, raw, ResumeTokens.TOKEN_BYTES, idBytes.length);
+        String token = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
         String hash = ResumeTokens.hashHex(token);
         call(() -> {
             scripts.create(id, hash, owner);
-            redis.set(indexKey(hash), id);
             background.incr(ATTACHED_COUNT);
             return null;
         });
@@ -196,12 +270,12 @@ public final class RedisSessionStore implements SessionStore {
 
     @Override
     public AttachResult attach(String token, String owner) {
+        String id = sessionOf(token);
+        if (id == null) {
+            return AttachResult.notFound(AttachResult.Status.UNKNOWN); // not a token of this store
+        }
         String hash = ResumeTokens.hashHex(token);
         return call(() -> {
-            String id = redis.get(indexKey(hash));
-            if (id == null) {
-                return AttachResult.notFound(AttachResult.Status.UNKNOWN);
-            }
             List<Object> r = scripts.attach(id, hash, owner);
             String status = (String) r.get(0);
             switch (status) {
@@ -209,7 +283,6 @@ public final class RedisSessionStore implements SessionStore {
                     long generation = Long.parseLong((String) r.get(1));
                     String previous = (String) r.get(2);
                     // Same connection, so Redis runs these before any later command of this store.
-                    background.persist(indexKey(hash));
                     if (previous.isEmpty()) {
                         background.zrem(DETACHED_SET, id);
                         background.incr(ATTACHED_COUNT);
@@ -233,11 +306,9 @@ public final class RedisSessionStore implements SessionStore {
     @Override
     public boolean detach(String sessionId, long generation) {
         return call(() -> {
-            String hash = scripts.detach(sessionId, generation, ttl.toMillis());
-            if (hash == null) {
+            if (!scripts.detach(sessionId, generation, ttl.toMillis(), TOMBSTONE_MILLIS)) {
                 return false;
             }
-            background.pexpire(indexKey(hash), ttl.toMillis() + TOMBSTONE_MILLIS);
             background.decr(ATTACHED_COUNT);
             background.zadd(DETACHED_SET, System.currentTimeMillis() + ttl.toMillis(), sessionId);
             return true;
@@ -331,12 +402,23 @@ public final class RedisSessionStore implements SessionStore {
         closed = true;
         sweeper.shutdownNow();
         takeovers.close();
-        connection.close();
+        closeQuietly(connection);
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     }
 
-    private static String indexKey(String tokenHash) {
-        return "sq:t:" + tokenHash;
+    /** The session a token of this store names (after its random part), or null for anything else. */
+    static String sessionOf(String token) {
+        try {
+            byte[] raw = Base64.getUrlDecoder().decode(token);
+            if (raw.length <= ResumeTokens.TOKEN_BYTES) {
+                return null;
+            }
+            String id = new String(raw, ResumeTokens.TOKEN_BYTES, raw.length - ResumeTokens.TOKEN_BYTES,
+                    StandardCharsets.UTF_8);
+            return id.matches("[A-Za-z0-9_-]{1,64}") ? id : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private static RuntimeException outcome(List<Object> r, String sessionId, long generation) {
@@ -348,7 +430,7 @@ public final class RedisSessionStore implements SessionStore {
         try {
             return work.get();
         } catch (RedisException e) {
-            throw new SessionStoreException("Redis at " + redact(uri.toString()) + " failed: " + e.getMessage(), e);
+            throw new SessionStoreException("Redis at " + redact(uri) + " failed: " + e.getMessage(), e);
         }
     }
 

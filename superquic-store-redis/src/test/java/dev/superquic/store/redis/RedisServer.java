@@ -24,15 +24,17 @@ public final class RedisServer implements AutoCloseable {
     private static final long START_MILLIS = 15_000;
     private final int port;
     private final Path dir;
+    private final List<String> options;
     private Process process;
 
-    private RedisServer(int port, Path dir) {
+    private RedisServer(int port, Path dir, List<String> options) {
         this.port = port;
         this.dir = dir;
+        this.options = options;
     }
 
-    /** Starts a server without persistence on a free port. */
-    public static RedisServer start() throws Exception {
+    /** Starts a server without persistence on a free port, with {@code options} added to its command line. */
+    public static RedisServer start(String... options) throws Exception {
         String binary = find();
         if (binary == null) {
             String why = "redis-server is not installed (apt-get install -y redis-server)";
@@ -45,7 +47,7 @@ public final class RedisServer implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
-        RedisServer server = new RedisServer(port, Files.createTempDirectory("superquic-redis"));
+        RedisServer server = new RedisServer(port, Files.createTempDirectory("superquic-redis"), List.of(options));
         server.startProcess();
         return server;
     }
@@ -59,15 +61,21 @@ public final class RedisServer implements AutoCloseable {
         return null;
     }
 
+    /** The port it listens on. */
+    public int port() {
+        return port;
+    }
+
     /** {@code redis://127.0.0.1:PORT}. */
     public String uri() {
         return "redis://127.0.0.1:" + port;
     }
 
     private void startProcess() throws Exception {
-        process = new ProcessBuilder(find(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--protected-mode", "no")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
+        List<String> command = new java.util.ArrayList<>(List.of(find(), "--port", Integer.toString(port), "--bind",
+                "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--protected-mode", "no"));
+        command.addAll(options);
+        process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofMillis(START_MILLIS))
                 .pollInterval(java.time.Duration.ofMillis(20))
                 .until(() -> !process.isAlive() || "+PONG".equals(command("PING")));
@@ -93,6 +101,21 @@ public final class RedisServer implements AutoCloseable {
             return line.toString();
         } catch (IOException e) {
             return null;
+        }
+    }
+
+    /** Sends one inline command and returns the whole answer as text (bulk strings included), or "". */
+    public String commandText(String command) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+            s.setSoTimeout(2000);
+            s.getOutputStream().write((command + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            byte[] buf = new byte[8192];
+            int n = s.getInputStream().read(buf);
+            return n <= 0 ? "" : new String(buf, 0, n, StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            return "";
         }
     }
 

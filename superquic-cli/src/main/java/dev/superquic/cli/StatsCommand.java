@@ -57,12 +57,27 @@ final class StatsCommand implements Callable<Integer> {
                 sum(samples, "superquic_packets_retransmitted_total", Map.of()));
         out.printf("  round-trip time:     %s%n", mean(samples, "superquic_path_rtt_seconds", 1e3, "ms"));
         out.printf("  packet size:         %s%n", mean(samples, "superquic_path_mtu_bytes", 1, "bytes"));
+        out.printf("  store latency:       %s%n", storeLatency(samples));
         out.printf("  buffered inbound:    %s%n", bytes(sum(samples, "superquic_streams_inbound_buffered_bytes", Map.of())));
         out.printf("  handshake failures:  %s%n", format(byLabel(samples, "superquic_handshake_failures_total", "reason")));
         out.printf("  rejected frames:     %s%n", format(byLabel(samples, "superquic_frames_rejected_total", "code")));
         out.printf("  stream errors:       %s%n", format(byLabel(samples, "superquic_stream_errors_total", "code")));
         out.flush();
         return 0;
+    }
+
+    /** The mean time of each session store operation that was called, in ms, or "-" before any. */
+    private static String storeLatency(List<Sample> samples) {
+        Map<String, Double> counts = byLabel(samples, "superquic_session_store_latency_seconds_count", "op");
+        Map<String, Double> sums = byLabel(samples, "superquic_session_store_latency_seconds_sum", "op");
+        StringBuilder b = new StringBuilder();
+        counts.forEach((op, count) -> {
+            if (count > 0) {
+                b.append(b.length() > 0 ? ", " : "").append(op).append(' ')
+                        .append(String.format("%.2f ms", sums.getOrDefault(op, 0.0) / count * 1e3));
+            }
+        });
+        return b.length() == 0 ? "-" : b + " (mean)";
     }
 
     /** The mean of a histogram's samples in {@code unit} (scaled by {@code scale}), or "-" before any. */

@@ -262,7 +262,9 @@ class CliTest {
                     .containsPattern("session events: +\\(created 1\\)")
                     .containsPattern("bytes: +\\d+ B in")
                     .containsPattern("packets: +[1-9]\\d* sent, [1-9]\\d* received, \\d+ lost \\(\\d+\\.\\d\\d %\\)")
-                    .contains("round-trip time:     -").contains("packet size:         -");
+                    .contains("round-trip time:     -").contains("packet size:         -")
+                    .containsPattern("session store: +inmemory, node n-[0-9a-f]{8}; errors: none")
+                    .containsPattern("store latency: +.*create \\d+\\.\\d\\d ms.*\\(mean\\)");
         }
         Run down = cli("stats", "--metrics", "127.0.0.1:9");
         assertThat(down.exit()).isEqualTo(3);

@@ -244,7 +244,14 @@ final class ServerCommand implements Callable<Integer> {
                 .helloRatePerAddress(helloRatePerAddress).helloBurstPerAddress(helloBurstPerAddress)
                 .frameMemoryPerConnection(frameMemoryPerConnection)
                 .frameMemoryTotal(frameMemoryTotal != null ? frameMemoryTotal : DEFAULTS.frameMemoryTotal()).retry(retry)
-                .retryThreshold(retryThreshold).nodeId(nodeId).build();
+                .retryThreshold(retryThreshold)
+                .nodeId(nodeId != null ? nodeId : "n-" + java.util.HexFormat.of().toHexDigits(
+                        java.util.concurrent.ThreadLocalRandom.current().nextInt()))
+                .build();
+        // Every log line names the node from here on (logback.xml reads the context property).
+        if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext logback) {
+            logback.putProperty("node", config.nodeId());
+        }
         if (metricsPort < -1 || metricsPort > 65535) {
             throw new ServerConfig.InvalidSettingException("metrics-port", "must be -1 (off) or 0 to 65535", metricsPort);
         }

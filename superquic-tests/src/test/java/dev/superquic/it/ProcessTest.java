@@ -36,7 +36,8 @@ class ProcessTest {
         Process server = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-jar", JAR.toString(),
                 "server", "--host", "127.0.0.1", "--port", "0", "--metrics-port", "0", "--log-format", "json",
                 "--reset-secret", Files.createTempDirectory("superquic").resolve("reset-secret").toString(),
-                "--data-dir", Files.createTempDirectory("superquic-data").toString(), "--shutdown-grace", "10s").redirectErrorStream(true).start();
+                "--data-dir", Files.createTempDirectory("superquic-data").toString(), "--node-id", "node-p",
+                "--shutdown-grace", "10s").redirectErrorStream(true).start();
         List<String> lines = new CopyOnWriteArrayList<>();
         Thread.ofPlatform().daemon().start(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
@@ -85,6 +86,8 @@ class ProcessTest {
             assertThat(created.path("mdc").path("conn").asText()).matches("c\\d+");
             assertThat(created.path("mdc").path("session").asText()).startsWith("s-");
             assertThat(created.path("mdc").path("stream").asText()).isEqualTo("0");
+            assertThat(records).as("every line names the node").allSatisfy(r ->
+                    assertThat(r.path("context").path("properties").path("node").asText()).isEqualTo("node-p"));
             assertThat(records).anySatisfy(r -> assertThat(r.path("formattedMessage").asText())
                     .contains("connection closed").containsPattern("packets sent [1-9]\\d*, received [1-9]\\d*, lost \\d+")
                     .containsPattern("bytes sent [1-9]\\d*, received [1-9]\\d*"));

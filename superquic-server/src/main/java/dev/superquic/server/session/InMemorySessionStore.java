@@ -54,12 +54,7 @@ public final class InMemorySessionStore implements SessionStore {
      * most {@code maxKeys} keys and {@code maxChars} characters of keys and values together.
      */
     public InMemorySessionStore(Duration ttl, int maxKeys, long maxChars) {
-        if (ttl.isNegative() || ttl.isZero()) {
-            throw new IllegalArgumentException("session TTL must be positive");
-        }
-        if (maxKeys < 1 || maxChars < 1) {
-            throw new IllegalArgumentException("session state limits must be positive");
-        }
+        SessionStore.checkSettings(ttl, maxKeys, maxChars);
         this.maxKeys = maxKeys;
         this.maxChars = maxChars;
         this.ttl = ttl;

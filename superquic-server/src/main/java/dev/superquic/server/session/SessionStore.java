@@ -85,6 +85,20 @@ public interface SessionStore extends AutoCloseable {
     default void onTakenOver(Consumer<String> listener) {
     }
 
+    /**
+     * Checks the settings every store takes: a positive TTL and positive state limits.
+     *
+     * @throws IllegalArgumentException saying which is wrong
+     */
+    static void checkSettings(Duration ttl, int maxKeys, long maxChars) {
+        if (ttl.isNegative() || ttl.isZero()) {
+            throw new IllegalArgumentException("session TTL must be positive");
+        }
+        if (maxKeys < 1 || maxChars < 1) {
+            throw new IllegalArgumentException("session state limits must be positive");
+        }
+    }
+
     /** Releases the store's resources (threads, connections). */
     @Override
     void close();

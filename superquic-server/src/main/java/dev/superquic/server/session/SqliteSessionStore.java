@@ -108,12 +108,7 @@ public final class SqliteSessionStore implements SessionStore {
      *     schema than this code reads
      */
     public static SqliteSessionStore open(Path directory, Duration ttl, int maxKeys, long maxChars, Sync sync) {
-        if (ttl.isNegative() || ttl.isZero()) {
-            throw new IllegalArgumentException("session TTL must be positive");
-        }
-        if (maxKeys < 1 || maxChars < 1) {
-            throw new IllegalArgumentException("session state limits must be positive");
-        }
+        SessionStore.checkSettings(ttl, maxKeys, maxChars);
         Path dir = directory.toAbsolutePath().normalize();
         FileChannel lockChannel = null;
         Connection db = null;

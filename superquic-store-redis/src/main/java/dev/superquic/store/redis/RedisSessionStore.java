@@ -140,12 +140,7 @@ public final class RedisSessionStore implements SessionStore {
      * @throws SessionStoreException naming the address when Redis cannot be reached at start-up
      */
     public static RedisSessionStore open(String uri, Duration ttl, int maxKeys, long maxChars, Duration timeout) {
-        if (ttl.isNegative() || ttl.isZero()) {
-            throw new IllegalArgumentException("session TTL must be positive");
-        }
-        if (maxKeys < 1 || maxChars < 1) {
-            throw new IllegalArgumentException("session state limits must be positive");
-        }
+        SessionStore.checkSettings(ttl, maxKeys, maxChars);
         ClientOptions.DisconnectedBehavior reject = ClientOptions.DisconnectedBehavior.REJECT_COMMANDS;
         AbstractRedisClient client;
         AutoCloseable connection = null;

@@ -115,7 +115,7 @@ public final class RawQuic {
             this(host, 0, tuning);
         }
 
-        /** Starts on {@code host} and {@code port} (0: a free one); tuned as {@link #Server(String, Integer)}. */
+        /** Starts on {@code host} and {@code port} (0: a free one); tuned as {@link #Server(String, Tuning)}. */
         public Server(String host, int port, Tuning tuning) throws InterruptedException {
             DevCertificate cert = DevCertificate.generate(Duration.ofDays(1));
             QuicSslContext ssl = QuicSslContextBuilder.forServer(cert.privateKey(), null, cert.certificate())

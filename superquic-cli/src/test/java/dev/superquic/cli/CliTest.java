@@ -313,7 +313,7 @@ class CliTest {
 
         java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
         ks.load(null, null);
-        var cert = dev.superquic.tls.DevCertificate.generate(Duration.ofDays(1));
+        var cert = dev.superquic.server.tls.DevCertificate.generate(Duration.ofDays(1));
         ks.setKeyEntry("server", cert.privateKey(), "right".toCharArray(), new java.security.cert.Certificate[] {cert.certificate()});
         Path store = dir.resolve("server.p12");
         try (var out = java.nio.file.Files.newOutputStream(store)) {

@@ -5,7 +5,7 @@ import dev.superquic.client.ReconnectPolicy;
 import dev.superquic.client.TrustConfig;
 import dev.superquic.server.CertificateSource;
 import dev.superquic.server.ServerConfig;
-import dev.superquic.tls.DevCertificate;
+import dev.superquic.server.tls.DevCertificate;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.server.services.DemoServices;
 import java.net.InetSocketAddress;

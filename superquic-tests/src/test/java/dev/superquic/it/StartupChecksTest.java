@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.superquic.server.CertificateSource;
 import dev.superquic.server.ServerConfig;
 import dev.superquic.server.SuperQuicServer;
-import dev.superquic.tls.DevCertificate;
+import dev.superquic.server.tls.DevCertificate;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -8,7 +8,7 @@ import dev.superquic.client.SuperQuicClient;
 import dev.superquic.client.TrustConfig;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.stream.DuplexStream;
-import dev.superquic.tls.DevCertificate;
+import dev.superquic.server.tls.DevCertificate;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

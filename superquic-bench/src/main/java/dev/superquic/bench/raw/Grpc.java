@@ -1,7 +1,7 @@
 package dev.superquic.bench.raw;
 
 import dev.superquic.bench.Target;
-import dev.superquic.tls.DevCertificate;
+import dev.superquic.server.tls.DevCertificate;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;

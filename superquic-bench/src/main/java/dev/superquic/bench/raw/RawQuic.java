@@ -1,7 +1,7 @@
 package dev.superquic.bench.raw;
 
 import dev.superquic.bench.Target;
-import dev.superquic.tls.DevCertificate;
+import dev.superquic.server.tls.DevCertificate;
 import dev.superquic.transport.ConnectionStats;
 import dev.superquic.transport.CongestionControl;
 import dev.superquic.transport.Transport;

@@ -1,7 +1,7 @@
 package dev.superquic.bench.raw;
 
 import dev.superquic.bench.Target;
-import dev.superquic.tls.DevCertificate;
+import dev.superquic.server.tls.DevCertificate;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;

@@ -3,7 +3,7 @@ package dev.superquic.server.internal;
 import dev.superquic.protocol.ErrorCode;
 import dev.superquic.server.CertificateSource;
 import dev.superquic.server.ServerConfig;
-import dev.superquic.tls.DevCertificate;
+import dev.superquic.server.tls.DevCertificate;
 import dev.superquic.tls.Fingerprints;
 import dev.superquic.transport.Transport;
 import io.netty.bootstrap.Bootstrap;

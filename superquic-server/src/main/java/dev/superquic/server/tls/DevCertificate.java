@@ -1,5 +1,6 @@
-package dev.superquic.tls;
+package dev.superquic.server.tls;
 
+import dev.superquic.tls.Fingerprints;
 import java.math.BigInteger;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;

@@ -15,14 +15,11 @@ import dev.superquic.bench.raw.TcpTls;
 import dev.superquic.client.ClientConfig;
 import dev.superquic.client.ReconnectPolicy;
 import dev.superquic.client.SuperQuicClient;
-import dev.superquic.client.TokenStore;
 import dev.superquic.client.TrustConfig;
 import dev.superquic.server.ServerConfig;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.server.services.DemoServices;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -239,7 +236,7 @@ final class BenchCommand implements Callable<Integer> {
             if (scenario == Scenario.IDLE) {
                 // With --local both ends' memory is this process's; a remote server's comes from its metrics.
                 Supplier<long[]> memory = local ? Scenarios::localMemory
-                        : metrics != null ? serverMemory(new MetricsEndpoint(metrics, "--metrics")) : () -> new long[3];
+                        : metrics != null ? new MetricsEndpoint(metrics, "--metrics").serverMemory() : () -> new long[3];
                 try (SuperQuicClient client = new SuperQuicClient(config.idleTimeout(Duration.ofMinutes(10)).build())) {
                     results.add(Scenarios.idle(client, o, memory));
                 }
@@ -294,26 +291,6 @@ final class BenchCommand implements Callable<Integer> {
             return SoakRun.run(soak, client.trust(TrustConfig.pinSha256(s.certificateFingerprint())), s.localAddress(), s,
                     spec.commandLine().getOut(), spec.commandLine().getErr(), json);
         }
-    }
-
-    /**
-     * A remote server's heap in use (no GC forced, so garbage not yet collected counts too), Netty
-     * direct memory and resident set, from its metrics endpoint; zeros for what it does not report.
-     */
-    private static Supplier<long[]> serverMemory(MetricsEndpoint endpoint) {
-        return () -> {
-            try {
-                List<MetricsEndpoint.Sample> s = endpoint.samples();
-                return new long[] {(long) MetricsEndpoint.sum(s, "jvm_memory_used_bytes", Map.of("area", "heap")),
-                        (long) MetricsEndpoint.sum(s, "superquic_netty_direct_memory_bytes", Map.of()),
-                        (long) MetricsEndpoint.sum(s, "superquic_process_resident_memory_bytes", Map.of())};
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while reading the server's metrics", e);
-            }
-        };
     }
 
     /** Runs a baseline server (raw QUIC or gRPC) until the process is stopped. */
@@ -509,20 +486,5 @@ final class BenchCommand implements Callable<Integer> {
         c.put("congestionControl", path.congestionControl.settingName());
         c.put("ioThreads", localIoThreads());
         return c;
-    }
-
-    /** Keeps the resume token in memory for the resume scenario. */
-    private static final class MemoryTokens implements TokenStore {
-        private volatile String token;
-
-        @Override
-        public Optional<String> load() {
-            return Optional.ofNullable(token);
-        }
-
-        @Override
-        public void save(String value) {
-            token = value;
-        }
     }
 }

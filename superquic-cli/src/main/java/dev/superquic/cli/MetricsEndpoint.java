@@ -106,4 +106,24 @@ final class MetricsEndpoint {
                 .forEach(s -> out.merge(s.labels().get(label), s.value(), Double::sum));
         return out;
     }
+
+    /**
+     * A remote server's heap in use (no GC forced, so garbage not yet collected counts too), Netty
+     * direct memory and resident set, read from this endpoint; zeros for what it does not report.
+     */
+    java.util.function.Supplier<long[]> serverMemory() {
+        return () -> {
+            try {
+                List<Sample> s = samples();
+                return new long[] {(long) sum(s, "jvm_memory_used_bytes", Map.of("area", "heap")),
+                        (long) sum(s, "superquic_netty_direct_memory_bytes", Map.of()),
+                        (long) sum(s, "superquic_process_resident_memory_bytes", Map.of())};
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while reading the server's metrics", e);
+            }
+        };
+    }
 }

@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
 public final class SqliteSessionStore implements SessionStore {
     private static final Logger log = LoggerFactory.getLogger(SqliteSessionStore.class);
     /** The schema this code writes; {@code PRAGMA user_version} of the database. */
-    static final int SCHEMA_VERSION = 1;
+    static final int SCHEMA_VERSION = SqliteSchema.VERSION;
     private static final long TOMBSTONE_MILLIS = TimeUnit.HOURS.toMillis(24);
     private static final int MAX_TOMBSTONES = 100_000;
     private static final long CHECKPOINT_MILLIS = 1000;
@@ -126,8 +126,8 @@ public final class SqliteSessionStore implements SessionStore {
                 throw new SessionStoreException("data directory " + dir + " is in use by another server");
             }
             db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("sessions.db"));
-            prepare(db, dir, sync);
-            int resumable = detachAllAtOpen(db);
+            SqliteSchema.prepare(db, dir, sync.name());
+            int resumable = SqliteSchema.detachAllAtOpen(db);
             SqliteSessionStore store = new SqliteSessionStore(dir, ttl, maxKeys, maxChars, db, lockChannel, lock, sync,
                     resumable);
             log.info("session store: SQLite in {} ({} sessions kept, sync {})", dir, resumable,
@@ -143,57 +143,6 @@ public final class SqliteSessionStore implements SessionStore {
         } catch (RuntimeException e) {
             closeQuietly(db, lockChannel);
             throw e;
-        }
-    }
-
-    private static void prepare(Connection db, Path dir, Sync sync) throws SQLException {
-        try (Statement s = db.createStatement()) {
-            s.execute("PRAGMA busy_timeout = 5000");
-            try (ResultSet r = s.executeQuery("PRAGMA journal_mode = WAL")) {
-                r.next(); // reading the file's header: a file that is no database fails here
-            }
-            s.execute("PRAGMA synchronous = " + sync.name());
-            s.execute("PRAGMA foreign_keys = ON");
-            try (ResultSet r = s.executeQuery("PRAGMA quick_check")) {
-                String result = r.next() ? r.getString(1) : "no answer";
-                if (!"ok".equals(result)) {
-                    throw new SessionStoreException("the session database in " + dir + " is damaged: " + result);
-                }
-            }
-            int version;
-            try (ResultSet r = s.executeQuery("PRAGMA user_version")) {
-                version = r.next() ? r.getInt(1) : 0;
-            }
-            if (version > SCHEMA_VERSION) {
-                throw new SessionStoreException("the session database in " + dir + " has schema version " + version
-                        + ", written by a newer superquic; this one reads up to " + SCHEMA_VERSION);
-            }
-            if (version == 0) {
-                db.setAutoCommit(false);
-                s.execute("CREATE TABLE sessions (id TEXT PRIMARY KEY, token_hash BLOB NOT NULL UNIQUE, owner TEXT,"
-                        + " generation INTEGER NOT NULL, detached_at INTEGER, keys INTEGER NOT NULL DEFAULT 0,"
-                        + " chars INTEGER NOT NULL DEFAULT 0)");
-                s.execute("CREATE INDEX sessions_detached ON sessions (detached_at) WHERE owner IS NULL");
-                s.execute("CREATE TABLE state (session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,"
-                        + " key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (session_id, key)) WITHOUT ROWID");
-                s.execute("CREATE TABLE tombstones (token_hash BLOB PRIMARY KEY, expired_at INTEGER NOT NULL)");
-                s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
-                db.commit();
-                db.setAutoCommit(true);
-            }
-        }
-    }
-
-    /** Sessions whose owner was the previous process start their TTL now; returns how many sessions there are. */
-    private static int detachAllAtOpen(Connection db) throws SQLException {
-        try (PreparedStatement detach = db.prepareStatement(
-                "UPDATE sessions SET owner = NULL, detached_at = ? WHERE owner IS NOT NULL");
-             Statement count = db.createStatement()) {
-            detach.setLong(1, System.currentTimeMillis());
-            detach.executeUpdate();
-            try (ResultSet r = count.executeQuery("SELECT COUNT(*) FROM sessions")) {
-                return r.next() ? r.getInt(1) : 0;
-            }
         }
     }
 
@@ -521,43 +470,12 @@ public final class SqliteSessionStore implements SessionStore {
         }
     }
 
-    /** Work on the connection. */
-    private interface Work<T> {
-        T run() throws SQLException;
+    private <T> T call(SqliteWork.Work<T> work) {
+        return SqliteWork.call(db, dbLock, directory, work);
     }
 
-    /** One statement's worth of work in autocommit, under the connection's lock. */
-    private <T> T call(Work<T> work) {
-        dbLock.lock();
-        try {
-            return work.run();
-        } catch (SQLException e) {
-            throw new SessionStoreException("session store in " + directory + " failed: " + e.getMessage(), e);
-        } finally {
-            dbLock.unlock();
-        }
-    }
-
-    /** Work in one transaction: all of it or, when it throws, none. */
-    private <T> T transaction(Work<T> work) {
-        dbLock.lock();
-        try {
-            db.setAutoCommit(false);
-            try {
-                T result = work.run();
-                db.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                db.rollback();
-                throw e;
-            } finally {
-                db.setAutoCommit(true);
-            }
-        } catch (SQLException e) {
-            throw new SessionStoreException("session store in " + directory + " failed: " + e.getMessage(), e);
-        } finally {
-            dbLock.unlock();
-        }
+    private <T> T transaction(SqliteWork.Work<T> work) {
+        return SqliteWork.transaction(db, dbLock, directory, work);
     }
 
     private static void closeQuietly(Connection db, FileChannel channel) {

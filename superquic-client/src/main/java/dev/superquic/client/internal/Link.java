@@ -199,14 +199,22 @@ public final class Link {
 
     /**
      * Opens a stream to {@code service}: waits for stream credit, sends the header and checks the
-     * server's answer.
+     * server's answer, all within {@code timeout}.
      */
     public ChannelStream openService(String service, Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         ChannelStream stream = newStream(deadline, config.maxFrameSize());
         try {
             stream.writeFrame(Messages.encode(new StreamHeader(service)));
-            byte[] reply = stream.readFrame(Protocol.MAX_CONTROL_FRAME);
+            byte[] reply;
+            try {
+                // Bounded too: a server that took the header and died (or stopped) before answering
+                // must not hold the caller, and its connection, until the idle timeout.
+                reply = stream.readFrame(Protocol.MAX_CONTROL_FRAME, deadline);
+            } catch (dev.superquic.stream.internal.ReadTimeoutException e) {
+                throw new SocketTimeoutException("server " + config.server() + " did not accept the stream to '"
+                        + service + "' within the stream open timeout");
+            }
             if (reply == null) {
                 throw new ProtocolException(ErrorCode.PROTOCOL_VIOLATION, "server finished the stream without a reply");
             }

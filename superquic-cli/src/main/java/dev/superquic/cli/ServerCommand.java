@@ -245,8 +245,7 @@ final class ServerCommand implements Callable<Integer> {
                 .frameMemoryPerConnection(frameMemoryPerConnection)
                 .frameMemoryTotal(frameMemoryTotal != null ? frameMemoryTotal : DEFAULTS.frameMemoryTotal()).retry(retry)
                 .retryThreshold(retryThreshold)
-                .nodeId(nodeId != null ? nodeId : "n-" + java.util.HexFormat.of().toHexDigits(
-                        java.util.concurrent.ThreadLocalRandom.current().nextInt()))
+                .nodeId(nodeId != null ? nodeId : ServerConfig.randomNodeId())
                 .build();
         // Every log line names the node from here on (logback.xml reads the context property).
         if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext logback) {

@@ -68,7 +68,7 @@ import java.util.Objects;
  * @param qlogDirectory where quiche writes a qlog of every connection, one file each (for
  *     diagnosis: it grows with every packet); null (the default): none
  * @param nodeId this server's name among the nodes that share a session store: owners of sessions
- *     are {@code nodeId/connectionId}; null (the default): {@code n-} and 8 random hex digits
+ *     are {@code nodeId/connectionId}; null (the default): {@link #randomNodeId()}, drawn at start
  */
 public record ServerConfig(String host, int port, String alpn, long maxBidiStreams, long maxUniStreams,
                            Duration idleTimeout, long maxData, long maxStreamData,
@@ -155,6 +155,11 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         if (!ok) {
             throw new InvalidSettingException(setting, rule, value);
         }
+    }
+
+    /** A node id for a server given none: {@code n-} and 8 random hex digits. */
+    public static String randomNodeId() {
+        return "n-" + java.util.HexFormat.of().toHexDigits(java.util.concurrent.ThreadLocalRandom.current().nextInt());
     }
 
     /** A builder with every default. */

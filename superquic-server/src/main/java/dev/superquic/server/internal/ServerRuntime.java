@@ -10,7 +10,6 @@ import java.util.Collection;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -43,8 +42,7 @@ public final class ServerRuntime {
     public ServerRuntime(ServerConfig config, Map<String, StreamService> services, SessionStore store,
                          MeterRegistry registry) {
         this.config = config;
-        this.nodeId = config.nodeId() != null ? config.nodeId()
-                : "n-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        this.nodeId = config.nodeId() != null ? config.nodeId() : ServerConfig.randomNodeId();
         this.metrics = new ServerMetrics(registry, store, nodeId);
         this.frameMemory = new InboundBudget(config.frameMemoryTotal(), null);
         this.limits = new ConnectionLimits(config.maxConnections(), config.maxConnectionsPerAddress());

@@ -85,6 +85,10 @@ public final class RedisSessionStore implements SessionStore {
     private final List<Consumer<String>> expiryListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<String>> takeoverListeners = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
+    /** How long {@link #sessionCount()} reuses a count. */
+    private static final long COUNT_CACHE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    /** The last count and when it was taken ({@code System.nanoTime()}); null before the first. */
+    private volatile long[] sessionCountCache;
     private final java.util.concurrent.ScheduledExecutorService sweeper =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "superquic-redis-sweeper");
@@ -369,6 +373,24 @@ public final class RedisSessionStore implements SessionStore {
      * Sessions in the whole Redis, as the nodes' calls kept them: attached from a counter,
      * detached from a set scored by expiry time (entries past it are not counted).
      */
+    /**
+     * The sessions of all nodes, for the limit checked before each new session: at most
+     * {@link #COUNT_CACHE_NANOS} old, so that a new session costs its own round trip and not two
+     * more for counting (the limit is approximate across nodes anyway).
+     */
+    @Override
+    public long sessionCount() {
+        long now = System.nanoTime();
+        long[] cached = sessionCountCache;
+        if (cached != null && now - cached[1] < COUNT_CACHE_NANOS) {
+            return cached[0];
+        }
+        SessionCounts c = counts();
+        long total = c.attached() + c.detached();
+        sessionCountCache = new long[] {total, now};
+        return total;
+    }
+
     @Override
     public SessionCounts counts() {
         return call(() -> {

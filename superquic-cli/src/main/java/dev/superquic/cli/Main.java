@@ -18,7 +18,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "superquic", mixinStandardHelpOptions = true, version = "superquic 0.1.0",
         description = "Stateful services over raw QUIC: server and clients.",
-        subcommands = {ServerCommand.class, EchoCommand.class, KvCommand.class, StatsCommand.class, BenchCommand.class})
+        subcommands = {ServerCommand.class, EchoCommand.class, KvCommand.class, FeedCommand.class, StatsCommand.class,
+            BenchCommand.class})
 public final class Main {
     /** Exit code: the operation failed. */
     static final int FAILED = 1;

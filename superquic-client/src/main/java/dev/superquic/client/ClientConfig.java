@@ -39,13 +39,14 @@ import java.util.Objects;
  * @param maxStreamData per-stream flow-control window (bytes, at most {@code maxData})
  * @param qlogDirectory where quiche writes a qlog of every connection, one file each (for
  *     diagnosis); null (the default): none
+ * @param channels the bounds of each channel's replay buffer and how long a send waits for room
  */
 public record ClientConfig(List<InetSocketAddress> servers, String alpn, TrustConfig trust, TokenStore tokenStore,
                            ReconnectPolicy reconnect, Duration connectTimeout, Duration streamOpenTimeout,
                            Duration idleTimeout, int maxFrameSize, int streamBufferBytes,
                            int maxUdpPayload, boolean discoverPmtu, boolean keepAlive,
                            CongestionControl congestionControl, long maxData, long maxStreamData,
-                           java.nio.file.Path qlogDirectory) {
+                           java.nio.file.Path qlogDirectory, dev.superquic.channel.ChannelSettings channels) {
     /** Validates the fields. */
     public ClientConfig {
         servers = List.copyOf(Objects.requireNonNull(servers, "servers"));
@@ -57,6 +58,7 @@ public record ClientConfig(List<InetSocketAddress> servers, String alpn, TrustCo
         Objects.requireNonNull(tokenStore, "tokenStore");
         Objects.requireNonNull(reconnect, "reconnect");
         Objects.requireNonNull(congestionControl, "congestionControl");
+        Objects.requireNonNull(channels, "channels");
         if (connectTimeout.isNegative() || connectTimeout.isZero() || streamOpenTimeout.isNegative()
                 || idleTimeout.isNegative() || idleTimeout.isZero()) {
             throw new IllegalArgumentException("timeouts must be positive");
@@ -91,7 +93,7 @@ public record ClientConfig(List<InetSocketAddress> servers, String alpn, TrustCo
         }
         return new ClientConfig(turned, alpn, trust, tokenStore, reconnect, connectTimeout, streamOpenTimeout,
                 idleTimeout, maxFrameSize, streamBufferBytes, maxUdpPayload, discoverPmtu, keepAlive,
-                congestionControl, maxData, maxStreamData, qlogDirectory);
+                congestionControl, maxData, maxStreamData, qlogDirectory, channels);
     }
 
     /** A builder with defaults: ALPN super-quic, no token store, default reconnect policy. */
@@ -118,6 +120,7 @@ public record ClientConfig(List<InetSocketAddress> servers, String alpn, TrustCo
         private long maxData = Transport.DEFAULT_MAX_DATA;
         private long maxStreamData = Transport.DEFAULT_MAX_STREAM_DATA;
         private java.nio.file.Path qlogDirectory;
+        private dev.superquic.channel.ChannelSettings channels = dev.superquic.channel.ChannelSettings.DEFAULT;
 
         private Builder() {
         }
@@ -182,11 +185,14 @@ public record ClientConfig(List<InetSocketAddress> servers, String alpn, TrustCo
         /** Where quiche writes a qlog of every connection; null: none. */
         public Builder qlogDirectory(java.nio.file.Path v) { qlogDirectory = v; return this; }
 
+        /** The bounds of each channel's replay buffer and how long a send waits for room. */
+        public Builder channels(dev.superquic.channel.ChannelSettings v) { channels = v; return this; }
+
         /** Validates and builds. */
         public ClientConfig build() {
             return new ClientConfig(servers, alpn, trust, tokenStore, reconnect, connectTimeout, streamOpenTimeout,
                     idleTimeout, maxFrameSize, streamBufferBytes, maxUdpPayload, discoverPmtu, keepAlive,
-                    congestionControl, maxData, maxStreamData, qlogDirectory);
+                    congestionControl, maxData, maxStreamData, qlogDirectory, channels);
         }
     }
 }

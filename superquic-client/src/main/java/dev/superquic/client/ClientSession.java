@@ -52,6 +52,7 @@ public final class ClientSession implements AutoCloseable {
     private boolean closed;
     private volatile SessionEvent lastEvent;
     private volatile String token;
+    private final java.util.Map<String, ClientChannel> channels = new java.util.concurrent.ConcurrentHashMap<>();
     /** Index in {@link ClientConfig#servers()} of the server of the current or next connection. */
     private volatile int current;
 
@@ -144,6 +145,45 @@ public final class ClientSession implements AutoCloseable {
     }
 
     /**
+     * The session's channel {@code name} (protocol version 2): the same object for every call with
+     * this name. It carries on across reconnects; see {@link ClientChannel}.
+     *
+     * @throws IllegalArgumentException if the name is not 1 to 64 letters, digits, '.', '_' or '-'
+     */
+    public ClientChannel channel(String name) {
+        if (!Messages.NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("invalid channel name '" + name + "'");
+        }
+        boolean[] created = new boolean[1];
+        ClientChannel channel = channels.computeIfAbsent(name, n -> {
+            created[0] = true;
+            return new ClientChannel(this, n, config.channels(), config.tokenStore());
+        });
+        if (created[0]) {
+            Link l;
+            lock.lock();
+            try {
+                l = closed ? null : link;
+                if (closed) {
+                    channel.sessionClosed(closedCause);
+                }
+            } finally {
+                lock.unlock();
+            }
+            if (l != null) {
+                SessionGranted g = l.granted();
+                threads.start("superquic-channel-" + name, () -> channel.runOn(l, g));
+            }
+        }
+        return channel;
+    }
+
+    /** Starts a thread the session owns (stopped when it closes); false if it is closed. */
+    boolean startThread(String name, Runnable task) {
+        return threads.start(name, task);
+    }
+
+    /**
      * {@link #openStream} on a new virtual thread, for callers that compose futures. The future
      * fails with the same exceptions.
      */
@@ -221,11 +261,13 @@ public final class ClientSession implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        channels.values().forEach(ClientChannel::savePosition);
         if (l != null) {
             l.closeGracefully(GRACEFUL_CLOSE_WAIT);
             l.closed().orTimeout(2, TimeUnit.SECONDS).exceptionally(t -> null).join();
         }
         client.sessionClosed(this);
+        channels.values().forEach(c -> c.sessionClosed(null));
         fire(listener -> listener.onClosed(null));
         stopThreads();
     }
@@ -291,6 +333,8 @@ public final class ClientSession implements AutoCloseable {
         }
         SessionEvent event = lastEvent;
         fire(listener -> listener.onConnected(event));
+        SessionGranted granted = l.granted();
+        channels.values().forEach(c -> threads.start("superquic-channel-" + c.name(), () -> c.runOn(l, granted)));
         threads.start("superquic-control-reader", () -> readControl(l));
         // Completed on the event loop; listeners and reconnect logic run on a virtual thread.
         l.closed().thenAcceptAsync(lost -> onLinkLost(l, lost), threads.executor("superquic-link-lost"));
@@ -409,6 +453,7 @@ public final class ClientSession implements AutoCloseable {
             lock.unlock();
         }
         client.sessionClosed(this);
+        channels.values().forEach(c -> c.sessionClosed(cause));
         fire(listener -> listener.onClosed(cause));
         stopThreads();
     }

@@ -45,7 +45,12 @@ public enum ErrorCode {
      * The session store failed or cannot be reached: a hello that needs it (a new session, a
      * resume) or a state operation was not done. Nothing changed; trying again later may work.
      */
-    STORE_UNAVAILABLE(0x0f, "the session store is unavailable");
+    STORE_UNAVAILABLE(0x0f, "the session store is unavailable"),
+    /**
+     * A channel cannot go on without a gap: its messages cannot be replayed from where the peer
+     * says it stands (the session is new or expired, or a side lost what it had kept).
+     */
+    CHANNEL_LOST(0x10, "the channel's messages cannot be replayed");
 
     private final int quicCode;
     private final String description;

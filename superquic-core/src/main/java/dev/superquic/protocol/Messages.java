@@ -19,6 +19,8 @@ import java.util.Objects;
  */
 public final class Messages {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** What service and channel names look like. */
+    public static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
     /** Why a resume did not give back the old session. */
     public enum NotResumedReason {
@@ -87,12 +89,33 @@ public final class Messages {
     public record ErrorMessage(ErrorCode code, String message) implements ControlMessage {
     }
 
+    /** The first frame of a stream other than the control stream: a service or a channel. */
+    public sealed interface StreamOpening permits StreamHeader, ChannelOpen {
+    }
+
     /**
      * The first frame of a service stream.
      *
      * @param service the service name
      */
-    public record StreamHeader(String service) {
+    public record StreamHeader(String service) implements StreamOpening {
+    }
+
+    /**
+     * The first frame of a channel stream (protocol version 2).
+     *
+     * @param channel the channel's name
+     * @param delivered the last sequence the client received and kept of the server's messages on
+     *     this channel (0 for none): the server replays what follows
+     */
+    public record ChannelOpen(String channel, long delivered) implements StreamOpening {
+        /** Checks the values. */
+        public ChannelOpen {
+            Objects.requireNonNull(channel, "channel");
+            if (delivered < 0) {
+                throw new IllegalArgumentException("delivered must not be negative");
+            }
+        }
     }
 
     /**
@@ -225,6 +248,38 @@ public final class Messages {
         return bytes(node);
     }
 
+    /** Encodes a channel stream's header. */
+    public static byte[] encode(ChannelOpen open) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("channel", open.channel());
+        node.put("delivered", open.delivered());
+        return bytes(node);
+    }
+
+    /**
+     * The server's acceptance of a channel header: {@code delivered} is the last sequence of the
+     * client's messages it delivered and kept (0 for none); the client replays what follows.
+     */
+    public static byte[] channelAccepted(long delivered) {
+        return bytes(JSON.createObjectNode().put("type", "ok").put("delivered", delivered));
+    }
+
+    /**
+     * Decodes the server's answer to a channel header: the {@code delivered} it names.
+     *
+     * @throws ProtocolException for an error frame (its code) or a malformed answer
+     */
+    public static long decodeChannelAccepted(byte[] frame) throws ProtocolException {
+        ObjectNode node = parseObject(frame);
+        throwIfError(node);
+        JsonNode delivered = node.get("delivered");
+        if (!"ok".equals(node.path("type").asText()) || delivered == null || !delivered.isIntegralNumber()
+                || !delivered.canConvertToLong() || delivered.longValue() < 0) {
+            throw violation("expected an 'ok' with a non-negative 'delivered', or an 'error', answering the channel header");
+        }
+        return delivered.longValue();
+    }
+
 
     /** Reads an {@code end} control message whose {@code type} was already checked. */
     private static StreamEnd decodeStreamEnd(ObjectNode node) throws ProtocolException {
@@ -317,9 +372,32 @@ public final class Messages {
         return value.textValue();
     }
 
-    /** Decodes a stream header. */
+    /** Decodes a service stream's header. */
     public static StreamHeader decodeStreamHeader(byte[] frame) throws ProtocolException {
+        if (decodeOpening(frame) instanceof StreamHeader header) {
+            return header;
+        }
+        throw violation("missing or non-string field 'service'");
+    }
+
+    /**
+     * Decodes the first frame of a stream: a service header ({@code service}) or a channel header
+     * ({@code channel} and {@code delivered}).
+     */
+    public static StreamOpening decodeOpening(byte[] frame) throws ProtocolException {
         ObjectNode node = parseObject(frame);
+        if (node.has("channel")) {
+            String channel = requiredText(node, "channel");
+            if (!NAME.matcher(channel).matches()) {
+                throw violation("'channel' must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+            }
+            JsonNode delivered = node.get("delivered");
+            if (delivered == null || !delivered.isIntegralNumber() || !delivered.canConvertToLong()
+                    || delivered.longValue() < 0) {
+                throw violation("a channel header needs a non-negative integer 'delivered'");
+            }
+            return new ChannelOpen(channel, delivered.longValue());
+        }
         String service = requiredText(node, "service");
         if (service.isBlank()) {
             throw violation("'service' must not be blank");

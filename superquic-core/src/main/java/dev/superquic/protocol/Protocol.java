@@ -2,12 +2,14 @@ package dev.superquic.protocol;
 
 import java.util.List;
 
-/** Constants of the superquic wire protocol, version 1 (see docs/PROTOCOL.md). */
+/** Constants of the superquic wire protocol, versions 1 and 2 (see docs/PROTOCOL.md). */
 public final class Protocol {
-    /** The protocol version this build speaks. */
-    public static final int VERSION = 1;
+    /** The newest protocol version this build speaks: version 2 adds channels. */
+    public static final int VERSION = 2;
+    /** The first version with channels. */
+    public static final int CHANNELS_VERSION = 2;
     /** Versions this build accepts, newest first. */
-    public static final List<Integer> SUPPORTED_VERSIONS = List.of(VERSION);
+    public static final List<Integer> SUPPORTED_VERSIONS = List.of(VERSION, 1);
     /** Default ALPN identifier. */
     public static final String DEFAULT_ALPN = "super-quic";
     /** Default port. */
@@ -20,6 +22,14 @@ public final class Protocol {
     public static final int DEFAULT_MAX_FRAME = 1024 * 1024;
     /** QUIC stream id of the control stream: the first bidirectional stream a client opens. */
     public static final long CONTROL_STREAM_ID = 0;
+
+    /**
+     * The version a server of this build chooses from a client's {@code versions}: the newest
+     * both speak, or empty if there is none.
+     */
+    public static java.util.OptionalInt negotiate(List<Integer> offered) {
+        return SUPPORTED_VERSIONS.stream().filter(offered::contains).mapToInt(Integer::intValue).findFirst();
+    }
 
     private Protocol() {
     }

@@ -19,8 +19,37 @@ class MessagesTest {
         Hello resume = Messages.decodeHello(Messages.encode(Hello.resume("tok")));
         assertThat(resume.resume()).isTrue();
         assertThat(resume.token()).isEqualTo("tok");
-        assertThat(resume.versions()).containsExactly(1);
+        assertThat(resume.versions()).containsExactly(2, 1);
         assertThat(Messages.decodeHello(Messages.encode(Hello.newSession())).resume()).isFalse();
+    }
+
+    @Test
+    void versionsNegotiateToTheNewestBothSpeak() {
+        assertThat(Protocol.negotiate(java.util.List.of(1))).hasValue(1);
+        assertThat(Protocol.negotiate(java.util.List.of(1, 2, 7))).hasValue(2);
+        assertThat(Protocol.negotiate(java.util.List.of(7))).isEmpty();
+    }
+
+    @Test
+    void channelHeadersAndFramesRoundTrip() throws Exception {
+        assertThat(Messages.decodeOpening(Messages.encode(new Messages.ChannelOpen("orders", 17))))
+                .isEqualTo(new Messages.ChannelOpen("orders", 17));
+        assertThat(Messages.decodeOpening(Messages.encode(new Messages.StreamHeader("echo"))))
+                .isEqualTo(new Messages.StreamHeader("echo"));
+        assertThat(Messages.decodeChannelAccepted(Messages.channelAccepted(42))).isEqualTo(42);
+        for (String bad : new String[] {"{\"channel\":\"a b\",\"delivered\":0}", "{\"channel\":\"a\"}",
+            "{\"channel\":\"a\",\"delivered\":-1}"}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Messages.decodeOpening(bad.getBytes()))
+                    .isInstanceOf(ProtocolException.class);
+        }
+        var data = (ChannelFrames.Data) ChannelFrames.decode(ChannelFrames.data(5, new byte[] {1, 2}));
+        assertThat(data.sequence()).isEqualTo(5);
+        assertThat(data.payload()).containsExactly(1, 2);
+        assertThat(ChannelFrames.decode(ChannelFrames.ack(9))).isEqualTo(new ChannelFrames.Ack(9));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ChannelFrames.decode(ChannelFrames.data(0, new byte[0])))
+                .isInstanceOf(ProtocolException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ChannelFrames.decode(new byte[] {7, 0, 0, 0, 0, 0, 0, 0, 1}))
+                .isInstanceOf(ProtocolException.class);
     }
 
     @Test

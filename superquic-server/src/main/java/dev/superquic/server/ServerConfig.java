@@ -1,5 +1,6 @@
 package dev.superquic.server;
 
+import dev.superquic.channel.ChannelSettings;
 import dev.superquic.protocol.Protocol;
 import dev.superquic.transport.CongestionControl;
 import dev.superquic.transport.Transport;
@@ -69,6 +70,7 @@ import java.util.Objects;
  *     diagnosis: it grows with every packet); null (the default): none
  * @param nodeId this server's name among the nodes that share a session store: owners of sessions
  *     are {@code nodeId/connectionId}; null (the default): {@link #randomNodeId()}, drawn at start
+ * @param channels the bounds of each channel's replay buffer and how long a send waits for room
  */
 public record ServerConfig(String host, int port, String alpn, long maxBidiStreams, long maxUniStreams,
                            Duration idleTimeout, long maxData, long maxStreamData,
@@ -81,7 +83,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                            int maxSessions, double helloRatePerAddress, int helloBurstPerAddress,
                            long frameMemoryPerConnection, long frameMemoryTotal, RetryMode retry,
                            int retryThreshold, CongestionControl congestionControl,
-                           java.nio.file.Path qlogDirectory, String nodeId) {
+                           java.nio.file.Path qlogDirectory, String nodeId, ChannelSettings channels) {
 
     /** Validates every field; see {@link Builder#build()}. */
     public ServerConfig {
@@ -111,6 +113,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                 frameMemoryPerConnection);
         Objects.requireNonNull(retry, "retry");
         Objects.requireNonNull(congestionControl, "congestionControl");
+        Objects.requireNonNull(channels, "channels");
         check(nodeId == null || nodeId.matches("[A-Za-z0-9._-]{1,64}"), "node-id",
                 "must be 1 to 64 letters, digits, '.', '_' or '-'", nodeId);
         check(retryThreshold >= 0, "retry-threshold", "must not be negative", retryThreshold);
@@ -181,7 +184,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                 .maxSessionChars(maxSessionChars).maxSessions(maxSessions).helloRatePerAddress(helloRatePerAddress)
                 .helloBurstPerAddress(helloBurstPerAddress).frameMemoryPerConnection(frameMemoryPerConnection)
                 .frameMemoryTotal(frameMemoryTotal).retry(retry).retryThreshold(retryThreshold)
-                .congestionControl(congestionControl).qlogDirectory(qlogDirectory).nodeId(nodeId);
+                .congestionControl(congestionControl).qlogDirectory(qlogDirectory).nodeId(nodeId)
+                .channels(channels);
     }
 
     /** A setting was out of range; the message names it. */
@@ -238,6 +242,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         private int retryThreshold = 100;
         private CongestionControl congestionControl = CongestionControl.DEFAULT;
         private java.nio.file.Path qlogDirectory;
+        private ChannelSettings channels = ChannelSettings.DEFAULT;
         private String nodeId;
 
         private Builder() {
@@ -357,6 +362,9 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         /** This server's name among the nodes sharing a session store; null: a random one. */
         public Builder nodeId(String v) { nodeId = v; return this; }
 
+        /** The bounds of each channel's replay buffer and how long a send waits for room. */
+        public Builder channels(ChannelSettings v) { channels = v; return this; }
+
         /** Validates and builds. */
         public ServerConfig build() {
             return new ServerConfig(host, port, alpn, maxBidiStreams, maxUniStreams, idleTimeout, maxData,
@@ -365,7 +373,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                     statsInterval, resetSecretFile, streamHeaderTimeout, frameReadTimeout, maxConnections,
                     maxConnectionsPerAddress, maxSessionKeys, maxSessionChars, maxSessions, helloRatePerAddress,
                     helloBurstPerAddress, frameMemoryPerConnection, frameMemoryTotal, retry, retryThreshold,
-                    congestionControl, qlogDirectory, nodeId);
+                    congestionControl, qlogDirectory, nodeId, channels);
         }
     }
 }

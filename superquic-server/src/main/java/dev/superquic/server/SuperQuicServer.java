@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class SuperQuicServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SuperQuicServer.class);
-    private static final Pattern SERVICE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    private static final Pattern SERVICE_NAME = dev.superquic.protocol.Messages.NAME;
     private static final Duration DEFAULT_GRACE = Duration.ofSeconds(10);
 
     private final ServerRuntime runtime;
@@ -82,6 +82,17 @@ public final class SuperQuicServer implements AutoCloseable {
     /** The settings the server runs with. */
     public ServerConfig config() {
         return runtime.config();
+    }
+
+    /**
+     * Sends on channel {@code name} of session {@code sessionId}, whether or not the session is
+     * connected: messages wait in the session store until the client acknowledges them, or drop
+     * with the session when it expires (counted in {@code superquic_channel_messages_expired_total}).
+     *
+     * @throws IllegalArgumentException if no channel service has this name
+     */
+    public ChannelPublisher channel(String sessionId, String name) {
+        return runtime.channel(sessionId, name);
     }
 
     /** The session store. */
@@ -226,6 +237,7 @@ public final class SuperQuicServer implements AutoCloseable {
     public static final class Builder {
         private final ServerConfig config;
         private final Map<String, StreamService> services = new LinkedHashMap<>();
+        private final Map<String, ChannelService> channels = new LinkedHashMap<>();
         private SessionStore store;
         private MeterRegistry registry;
         private InetSocketAddress opsAddress;
@@ -241,6 +253,22 @@ public final class SuperQuicServer implements AutoCloseable {
             }
             if (services.putIfAbsent(name, Objects.requireNonNull(service, "service")) != null) {
                 throw new IllegalArgumentException("service '" + name + "' registered twice");
+            }
+            return this;
+        }
+
+        /**
+         * Registers a channel service under {@code name} (letters, digits, '.', '_', '-'; at most
+         * 64): clients reach it with {@code session.channel(name)}. Needs a session store that
+         * keeps channels (the in-memory and SQLite stores do); with another, channel opens are
+         * refused with UNKNOWN_SERVICE and a warning is logged at start.
+         */
+        public Builder channel(String name, ChannelService service) {
+            if (!SERVICE_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("invalid channel name '" + name + "'");
+            }
+            if (channels.putIfAbsent(name, Objects.requireNonNull(service, "service")) != null) {
+                throw new IllegalArgumentException("channel '" + name + "' registered twice");
             }
             return this;
         }
@@ -283,7 +311,7 @@ public final class SuperQuicServer implements AutoCloseable {
             OpsHttpServer ops = null;
             try {
                 // Inside the try: a bad setting found here (the reset secret) must close the store too.
-                ServerRuntime runtime = new ServerRuntime(config, services, s, r);
+                ServerRuntime runtime = new ServerRuntime(config, services, channels, s, r);
                 runtime.startDraining(); // not ready until the socket is bound
                 if (prometheus != null) {
                     // JVM and process meters only in a registry of our own: an application that
@@ -291,7 +319,7 @@ public final class SuperQuicServer implements AutoCloseable {
                     ops = OpsHttpServer.start(opsAddress, prometheus, () -> !runtime.isDraining(), prometheus != registry);
                 }
                 TransportHost host = TransportHost.start(runtime);
-                log.info("services: {}", services.keySet());
+                log.info("services: {}{}", services.keySet(), channels.isEmpty() ? "" : ", channels: " + channels.keySet());
                 SuperQuicServer server = new SuperQuicServer(runtime, host, s, ownsStore, ops);
                 runtime.ready();
                 return server;

@@ -202,24 +202,60 @@ public final class Link {
      * server's answer, all within {@code timeout}.
      */
     public ChannelStream openService(String service, Duration timeout) throws IOException {
+        Opened opened = open(Messages.encode(new StreamHeader(service)), "'" + service + "'", timeout);
+        try {
+            Messages.decodeStreamAccepted(opened.reply());
+            return opened.stream();
+        } catch (IOException | RuntimeException e) {
+            opened.stream().close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens channel {@code channel}'s stream, telling the server the last of its messages this side
+     * has; returns the stream and the last of this side's messages the server has.
+     */
+    public Opened openChannel(String channel, long delivered, Duration timeout) throws IOException {
+        Opened opened = open(Messages.encode(new Messages.ChannelOpen(channel, delivered)), "channel '" + channel + "'",
+                timeout);
+        try {
+            return new Opened(opened.stream(), opened.reply(), Messages.decodeChannelAccepted(opened.reply()));
+        } catch (IOException | RuntimeException e) {
+            opened.stream().close();
+            throw e;
+        }
+    }
+
+    /**
+     * A stream whose header the server answered.
+     *
+     * @param stream the stream
+     * @param reply the server's answer to the header
+     * @param delivered for a channel: the last of this side's messages the server has
+     */
+    public record Opened(ChannelStream stream, byte[] reply, long delivered) {
+    }
+
+    /** Waits for stream credit, sends {@code header} and reads the server's answer, within {@code timeout}. */
+    private Opened open(byte[] header, String what, Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         ChannelStream stream = newStream(deadline, config.maxFrameSize());
         try {
-            stream.writeFrame(Messages.encode(new StreamHeader(service)));
+            stream.writeFrame(header);
             byte[] reply;
             try {
                 // Bounded too: a server that took the header and died (or stopped) before answering
                 // must not hold the caller, and its connection, until the idle timeout.
                 reply = stream.readFrame(Protocol.MAX_CONTROL_FRAME, deadline);
             } catch (dev.superquic.stream.internal.ReadTimeoutException e) {
-                throw new SocketTimeoutException("server " + config.server() + " did not accept the stream to '"
-                        + service + "' within the stream open timeout");
+                throw new SocketTimeoutException("server " + config.server() + " did not accept the stream to "
+                        + what + " within the stream open timeout");
             }
             if (reply == null) {
                 throw new ProtocolException(ErrorCode.PROTOCOL_VIOLATION, "server finished the stream without a reply");
             }
-            Messages.decodeStreamAccepted(reply);
-            return stream;
+            return new Opened(stream, reply, 0);
         } catch (IOException | RuntimeException e) {
             stream.close();
             throw e;

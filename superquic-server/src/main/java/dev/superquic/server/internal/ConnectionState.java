@@ -114,7 +114,8 @@ public final class ConnectionState {
      *
      * @param sessionId the session
      * @param generation the store's ownership generation at attach
+     * @param version the protocol version the hello chose for this connection
      */
-    public record SessionBinding(String sessionId, long generation) {
+    public record SessionBinding(String sessionId, long generation, int version) {
     }
 }

@@ -251,7 +251,8 @@ public final class ServerMetrics implements StreamMeter {
 
     /** The session store operations that are timed and whose errors are counted. */
     static final java.util.List<String> STORE_OPERATIONS =
-            java.util.List.of("create", "attach", "detach", "get", "put", "delete", "entries");
+            java.util.List.of("create", "attach", "detach", "get", "put", "delete", "entries",
+                    "channel_position", "channel_append", "channel_read", "channel_ack", "channel_delivered");
 
     private static String storeKind(SessionStore store) {
         String name = store.getClass().getSimpleName();

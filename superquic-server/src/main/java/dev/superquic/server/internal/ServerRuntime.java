@@ -25,6 +25,7 @@ public final class ServerRuntime {
     private final ServerMetrics metrics;
     private final SessionManager sessions;
     private final StreamProtocol protocol;
+    private final ServerChannels channels;
     private final VirtualThreadHandoff handoff = new VirtualThreadHandoff();
     private final StatelessResets resets;
     /** Retry tokens when the server validates addresses with Retry, else null. */
@@ -39,7 +40,8 @@ public final class ServerRuntime {
     private volatile boolean draining;
 
     /** Wires the runtime. */
-    public ServerRuntime(ServerConfig config, Map<String, StreamService> services, SessionStore store,
+    public ServerRuntime(ServerConfig config, Map<String, StreamService> services,
+                         Map<String, dev.superquic.server.ChannelService> channelServices, SessionStore store,
                          MeterRegistry registry) {
         this.config = config;
         this.nodeId = config.nodeId() != null ? config.nodeId() : ServerConfig.randomNodeId();
@@ -57,7 +59,9 @@ public final class ServerRuntime {
         this.sessions = new SessionManager(store, metrics, nodeId, connections::get,
                 HexFormat.of().formatHex(resets.token()), config.maxSessions(),
                 new HelloRateLimit(config.helloRatePerAddress(), config.helloBurstPerAddress()));
-        this.protocol = new StreamProtocol(sessions, services, metrics);
+        this.channels = new ServerChannels(store.channelLog().orElse(null), channelServices, config.channels(),
+                sessions, new ChannelMetrics(registry), config.maxFrameSize());
+        this.protocol = new StreamProtocol(sessions, services, channels, metrics);
         io.micrometer.core.instrument.Gauge.builder("superquic.streams.inbound.buffered", this,
                         ServerRuntime::bufferedInboundBytes).baseUnit("bytes")
                 .description("bytes received on streams and not yet consumed by services").register(registry);
@@ -92,6 +96,11 @@ public final class ServerRuntime {
     /** The meters. */
     public ServerMetrics metrics() {
         return metrics;
+    }
+
+    /** Sends on a session's channel, for server code; see {@link dev.superquic.server.SuperQuicServer#channel}. */
+    public dev.superquic.server.ChannelPublisher channel(String sessionId, String name) {
+        return channels.publisher(sessionId, name);
     }
 
     /** The hand-off to virtual threads. */

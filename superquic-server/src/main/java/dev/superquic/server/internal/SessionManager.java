@@ -64,10 +64,11 @@ final class SessionManager {
     /**
      * Carries out the client's hello and binds the session to {@code conn}.
      *
+     * @param version the protocol version chosen from the hello's
      * @throws ProtocolException LIMIT_EXCEEDED if the client's address sends hellos faster than
      *     allowed, or the server holds its limit of sessions and the hello needs a new one
      */
-    SessionGranted establish(ConnectionState conn, Hello hello) throws ProtocolException {
+    SessionGranted establish(ConnectionState conn, Hello hello, int version) throws ProtocolException {
         if (conn.channel().remoteSocketAddress() instanceof java.net.InetSocketAddress peer
                 && !helloRate.tryAcquire(peer.getAddress())) {
             metrics.sessionRefused("rate");
@@ -78,13 +79,13 @@ final class SessionManager {
             AttachResult r = forHello("attach", () -> store.attach(hello.token(), conn.owner()));
             switch (r.status()) {
                 case ATTACHED -> {
-                    bind(conn, new SessionBinding(r.sessionId(), r.generation()));
+                    bind(conn, new SessionBinding(r.sessionId(), r.generation(), version));
                     metrics.sessionResumed();
                     if (r.previousOwner() != null) {
                         takeOver(r.sessionId(), r.previousOwner());
                     }
                     log.info("session {} resumed", r.sessionId());
-                    return granted(r.sessionId(), hello.token(), true, null);
+                    return granted(version, r.sessionId(), hello.token(), true, null);
                 }
                 case EXPIRED -> reason = NotResumedReason.EXPIRED;
                 case UNKNOWN -> reason = NotResumedReason.UNKNOWN;
@@ -103,7 +104,7 @@ final class SessionManager {
                     + " sessions");
         }
         NewSession s = forHello("create", () -> store.create(conn.owner()));
-        bind(conn, new SessionBinding(s.sessionId(), s.generation()));
+        bind(conn, new SessionBinding(s.sessionId(), s.generation(), version));
         metrics.sessionCreated();
         if (reason == null) {
             log.info("session {} created", s.sessionId());
@@ -111,7 +112,7 @@ final class SessionManager {
             log.info("session {} created: resume of token {} failed ({})", s.sessionId(),
                     ResumeTokens.redact(hello.token()), reason.wireName());
         }
-        return granted(s.sessionId(), s.token(), false, reason);
+        return granted(version, s.sessionId(), s.token(), false, reason);
     }
 
     private void bind(ConnectionState conn, SessionBinding binding) {
@@ -119,8 +120,8 @@ final class SessionManager {
         Mdc.session(binding.sessionId());
     }
 
-    private SessionGranted granted(String id, String token, boolean resumed, NotResumedReason reason) {
-        return new SessionGranted(Protocol.VERSION, id, token, resumed, reason, store.ttl().toSeconds(), true,
+    private SessionGranted granted(int version, String id, String token, boolean resumed, NotResumedReason reason) {
+        return new SessionGranted(version, id, token, resumed, reason, store.ttl().toSeconds(), true,
                 resetToken);
     }
 
@@ -196,7 +197,7 @@ final class SessionManager {
     }
 
     /** A store call, timed; a store failure is counted and thrown on. */
-    private <T> T timed(String op, java.util.function.Supplier<T> call) {
+    <T> T timed(String op, java.util.function.Supplier<T> call) {
         long start = System.nanoTime();
         boolean failed = false;
         try {

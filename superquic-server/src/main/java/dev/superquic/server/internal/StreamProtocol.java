@@ -35,11 +35,14 @@ final class StreamProtocol {
 
     private final SessionManager sessions;
     private final Map<String, StreamService> services;
+    private final ServerChannels channels;
     private final ServerMetrics metrics;
 
-    StreamProtocol(SessionManager sessions, Map<String, StreamService> services, ServerMetrics metrics) {
+    StreamProtocol(SessionManager sessions, Map<String, StreamService> services, ServerChannels channels,
+                   ServerMetrics metrics) {
         this.sessions = sessions;
         this.services = Map.copyOf(services);
+        this.channels = channels;
         this.metrics = metrics;
     }
 
@@ -56,11 +59,10 @@ final class StreamProtocol {
             }
             Hello hello = Messages.decodeHello(first);
             log.debug("hello: {} versions {}", hello.resume() ? "resume" : "new", hello.versions());
-            if (!hello.versions().contains(Protocol.VERSION)) {
-                throw new ProtocolException(ErrorCode.UNSUPPORTED_VERSION,
-                        "server speaks versions " + Protocol.SUPPORTED_VERSIONS + ", client offered " + hello.versions());
-            }
-            SessionGranted granted = sessions.establish(conn, hello);
+            int version = Protocol.negotiate(hello.versions()).orElseThrow(() -> new ProtocolException(
+                    ErrorCode.UNSUPPORTED_VERSION,
+                    "server speaks versions " + Protocol.SUPPORTED_VERSIONS + ", client offered " + hello.versions()));
+            SessionGranted granted = sessions.establish(conn, hello, version);
             stream.writeFrame(Messages.encode(granted));
             // After the answer: lone FINs of this connection's streams are announced from now on.
             stream.streamEnds().announceOn(stream);
@@ -127,9 +129,14 @@ final class StreamProtocol {
                 log.debug("stream ended before its header");
                 return;
             }
-            StreamHeader header = Messages.decodeStreamHeader(headerFrame);
-            log.debug("stream header: service {}", header.service());
+            Messages.StreamOpening opening = Messages.decodeOpening(headerFrame);
             SessionBinding binding = awaitSession(conn);
+            if (opening instanceof Messages.ChannelOpen open) {
+                serveChannel(state, binding, open);
+                return;
+            }
+            StreamHeader header = (StreamHeader) opening;
+            log.debug("stream header: service {}", header.service());
             StreamService service = services.get(header.service());
             if (service == null) {
                 throw new ProtocolException(ErrorCode.UNKNOWN_SERVICE, "no service named '" + header.service() + "'");
@@ -176,6 +183,17 @@ final class StreamProtocol {
         } finally {
             stream.close();
         }
+    }
+
+    /** A channel stream (protocol version 2) on its virtual thread. */
+    private void serveChannel(StreamState state, SessionBinding binding, Messages.ChannelOpen open) throws Exception {
+        if (binding.version() < Protocol.CHANNELS_VERSION) {
+            throw new ProtocolException(ErrorCode.PROTOCOL_VIOLATION, "channels need protocol version "
+                    + Protocol.CHANNELS_VERSION + "; this connection speaks " + binding.version());
+        }
+        log.debug("stream header: channel {}", open.channel());
+        state.bindService("channel:" + open.channel(), metrics);
+        channels.serve(state.connection(), state.stream(), binding, open);
     }
 
     private SessionBinding awaitSession(ConnectionState conn) throws ProtocolException {

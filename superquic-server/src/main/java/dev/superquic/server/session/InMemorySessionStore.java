@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * expiry a tombstone of the token hash remembers them, so a late resume is told "expired"
  * rather than "unknown".
  */
-public final class InMemorySessionStore implements SessionStore {
+public final class InMemorySessionStore implements SessionStore, ChannelLog {
     private static final Logger log = LoggerFactory.getLogger(InMemorySessionStore.class);
     /** How long and how many expired tokens are remembered. */
     private static final long TOMBSTONE_NANOS = TimeUnit.HOURS.toNanos(24);
@@ -34,6 +34,7 @@ public final class InMemorySessionStore implements SessionStore {
     private final Map<String, Entry> byTokenHash = new ConcurrentHashMap<>();
     private final Map<String, Long> tombstones = new ConcurrentHashMap<>();
     private final List<Consumer<String>> expiryListeners = new CopyOnWriteArrayList<>();
+    private final List<java.util.function.LongConsumer> messageExpiryListeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService sweeper;
 
     /** Keys a session holds at most, unless the store is made with other limits. */
@@ -190,6 +191,126 @@ public final class InMemorySessionStore implements SessionStore {
         sweeper.shutdownNow();
     }
 
+    @Override
+    public Optional<ChannelLog> channelLog() {
+        return Optional.of(this);
+    }
+
+    @Override
+    public ChannelPosition position(String sessionId, String channel) {
+        Entry e = live(sessionId);
+        synchronized (e.state) {
+            MemoryChannel c = e.channels.get(channel);
+            return c == null ? ChannelPosition.NONE : c.position();
+        }
+    }
+
+    @Override
+    public long append(String sessionId, String channel, byte[] message, ChannelLimits limits)
+            throws dev.superquic.channel.ChannelFullException {
+        Entry e = live(sessionId);
+        synchronized (e.state) {
+            MemoryChannel c = e.channels.computeIfAbsent(channel, k -> new MemoryChannel());
+            if (c.kept.size() >= limits.maxMessages() || c.bytes + message.length > limits.maxBytes()) {
+                throw new dev.superquic.channel.ChannelFullException("channel '" + channel + "' of session " + sessionId
+                        + " holds " + c.kept.size() + " unacknowledged messages (" + c.bytes + " bytes); its bound is "
+                        + limits.maxMessages() + " messages, " + limits.maxBytes() + " bytes");
+            }
+            c.last++;
+            c.kept.addLast(new dev.superquic.channel.ChannelMessage(c.last, message.clone()));
+            c.bytes += message.length;
+            return c.last;
+        }
+    }
+
+    @Override
+    public List<dev.superquic.channel.ChannelMessage> after(String sessionId, String channel, long sequence, int max) {
+        Entry e = live(sessionId);
+        synchronized (e.state) {
+            MemoryChannel c = e.channels.get(channel);
+            if (c == null || sequence >= c.last) {
+                return List.of();
+            }
+            List<dev.superquic.channel.ChannelMessage> out = new ArrayList<>(Math.min(max, c.kept.size()));
+            for (var m : c.kept) {
+                if (m.sequence() > sequence) {
+                    out.add(m);
+                    if (out.size() == max) {
+                        break;
+                    }
+                }
+            }
+            return out;
+        }
+    }
+
+    @Override
+    public void acknowledge(String sessionId, String channel, long sequence) {
+        Entry e = live(sessionId);
+        synchronized (e.state) {
+            MemoryChannel c = e.channels.get(channel);
+            if (c == null) {
+                return;
+            }
+            while (!c.kept.isEmpty() && c.kept.peekFirst().sequence() <= sequence) {
+                c.bytes -= c.kept.removeFirst().payload().length;
+            }
+            c.acknowledged = Math.max(c.acknowledged, Math.min(sequence, c.last));
+        }
+    }
+
+    @Override
+    public void delivered(String sessionId, long generation, String channel, long sequence,
+                          Map<String, String> stateChanges) {
+        Entry e = live(sessionId);
+        synchronized (e.state) {
+            fence(e, generation);
+            if (!stateChanges.isEmpty()) {
+                applyAll(e, stateChanges);
+            }
+            MemoryChannel c = e.channels.computeIfAbsent(channel, k -> new MemoryChannel());
+            c.delivered = Math.max(c.delivered, sequence);
+        }
+    }
+
+    /** Applies state changes all or nothing; caller holds {@code e.state}'s monitor. */
+    private void applyAll(Entry e, Map<String, String> changes) {
+        long chars = e.chars;
+        int keys = e.state.size();
+        for (Map.Entry<String, String> change : changes.entrySet()) {
+            String old = e.state.get(change.getKey());
+            if (old != null) {
+                chars -= change.getKey().length() + old.length();
+                keys--;
+            }
+            if (change.getValue() != null) {
+                chars += change.getKey().length() + change.getValue().length();
+                keys++;
+            }
+        }
+        if (keys > maxKeys) {
+            throw new StateLimitException("session state would hold " + keys + " keys, over its limit of " + maxKeys
+                    + " keys");
+        }
+        if (chars > maxChars) {
+            throw new StateLimitException("session state would hold " + chars + " characters, over its limit of "
+                    + maxChars);
+        }
+        for (Map.Entry<String, String> change : changes.entrySet()) {
+            if (change.getValue() == null) {
+                e.state.remove(change.getKey());
+            } else {
+                e.state.put(change.getKey(), change.getValue());
+            }
+        }
+        e.chars = chars;
+    }
+
+    @Override
+    public void onMessagesExpired(java.util.function.LongConsumer listener) {
+        messageExpiryListeners.add(listener);
+    }
+
     private Entry live(String sessionId) {
         Entry e = byId.get(sessionId);
         if (e == null || e.expired) {
@@ -245,7 +366,17 @@ public final class InMemorySessionStore implements SessionStore {
         String hashHex = java.util.HexFormat.of().formatHex(e.tokenHash);
         byTokenHash.remove(hashHex);
         tombstones.put(hashHex, System.nanoTime());
-        e.state.clear();
+        long dropped;
+        synchronized (e.state) {
+            e.state.clear();
+            dropped = e.channels.values().stream().mapToLong(c -> c.kept.size()).sum();
+            e.channels.clear();
+        }
+        if (dropped > 0) {
+            for (java.util.function.LongConsumer l : messageExpiryListeners) {
+                l.accept(dropped);
+            }
+        }
         for (Consumer<String> l : expiryListeners) {
             try {
                 l.accept(e.id);
@@ -262,6 +393,8 @@ public final class InMemorySessionStore implements SessionStore {
         final Map<String, String> state = new ConcurrentHashMap<>();
         /** Characters of the state's keys and values; guarded by {@code state}'s monitor. */
         long chars;
+        /** Channels by name; guarded by {@code state}'s monitor. */
+        final Map<String, MemoryChannel> channels = new java.util.HashMap<>();
         volatile String owner;
         volatile long generation = 1;
         long detachedAt;
@@ -271,6 +404,19 @@ public final class InMemorySessionStore implements SessionStore {
             this.id = id;
             this.tokenHash = tokenHash;
             this.owner = owner;
+        }
+    }
+
+    /** A channel of a session; guarded by its session's {@code state} monitor. */
+    private static final class MemoryChannel {
+        final java.util.ArrayDeque<dev.superquic.channel.ChannelMessage> kept = new java.util.ArrayDeque<>();
+        long bytes;
+        long delivered;
+        long acknowledged;
+        long last;
+
+        ChannelPosition position() {
+            return new ChannelPosition(delivered, acknowledged, last);
         }
     }
 }

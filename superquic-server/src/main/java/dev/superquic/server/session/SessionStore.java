@@ -86,6 +86,14 @@ public interface SessionStore extends AutoCloseable {
     }
 
     /**
+     * The session's channels, where this store keeps them (protocol version 2); empty for a store
+     * that keeps none, whose server then refuses channels.
+     */
+    default java.util.Optional<ChannelLog> channelLog() {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * Checks the settings every store takes: a positive TTL and positive state limits.
      *
      * @throws IllegalArgumentException saying which is wrong

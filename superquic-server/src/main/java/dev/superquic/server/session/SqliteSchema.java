@@ -12,8 +12,8 @@ import java.sql.Statement;
  * {@code PRAGMA user_version}) and what the store does to it when it opens.
  */
 final class SqliteSchema {
-    /** The schema this code writes and reads. */
-    static final int VERSION = 1;
+    /** The schema this code writes and reads: 2 added channels. */
+    static final int VERSION = 2;
 
     private SqliteSchema() {
     }
@@ -55,11 +55,29 @@ final class SqliteSchema {
                 s.execute("CREATE TABLE state (session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,"
                         + " key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (session_id, key)) WITHOUT ROWID");
                 s.execute("CREATE TABLE tombstones (token_hash BLOB PRIMARY KEY, expired_at INTEGER NOT NULL)");
+                createChannelTables(s);
+                s.execute("PRAGMA user_version = " + VERSION);
+                db.commit();
+                db.setAutoCommit(true);
+            } else if (version == 1) {
+                db.setAutoCommit(false);
+                createChannelTables(s);
                 s.execute("PRAGMA user_version = " + VERSION);
                 db.commit();
                 db.setAutoCommit(true);
             }
         }
+    }
+
+    /** Version 2: a session's channels and the messages they keep, gone with the session. */
+    private static void createChannelTables(Statement s) throws SQLException {
+        s.execute("CREATE TABLE channels (session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,"
+                + " name TEXT NOT NULL, delivered INTEGER NOT NULL DEFAULT 0, acknowledged INTEGER NOT NULL DEFAULT 0,"
+                + " last INTEGER NOT NULL DEFAULT 0, kept INTEGER NOT NULL DEFAULT 0, bytes INTEGER NOT NULL DEFAULT 0,"
+                + " PRIMARY KEY (session_id, name)) WITHOUT ROWID");
+        s.execute("CREATE TABLE channel_messages (session_id TEXT NOT NULL, name TEXT NOT NULL, seq INTEGER NOT NULL,"
+                + " payload BLOB NOT NULL, PRIMARY KEY (session_id, name, seq), FOREIGN KEY (session_id, name)"
+                + " REFERENCES channels (session_id, name) ON DELETE CASCADE) WITHOUT ROWID");
     }
 
     /** Sessions whose owner was the previous process start their TTL now; returns how many sessions there are. */

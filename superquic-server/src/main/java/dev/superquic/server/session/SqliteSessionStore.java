@@ -73,6 +73,7 @@ public final class SqliteSessionStore implements SessionStore {
     private final ReentrantLock dbLock = new ReentrantLock();
     private final List<Consumer<String>> expiryListeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService background;
+    private final SqliteChannels channels = new SqliteChannels(this);
     /** Rows of {@code sessions}: the store has its database to itself (the lock), so it can count. */
     private final java.util.concurrent.atomic.AtomicLong sessions = new java.util.concurrent.atomic.AtomicLong();
 
@@ -177,6 +178,7 @@ public final class SqliteSessionStore implements SessionStore {
     public AttachResult attach(String token, String owner) {
         byte[] hash = ResumeTokens.hash(token);
         String[] expiredId = new String[1];
+        long[] droppedMessages = new long[1];
         AttachResult result = transaction(() -> {
             try (PreparedStatement find = db.prepareStatement(
                     "SELECT id, owner, generation, detached_at FROM sessions WHERE token_hash = ?")) {
@@ -191,7 +193,7 @@ public final class SqliteSessionStore implements SessionStore {
                     long generation = r.getLong(3) + 1;
                     long detachedAt = r.getLong(4);
                     if (previous == null && System.currentTimeMillis() - detachedAt >= ttlMillis) {
-                        expire(id, hash);
+                        droppedMessages[0] = expire(id, hash);
                         expiredId[0] = id;
                         return AttachResult.notFound(AttachResult.Status.EXPIRED);
                     }
@@ -209,6 +211,7 @@ public final class SqliteSessionStore implements SessionStore {
         if (expiredId[0] != null) {
             sessions.decrementAndGet(); // committed
             fireExpired(List.of(expiredId[0]));
+            channels.messagesExpired(droppedMessages[0]);
         }
         return result;
     }
@@ -328,6 +331,69 @@ public final class SqliteSessionStore implements SessionStore {
     }
 
     @Override
+    public Optional<ChannelLog> channelLog() {
+        return Optional.of(channels);
+    }
+
+    /** The connection, for {@link SqliteChannels}; only inside {@link #inTransaction}. */
+    Connection db() {
+        return db;
+    }
+
+    /** Work in one transaction on the store's connection, for {@link SqliteChannels}. */
+    <T> T inTransaction(SqliteWork.Work<T> work) {
+        return transaction(work);
+    }
+
+    /**
+     * Inside a transaction, for the owner of {@code generation}: applies state changes (a null
+     * value removes its key) within the limits, or throws and changes nothing.
+     */
+    void applyStateChanges(String sessionId, long generation, Map<String, String> changes) throws SQLException {
+        long[] usage = usage(sessionId, generation);
+        long keys = usage[0];
+        long chars = usage[1];
+        Map<String, String> old = new java.util.HashMap<>();
+        for (Map.Entry<String, String> change : changes.entrySet()) {
+            String before = oldValue(sessionId, change.getKey());
+            old.put(change.getKey(), before);
+            if (before != null) {
+                keys--;
+                chars -= change.getKey().length() + before.length();
+            }
+            if (change.getValue() != null) {
+                keys++;
+                chars += change.getKey().length() + change.getValue().length();
+            }
+        }
+        if (keys > maxKeys) {
+            throw new StateLimitException("session state would hold " + keys + " keys, over its limit of " + maxKeys
+                    + " keys");
+        }
+        if (chars > maxChars) {
+            throw new StateLimitException("session state would hold " + chars + " characters, over its limit of "
+                    + maxChars);
+        }
+        try (PreparedStatement upsert = db.prepareStatement("INSERT INTO state (session_id, key, value)"
+                + " VALUES (?, ?, ?) ON CONFLICT (session_id, key) DO UPDATE SET value = excluded.value");
+             PreparedStatement delete = db.prepareStatement("DELETE FROM state WHERE session_id = ? AND key = ?")) {
+            for (Map.Entry<String, String> change : changes.entrySet()) {
+                if (change.getValue() == null) {
+                    delete.setString(1, sessionId);
+                    delete.setString(2, change.getKey());
+                    delete.executeUpdate();
+                } else {
+                    upsert.setString(1, sessionId);
+                    upsert.setString(2, change.getKey());
+                    upsert.setString(3, change.getValue());
+                    upsert.executeUpdate();
+                }
+            }
+        }
+        setUsage(sessionId, keys, chars);
+    }
+
+    @Override
     public void close() {
         background.shutdownNow();
         try {
@@ -353,7 +419,7 @@ public final class SqliteSessionStore implements SessionStore {
      * {@code [keys, chars]} of a live session: SessionGoneException when there is none,
      * SessionFencedException when {@code generation} (unless negative: a read) is not its own.
      */
-    private long[] usage(String sessionId, long generation) throws SQLException {
+    long[] usage(String sessionId, long generation) throws SQLException {
         try (PreparedStatement find = db.prepareStatement("SELECT keys, chars, generation FROM sessions WHERE id = ?")) {
             find.setString(1, sessionId);
             try (ResultSet r = find.executeQuery()) {
@@ -396,8 +462,12 @@ public final class SqliteSessionStore implements SessionStore {
         }
     }
 
-    /** Inside a transaction: deletes the session and its state, and leaves a tombstone of its token. */
-    private void expire(String sessionId, byte[] hash) throws SQLException {
+    /**
+     * Inside a transaction: deletes the session, its state and its channels, and leaves a
+     * tombstone of its token; returns how many channel messages were dropped with it.
+     */
+    private long expire(String sessionId, byte[] hash) throws SQLException {
+        long dropped = channels.keptMessages(sessionId);
         try (PreparedStatement delete = db.prepareStatement("DELETE FROM sessions WHERE id = ?");
              PreparedStatement tomb = db.prepareStatement(
                      "INSERT OR REPLACE INTO tombstones (token_hash, expired_at) VALUES (?, ?)")) {
@@ -407,9 +477,11 @@ public final class SqliteSessionStore implements SessionStore {
             tomb.setLong(2, System.currentTimeMillis());
             tomb.executeUpdate();
         }
+        return dropped;
     }
 
     private void sweep() {
+        long[] droppedMessages = new long[1];
         try {
             List<String> expired = transaction(() -> {
                 List<String> ids = new ArrayList<>();
@@ -425,7 +497,7 @@ public final class SqliteSessionStore implements SessionStore {
                     }
                 }
                 for (int i = 0; i < ids.size(); i++) {
-                    expire(ids.get(i), hashes.get(i));
+                    droppedMessages[0] += expire(ids.get(i), hashes.get(i));
                 }
                 try (PreparedStatement old = db.prepareStatement("DELETE FROM tombstones WHERE expired_at < ?");
                      PreparedStatement excess = db.prepareStatement("DELETE FROM tombstones WHERE token_hash IN"
@@ -440,6 +512,7 @@ public final class SqliteSessionStore implements SessionStore {
             });
             sessions.addAndGet(-expired.size()); // committed
             fireExpired(expired);
+            channels.messagesExpired(droppedMessages[0]);
         } catch (RuntimeException e) {
             log.error("session sweep failed", e);
         }

@@ -1,0 +1,24 @@
+package dev.superquic.server;
+
+import java.util.Map;
+
+/** A channel as its {@link ChannelService} sees it: a publisher, plus the session and exactly-once commits. */
+public interface ServerChannel extends ChannelPublisher {
+
+    /** The session, with its state. */
+    Session session();
+
+    /** The id of the connection the channel runs on now, as used in logs. */
+    String connectionId();
+
+    /**
+     * Inside {@link ChannelService#onMessage}: records the message being handled as delivered and
+     * applies {@code stateChanges} to the session's state (a null value removes its key) in one
+     * store operation: after a crash the message is neither lost nor applied twice.
+     *
+     * @throws dev.superquic.server.session.StateLimitException if the changes would take the
+     *     state past its limits; nothing changed
+     * @throws IllegalStateException outside {@link ChannelService#onMessage}
+     */
+    void commit(Map<String, String> stateChanges);
+}

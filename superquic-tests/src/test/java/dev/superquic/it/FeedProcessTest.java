@@ -1,0 +1,75 @@
+package dev.superquic.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The feed demo as users run it: packaged server and client processes. The numbers go on with no
+ * gap, repeat or reordering across a {@code kill -9} and restart of the server (durable store) in
+ * the middle of a run, and across a restart of the client (its session file).
+ */
+class FeedProcessTest {
+
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 4, unit = TimeUnit.MINUTES) // two server starts on a loaded machine
+    void theFeedGoesOnAcrossAKilledServerAndARestartedClient(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("data");
+        Path sessionFile = dir.resolve("session");
+        ServerProcess first = ServerProcess.start(List.of(), "--port", "0", "--data-dir", data.toString(),
+                "--log-format", "json");
+        ServerProcess second = null;
+        Process client = null;
+        try {
+            int port = Integer.parseInt(await().atMost(Duration.ofSeconds(30))
+                    .until(() -> ServerProcess.find(first.lines, "listening on udp /127\\.0\\.0\\.1:(\\d+)"), v -> v != null));
+            ServerProcess feed = feed(port, sessionFile, 400);
+            client = feed.process;
+            List<String> clientLines = feed.lines;
+            await().atMost(Duration.ofSeconds(30)).until(() -> clientLines.stream().anyMatch(l -> l.startsWith("#50 ")));
+            first.process.destroyForcibly(); // SIGKILL in the middle of the feed
+            assertThat(first.process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            second = ServerProcess.start(List.of(), "--port", Integer.toString(port), "--data-dir", data.toString(),
+                    "--log-format", "json");
+            assertThat(client.waitFor(120, TimeUnit.SECONDS)).as("client output: %s", tail(clientLines)).isTrue();
+            assertThat(client.exitValue()).as("client output: %s", tail(clientLines)).isZero();
+            assertThat(clientLines).as("client output").anyMatch(l -> l.contains(
+                    "feed 400 messages (1 to 400): 0 gaps, 0 repeated, 0 reordered"));
+
+            ServerProcess again = feed(port, sessionFile, 100); // a restarted client goes on where it stopped
+            client = again.process;
+            assertThat(client.waitFor(60, TimeUnit.SECONDS)).as("client output: %s", tail(again.lines)).isTrue();
+            assertThat(client.exitValue()).isZero();
+            assertThat(again.lines).as("client output").anyMatch(l -> l.contains(
+                    "feed 100 messages (401 to 500): 0 gaps, 0 repeated, 0 reordered"));
+        } finally {
+            if (client != null) {
+                client.destroyForcibly();
+            }
+            first.process.destroyForcibly();
+            if (second != null) {
+                second.process.destroyForcibly();
+                second.process.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** Starts {@code superquic feed --verify count}, 100 messages a second. */
+    private static ServerProcess feed(int port, Path sessionFile, int count) throws Exception {
+        List<String> command = new ArrayList<>(ServerProcess.cli(List.of(), List.of(), "feed"));
+        command.addAll(List.of("--server", "127.0.0.1:" + port, "--insecure", "--session-file", sessionFile.toString(),
+                "--rate", "100", "--verify", Integer.toString(count)));
+        return ServerProcess.start(command);
+    }
+
+    private static List<String> tail(List<String> lines) {
+        return lines.subList(Math.max(0, lines.size() - 15), lines.size());
+    }
+}

@@ -14,9 +14,11 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Moves one channel's messages over one stream, both ways, once the header exchange told each
- * side where the other stands; server and client share it. The calling thread reads (messages
- * go to the {@link Inbox} in order, acknowledgements to the {@link Outbox}); one virtual thread
- * writes: the outbox's messages after what the peer has, and acknowledgements, batched.
+ * side where the other stands; server and client share it. Three threads: the calling thread
+ * reads (acknowledgements go to the {@link Outbox} at once, messages to a bounded queue); a
+ * virtual thread delivers the queued messages to the {@link Inbox}, in order, so that a slow
+ * delivery never holds up the acknowledgements behind them; another writes the outbox's messages
+ * after what the peer has, and acknowledgements, batched.
  *
  * <p>Acknowledgements are cumulative and leave when {@value #ACK_EVERY} messages are waiting for
  * one or {@value #ACK_DELAY_MILLIS} ms after the first of them, whichever comes first, and only up
@@ -167,9 +169,17 @@ public final class ChannelPump {
             } finally {
                 lock.unlock();
             }
-            try {
-                delivery.join(5000);
-            } catch (InterruptedException e) {
+            // Until the message in progress is delivered: the channel's next stream must not hand
+            // the service a message this one may still be handling.
+            boolean interrupted = false;
+            while (delivery.isAlive()) {
+                try {
+                    delivery.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
                 Thread.currentThread().interrupt();
             }
             try {

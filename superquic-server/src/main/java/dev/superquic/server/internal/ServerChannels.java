@@ -141,7 +141,7 @@ final class ServerChannels {
             try {
                 endpoint.recordDelivered();
             } catch (RuntimeException e) {
-                // Fenced, gone or a store failure: the client replays what was not recorded.
+                // Gone or a store failure: the client replays what was not recorded.
                 log.info("channel {}: delivery position not recorded: {}", open.channel(), e.toString());
             }
             live.remove(key, endpoint);
@@ -393,7 +393,7 @@ final class ServerChannels {
             long d = delivered;
             if (d > recorded) {
                 sessions.timed("channel_delivered", () -> {
-                    channelLog.delivered(binding.sessionId(), binding.generation(), name, d, Map.of());
+                    channelLog.advanceDelivered(binding.sessionId(), name, d);
                     return null;
                 });
                 recorded = d;

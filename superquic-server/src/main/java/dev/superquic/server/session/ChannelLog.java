@@ -52,6 +52,17 @@ public interface ChannelLog {
     void delivered(String sessionId, long generation, String channel, long sequence, Map<String, String> stateChanges);
 
     /**
+     * Records that the client's messages on the channel are delivered up to {@code sequence}, with
+     * no state change; a sequence at or below the recorded one changes nothing. Not fenced: the
+     * position only grows, and whoever records it did deliver those messages, so a connection
+     * that a newer one took over still records what it handled (the newer one must not hand those
+     * messages to the service again).
+     *
+     * @throws SessionGoneException if the session expired or never existed
+     */
+    void advanceDelivered(String sessionId, String channel, long sequence);
+
+    /**
      * Registers a callback run with the number of unacknowledged channel messages a session held
      * when it expired (they are dropped with it).
      */

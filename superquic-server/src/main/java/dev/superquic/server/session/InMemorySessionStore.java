@@ -273,6 +273,15 @@ public final class InMemorySessionStore implements SessionStore, ChannelLog {
         }
     }
 
+    @Override
+    public void advanceDelivered(String sessionId, String channel, long sequence) {
+        Entry e = live(sessionId);
+        synchronized (e.state) {
+            MemoryChannel c = e.channels.computeIfAbsent(channel, k -> new MemoryChannel());
+            c.delivered = Math.max(c.delivered, sequence);
+        }
+    }
+
     /** Applies state changes all or nothing; caller holds {@code e.state}'s monitor. */
     private void applyAll(Entry e, Map<String, String> changes) {
         long chars = e.chars;

@@ -136,16 +136,29 @@ final class SqliteChannels implements ChannelLog {
             if (!stateChanges.isEmpty()) {
                 store.applyStateChanges(sessionId, generation, stateChanges);
             }
-            rowOrNew(sessionId, channel);
-            try (PreparedStatement update = store.db().prepareStatement("UPDATE channels SET delivered = MAX(delivered, ?)"
-                    + " WHERE session_id = ? AND name = ?")) {
-                update.setLong(1, sequence);
-                update.setString(2, sessionId);
-                update.setString(3, channel);
-                update.executeUpdate();
-            }
+            setDelivered(sessionId, channel, sequence);
             return null;
         });
+    }
+
+    @Override
+    public void advanceDelivered(String sessionId, String channel, long sequence) {
+        store.inTransaction(() -> {
+            store.usage(sessionId, -1);
+            setDelivered(sessionId, channel, sequence);
+            return null;
+        });
+    }
+
+    private void setDelivered(String sessionId, String channel, long sequence) throws SQLException {
+        rowOrNew(sessionId, channel);
+        try (PreparedStatement update = store.db().prepareStatement("UPDATE channels SET delivered = MAX(delivered, ?)"
+                + " WHERE session_id = ? AND name = ?")) {
+            update.setLong(1, sequence);
+            update.setString(2, sessionId);
+            update.setString(3, channel);
+            update.executeUpdate();
+        }
     }
 
     @Override

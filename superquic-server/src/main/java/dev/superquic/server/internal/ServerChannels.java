@@ -22,7 +22,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -37,8 +36,6 @@ import org.slf4j.LoggerFactory;
  */
 final class ServerChannels {
     private static final Logger log = LoggerFactory.getLogger(ServerChannels.class);
-    /** How long a reopened channel waits for its previous stream's handler to let go. */
-    private static final Duration REPLACE_WAIT = Duration.ofSeconds(10);
     /** How often a full send looks again when no acknowledgement of this process woke it. */
     private static final long FULL_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
@@ -50,6 +47,7 @@ final class ServerChannels {
     private final ChannelMetrics metrics;
     private final int maxMessageBytes;
     private final Map<String, Endpoint> live = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, Handled>> handledBySession = new ConcurrentHashMap<>();
     private final ReentrantLock roomLock = new ReentrantLock();
     private final Condition roomFreed = roomLock.newCondition();
 
@@ -68,6 +66,27 @@ final class ServerChannels {
         if (channelLog != null) {
             channelLog.onMessagesExpired(metrics::expired);
         }
+    }
+
+    /** The session expired: forget what its channels handled here. */
+    void forget(String sessionId) {
+        handledBySession.remove(sessionId);
+    }
+
+    private Handled handled(String sessionId, String channel) {
+        return handledBySession.computeIfAbsent(sessionId, id -> new ConcurrentHashMap<>())
+                .computeIfAbsent(channel, n -> new Handled());
+    }
+
+    /**
+     * What this process handled of one session's channel, across its streams: the last message
+     * handed to the service, and the lock every delivery holds. A newer stream (a reconnect) then
+     * waits for a message an older one is still handling, and skips it once handled, instead of
+     * handing it to the service twice.
+     */
+    private static final class Handled {
+        final ReentrantLock lock = new ReentrantLock();
+        volatile long last;
     }
 
     /** A publisher for server code. */
@@ -99,14 +118,20 @@ final class ServerChannels {
         String key = binding.sessionId() + "/" + open.channel();
         Endpoint previous = live.get(key);
         if (previous != null) {
-            previous.stop();
-            if (!previous.done.await(REPLACE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new ProtocolException(ErrorCode.SERVICE_ERROR, "the channel's previous stream did not end within "
-                        + REPLACE_WAIT.toSeconds() + " s");
-            }
+            previous.stop(); // its handler may still be busy: deliveries are serialized below, not waited for
         }
         String sessionId = binding.sessionId();
-        ChannelPosition position = sessions.timed("channel_position", () -> channelLog.position(sessionId, open.channel()));
+        Handled handled = handled(sessionId, open.channel());
+        ChannelPosition stored = sessions.timed("channel_position", () -> channelLog.position(sessionId, open.channel()));
+        // What an earlier stream of this process handled counts even if it could not record it yet.
+        long delivered = Math.max(stored.delivered(), handled.last);
+        if (delivered > stored.delivered()) {
+            sessions.timed("channel_delivered", () -> {
+                channelLog.advanceDelivered(sessionId, open.channel(), delivered);
+                return null;
+            });
+        }
+        ChannelPosition position = new ChannelPosition(delivered, stored.acknowledged(), stored.last());
         if (open.delivered() > position.last() || open.delivered() < position.acknowledged()) {
             metrics.lost();
             throw new ProtocolException(ErrorCode.CHANNEL_LOST, "the client says it has message " + open.delivered()
@@ -120,7 +145,7 @@ final class ServerChannels {
             });
         }
         Endpoint endpoint = new Endpoint(conn.id(), binding, sessions.view(binding), open.channel(), service,
-                position.delivered());
+                handled, position.delivered());
         Endpoint replaced = live.put(key, endpoint);
         if (replaced != null && replaced != previous) {
             replaced.stop(); // a third stream raced this one: the newest wins
@@ -146,7 +171,6 @@ final class ServerChannels {
             }
             live.remove(key, endpoint);
             metrics.closed();
-            endpoint.done.countDown();
         }
     }
 
@@ -261,9 +285,8 @@ final class ServerChannels {
         private final Session session;
         private final String name;
         private final ChannelService service;
-        private final CountDownLatch done = new CountDownLatch(1);
+        private final Handled handled;
         private volatile ChannelPump pump;
-        private volatile Thread reader;
         private volatile ChannelStream stream;
         private volatile boolean stopped;
         /** The last client message handled, and the last the store has as delivered. */
@@ -274,18 +297,18 @@ final class ServerChannels {
         private volatile Thread deliverer;
 
         Endpoint(String connectionId, SessionBinding binding, Session session, String name, ChannelService service,
-                 long delivered) {
+                 Handled handled, long delivered) {
             this.connectionId = connectionId;
             this.binding = binding;
             this.session = session;
             this.name = name;
             this.service = service;
+            this.handled = handled;
             this.delivered = delivered;
             this.recorded = delivered;
         }
 
         void run(ChannelStream channelStream) throws Exception {
-            reader = Thread.currentThread();
             stream = channelStream;
             if (stopped) {
                 return;
@@ -366,15 +389,23 @@ final class ServerChannels {
 
         @Override
         public void deliver(ChannelMessage message) throws Exception {
-            deliverer = Thread.currentThread();
-            current = message;
+            handled.lock.lock();
             try {
-                service.onMessage(this, message);
+                if (message.sequence() > handled.last) { // else an older stream of this channel handled it
+                    deliverer = Thread.currentThread();
+                    current = message;
+                    try {
+                        service.onMessage(this, message);
+                    } finally {
+                        current = null;
+                    }
+                    handled.last = message.sequence();
+                    metrics.received();
+                }
+                delivered = message.sequence();
             } finally {
-                current = null;
+                handled.lock.unlock();
             }
-            delivered = message.sequence();
-            metrics.received();
         }
 
         @Override

@@ -61,6 +61,7 @@ public final class ServerRuntime {
                 new HelloRateLimit(config.helloRatePerAddress(), config.helloBurstPerAddress()));
         this.channels = new ServerChannels(store.channelLog().orElse(null), channelServices, config.channels(),
                 sessions, new ChannelMetrics(registry), config.maxFrameSize());
+        store.onExpired(channels::forget);
         this.protocol = new StreamProtocol(sessions, services, channels, metrics);
         io.micrometer.core.instrument.Gauge.builder("superquic.streams.inbound.buffered", this,
                         ServerRuntime::bufferedInboundBytes).baseUnit("bytes")

@@ -56,9 +56,10 @@ final class FeedCommand implements Callable<Integer> {
         if (rate < 1 || rate > 10_000) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--rate must be between 1 and 10000");
         }
-        // A feed outlives its connections: reconnect without giving up (Ctrl-C ends it).
+        // A feed outlives its connections: reconnect without giving up (Ctrl-C ends it), and notice
+        // a dead server within 10 s (the client pings after 3 s of silence).
         var config = client.toConfig().reconnect(new dev.superquic.client.ReconnectPolicy(true, Duration.ofMillis(100),
-                Duration.ofSeconds(2), 2, 0.2, 0));
+                Duration.ofSeconds(2), 2, 0.2, 0)).idleTimeout(Duration.ofSeconds(10));
         if (sessionFile != null) {
             config.tokenStore(new FileTokenStore(sessionFile));
         }
@@ -84,7 +85,8 @@ final class FeedCommand implements Callable<Integer> {
                 if (m.isEmpty()) {
                     continue;
                 }
-                long n = JsonFrames.parseObject(m.get().payload()).path("n").asLong();
+                long n = m.get().sequence(); // the feed's number: the channel numbers its messages
+                JsonFrames.parseObject(m.get().payload()); // and each is the feed's JSON
                 counts.add(n);
                 if (!quiet) {
                     out.println("#" + n + " " + new String(m.get().payload(), StandardCharsets.UTF_8));

@@ -17,14 +17,6 @@ public interface ChannelPublisher {
     String name();
 
     /**
-     * The sequence number of the channel's last message sent so far (0 for none), as the session
-     * store has it: a restarted server's senders go on from there.
-     *
-     * @throws dev.superquic.server.session.SessionGoneException if the session expired
-     */
-    long lastSent();
-
-    /**
      * Sends a message, waiting for room in the replay buffer up to the server's channel send
      * timeout.
      *

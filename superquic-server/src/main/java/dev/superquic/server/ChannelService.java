@@ -29,4 +29,12 @@ public interface ChannelService {
      */
     default void onOpen(ServerChannel channel) throws Exception {
     }
+
+    /**
+     * The channel's stream on this server ended (the client went away, reconnected elsewhere, or
+     * the server is stopping), after its last message was handled. The session and its channel
+     * live on: a later {@link #onOpen} may follow, here or on another node.
+     */
+    default void onClose(ServerChannel channel) {
+    }
 }

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The feed demo as users run it: packaged server and client processes. The numbers go on with no
  * gap, repeat or reordering across a {@code kill -9} and restart of the server (durable store) in
- * the middle of a run, and across a restart of the client (its session file).
+ * the middle of a run, across a restart of the client (its session file), and across the
+ * {@code kill -9} of the node holding the client when two nodes share Redis.
  */
 class FeedProcessTest {
 
@@ -61,10 +62,50 @@ class FeedProcessTest {
         }
     }
 
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void theFeedMovesToAnotherNodeWhenItsNodeIsKilled(@TempDir Path dir) throws Exception {
+        List<ServerProcess> nodes = new ArrayList<>();
+        Process client = null;
+        try (dev.superquic.store.redis.RedisServer redis = dev.superquic.store.redis.RedisServer.start()) {
+            List<String> addresses = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                ServerProcess node = ServerProcess.start(List.of("-Xmx256m"), "--port", "0", "--log-format", "json",
+                        "--reset-secret", dir.resolve("reset-secret").toString(), "--session-store", redis.uri());
+                nodes.add(node);
+                String port = await().atMost(Duration.ofSeconds(60)).until(() -> ServerProcess.find(node.lines,
+                        "listening on udp /127\\.0\\.0\\.1:(\\d+)"), p -> p != null || !node.process.isAlive());
+                assertThat(port).as("node %d: %s", i, node.lines).isNotNull();
+                addresses.add("127.0.0.1:" + port);
+            }
+            ServerProcess feed = feed(String.join(",", addresses), dir.resolve("session"), 400);
+            client = feed.process;
+            List<String> clientLines = feed.lines;
+            await().atMost(Duration.ofSeconds(30)).until(() -> clientLines.stream().anyMatch(l -> l.startsWith("#50 ")));
+            nodes.get(0).process.destroyForcibly(); // the node the client started on
+            assertThat(client.waitFor(120, TimeUnit.SECONDS)).as("client output: %s", tail(clientLines)).isTrue();
+            assertThat(client.exitValue()).as("client output: %s", tail(clientLines)).isZero();
+            assertThat(clientLines).as("client output").anyMatch(l -> l.contains(
+                    "feed 400 messages (1 to 400): 0 gaps, 0 repeated, 0 reordered"));
+        } finally {
+            if (client != null) {
+                client.destroyForcibly();
+            }
+            for (ServerProcess node : nodes) {
+                node.process.destroyForcibly();
+                node.process.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
     /** Starts {@code superquic feed --verify count}, 100 messages a second. */
     private static ServerProcess feed(int port, Path sessionFile, int count) throws Exception {
+        return feed("127.0.0.1:" + port, sessionFile, count);
+    }
+
+    private static ServerProcess feed(String servers, Path sessionFile, int count) throws Exception {
         List<String> command = new ArrayList<>(ServerProcess.cli(List.of(), List.of(), "feed"));
-        command.addAll(List.of("--server", "127.0.0.1:" + port, "--insecure", "--session-file", sessionFile.toString(),
+        command.addAll(List.of("--server", servers, "--insecure", "--session-file", sessionFile.toString(),
                 "--rate", "100", "--verify", Integer.toString(count)));
         return ServerProcess.start(command);
     }

@@ -171,6 +171,11 @@ final class ServerChannels {
             }
             live.remove(key, endpoint);
             metrics.closed();
+            try {
+                service.onClose(endpoint);
+            } catch (RuntimeException e) {
+                log.warn("channel {}: onClose failed", open.channel(), e);
+            }
         }
     }
 
@@ -199,10 +204,6 @@ final class ServerChannels {
                 awaitRoom(Math.min(left, FULL_RECHECK_NANOS));
             }
         }
-    }
-
-    private long lastSent(String sessionId, String name) {
-        return sessions.timed("channel_position", () -> channelLog.position(sessionId, name)).last();
     }
 
     private long appendOnce(String sessionId, String name, byte[] message) throws ChannelFullException {
@@ -260,11 +261,6 @@ final class ServerChannels {
         @Override
         public String name() {
             return name;
-        }
-
-        @Override
-        public long lastSent() {
-            return ServerChannels.this.lastSent(sessionId, name);
         }
 
         @Override
@@ -343,11 +339,6 @@ final class ServerChannels {
         @Override
         public String connectionId() {
             return connectionId;
-        }
-
-        @Override
-        public long lastSent() {
-            return ServerChannels.this.lastSent(binding.sessionId(), name);
         }
 
         @Override

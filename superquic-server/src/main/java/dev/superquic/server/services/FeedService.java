@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.superquic.channel.ChannelFullException;
 import dev.superquic.channel.ChannelMessage;
 import dev.superquic.json.JsonFrames;
-import dev.superquic.server.ChannelPublisher;
 import dev.superquic.server.ChannelService;
 import dev.superquic.server.ServerChannel;
 import dev.superquic.server.session.SessionGoneException;
@@ -17,10 +16,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The demo channel {@code feed}: a client subscribes with {@code {"rate": R}} (messages a second,
- * 1 to 10,000; 0 unsubscribes) and the server then pushes {@code {"n": N, "t": millis}} to the
- * session, N counting from 1 with no gap, whether or not the session is connected. The rate is
- * committed to the session's state with the subscription's delivery, so a restarted server
- * resumes publishing, from the channel's last number, when the client opens the channel again.
+ * 1 to 10,000; 0 unsubscribes) and the server publishes {@code {"t": millis}} at that rate while
+ * the client has the channel open on this server; the channel's sequence numbers count the
+ * messages, 1, 2, 3..., across reconnects, restarts and nodes. The rate is committed to the
+ * session's state with the subscription, so whichever server the client opens the channel on
+ * next (after a restart, or another node) publishes on from there.
  */
 public final class FeedService implements ChannelService {
     /** The channel's name. */
@@ -29,7 +29,7 @@ public final class FeedService implements ChannelService {
     private static final String RATE_KEY = "feed.rate";
     private static final int MAX_RATE = 10_000;
 
-    /** Publishing sessions and their rate. */
+    /** Publishing sessions. */
     private final Map<String, Publisher> publishers = new ConcurrentHashMap<>();
 
     @Override
@@ -44,23 +44,35 @@ public final class FeedService implements ChannelService {
         int rate = request.path("rate").asInt(-1);
         if (rate < 0 || rate > MAX_RATE) {
             log.warn("feed: ignoring a subscription with rate {} (0 to {} a second)", request.path("rate"), MAX_RATE);
-            channel.commit(Map.of());
             return;
         }
         channel.commit(Map.of(RATE_KEY, Integer.toString(rate)));
         if (rate == 0) {
-            Publisher p = publishers.remove(channel.sessionId());
-            if (p != null) {
+            publishers.computeIfPresent(channel.sessionId(), (id, p) -> {
                 p.stop();
-            }
+                return null;
+            });
         } else {
             publish(channel, rate);
         }
     }
 
-    private void publish(ChannelPublisher channel, int rate) {
+    /** The stream ended: stop publishing, unless a newer stream of the session took the publisher over. */
+    @Override
+    public void onClose(ServerChannel channel) {
+        publishers.computeIfPresent(channel.sessionId(), (id, p) -> {
+            if (p.channel != channel) {
+                return p;
+            }
+            p.stop();
+            return null;
+        });
+    }
+
+    private void publish(ServerChannel channel, int rate) {
         publishers.compute(channel.sessionId(), (id, running) -> {
-            if (running != null && running.isAlive()) {
+            if (running != null && !running.stopped) {
+                running.channel = channel;
                 running.rate = rate;
                 return running;
             }
@@ -72,18 +84,14 @@ public final class FeedService implements ChannelService {
 
     /** One session's publishing loop. */
     private final class Publisher {
-        private final ChannelPublisher channel;
+        private volatile ServerChannel channel;
         private volatile int rate;
         private volatile boolean stopped;
         private Thread thread;
 
-        Publisher(ChannelPublisher channel, int rate) {
+        Publisher(ServerChannel channel, int rate) {
             this.channel = channel;
             this.rate = rate;
-        }
-
-        boolean isAlive() {
-            return !stopped && thread != null && thread.isAlive();
         }
 
         void stop() {
@@ -92,16 +100,15 @@ public final class FeedService implements ChannelService {
         }
 
         void run() {
+            String sessionId = channel.sessionId();
             try {
-                long n = channel.lastSent();
                 long next = System.nanoTime();
                 while (!stopped) {
-                    byte[] message = ("{\"n\":" + (n + 1) + ",\"t\":" + System.currentTimeMillis() + "}")
-                            .getBytes(StandardCharsets.UTF_8);
+                    byte[] message = ("{\"t\":" + System.currentTimeMillis() + "}").getBytes(StandardCharsets.UTF_8);
                     try {
-                        n = channel.send(message);
+                        channel.send(message);
                     } catch (ChannelFullException e) {
-                        continue; // the client is away or slow: wait for room, never drop
+                        continue; // the client is slow: wait for room, never drop
                     }
                     next += TimeUnit.SECONDS.toNanos(1) / rate;
                     long wait = next - System.nanoTime();
@@ -112,14 +119,14 @@ public final class FeedService implements ChannelService {
                     }
                 }
             } catch (InterruptedException e) {
-                // Unsubscribed.
+                // Stopped.
             } catch (SessionGoneException e) {
-                log.info("feed: session {} expired; publishing stops", channel.sessionId());
+                log.info("feed: session {} expired; publishing stops", sessionId);
             } catch (RuntimeException e) {
-                log.warn("feed: publishing to session {} stopped: {}", channel.sessionId(), e.toString());
+                log.warn("feed: publishing to session {} stopped: {}", sessionId, e.toString());
             } finally {
                 stopped = true;
-                publishers.remove(channel.sessionId(), this);
+                publishers.remove(sessionId, this);
             }
         }
     }

@@ -7,4 +7,13 @@ class InMemorySessionStoreTest extends SessionStoreContract {
     protected SessionStore newStore(Duration ttl, int maxKeys, long maxChars) {
         return new InMemorySessionStore(ttl, maxKeys, maxChars);
     }
+
+    /** The channel contract, against stores made as above. */
+    @org.junit.jupiter.api.Nested
+    class Channels extends dev.superquic.server.session.ChannelLogContract {
+        @Override
+        protected SessionStore newStore(Duration ttl, int maxKeys, long maxChars) {
+            return InMemorySessionStoreTest.this.newStore(ttl, maxKeys, maxChars);
+        }
+    }
 }

@@ -105,4 +105,13 @@ class SqliteSessionStoreTest extends SessionStoreContract {
         assertThatThrownBy(() -> open(file, Duration.ofMinutes(1))).isInstanceOf(SessionStoreException.class)
                 .hasMessageContaining(file.toString());
     }
+
+    /** The channel contract, against stores made as above. */
+    @org.junit.jupiter.api.Nested
+    class Channels extends dev.superquic.server.session.ChannelLogContract {
+        @Override
+        protected SessionStore newStore(Duration ttl, int maxKeys, long maxChars) {
+            return SqliteSessionStoreTest.this.newStore(ttl, maxKeys, maxChars);
+        }
+    }
 }

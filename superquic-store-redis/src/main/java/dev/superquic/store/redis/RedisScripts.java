@@ -14,7 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code owner} (empty while detached), {@code gen}, {@code keys} and {@code chars}; its state is
  * {@code sq:{id}:d} (key to value) and {@code sq:{id}:l} (key to its size in characters, counted
  * by Java as the limits are); {@code sq:{id}:x} is its tombstone, the token hash, kept a day
- * after its keys expired so that a late resume learns "expired".
+ * after its keys expired so that a late resume learns "expired". Its channels ({@link RedisChannels})
+ * are {@code sq:{id}:c} (positions), {@code sq:{id}:m} (kept messages) and {@code sq:{id}:k} (how
+ * many, kept as long as the tombstone so that an expiry can count what it dropped).
  */
 final class RedisScripts {
     private static final String CREATE = """
@@ -37,9 +39,8 @@ final class RedisScripts {
             local previous = redis.call('HGET', KEYS[1], 'owner')
             local gen = redis.call('HINCRBY', KEYS[1], 'gen', 1)
             redis.call('HSET', KEYS[1], 'owner', ARGV[2])
-            redis.call('PERSIST', KEYS[1])
-            redis.call('PERSIST', KEYS[2])
-            redis.call('PERSIST', KEYS[3])
+            for i = 1, 3 do redis.call('PERSIST', KEYS[i]) end
+            for i = 5, 7 do redis.call('PERSIST', KEYS[i]) end
             return {'attached', tostring(gen), previous}
             """;
 
@@ -52,9 +53,9 @@ final class RedisScripts {
             if not gen or tonumber(gen) ~= tonumber(ARGV[1]) then return false end
             if redis.call('HGET', KEYS[1], 'owner') == '' then return false end
             redis.call('HSET', KEYS[1], 'owner', '')
-            redis.call('PEXPIRE', KEYS[1], ARGV[2])
-            redis.call('PEXPIRE', KEYS[2], ARGV[2])
-            redis.call('PEXPIRE', KEYS[3], ARGV[2])
+            for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
+            for i = 5, 6 do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
+            redis.call('PEXPIRE', KEYS[7], ARGV[3])
             redis.call('SET', KEYS[4], redis.call('HGET', KEYS[1], 'th'), 'PX', ARGV[3])
             return 1
             """;
@@ -124,10 +125,13 @@ final class RedisScripts {
         this.redis = redis;
     }
 
-    /** The session, its state, its entries' sizes and its tombstone: one hash tag, one slot. */
+    /**
+     * The session, its state, its entries' sizes, its tombstone, and its channels' positions,
+     * messages and message count: one hash tag, one slot.
+     */
     static String[] keys(String sessionId) {
         String tag = "sq:{" + sessionId + "}:";
-        return new String[] {tag + "s", tag + "d", tag + "l", tag + "x"};
+        return new String[] {tag + "s", tag + "d", tag + "l", tag + "x", tag + "c", tag + "m", tag + "k"};
     }
 
     void create(String sessionId, String tokenHash, String owner) {
@@ -164,7 +168,7 @@ final class RedisScripts {
     }
 
     /** EVALSHA, loading the script on first use and again after Redis forgot it (a restart). */
-    private <T> T run(String script, ScriptOutputType type, String[] keys, String... args) {
+    <T> T run(String script, ScriptOutputType type, String[] keys, String... args) {
         String sha = shas.computeIfAbsent(script, redis::scriptLoad);
         try {
             return redis.evalsha(sha, type, keys, args);

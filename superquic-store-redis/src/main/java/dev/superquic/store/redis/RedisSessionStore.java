@@ -82,6 +82,7 @@ public final class RedisSessionStore implements SessionStore {
     private final RedisClusterAsyncCommands<String, String> background;
     private final StatefulRedisPubSubConnection<String, String> takeovers;
     private final RedisScripts scripts;
+    private final RedisChannels channels;
     private final List<Consumer<String>> expiryListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<String>> takeoverListeners = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
@@ -110,6 +111,7 @@ public final class RedisSessionStore implements SessionStore {
         this.background = background;
         this.takeovers = takeovers;
         this.scripts = new RedisScripts(redis);
+        this.channels = new RedisChannels(scripts, TOMBSTONE_MILLIS, maxKeys, maxChars, work -> call(work));
         long period = Math.clamp(ttl.toMillis() / 4, 10, 1000);
         sweeper.scheduleWithFixedDelay(this::noticeExpired, period, period, TimeUnit.MILLISECONDS);
     }
@@ -125,6 +127,7 @@ public final class RedisSessionStore implements SessionStore {
             for (String id : due) {
                 if (redis.exists(RedisScripts.keys(id)[0]) == 0 && redis.zrem(DETACHED_SET, id) == 1) {
                     fire(expiryListeners, id);
+                    countDroppedMessages(id);
                 }
             }
         } catch (RedisException e) {
@@ -293,6 +296,7 @@ public final class RedisSessionStore implements SessionStore {
                 case "expired" -> {
                     background.zrem(DETACHED_SET, id);
                     fire(expiryListeners, id); // noticed now: Redis expired it without telling anyone
+                    countDroppedMessages(id);
                     return AttachResult.notFound(AttachResult.Status.EXPIRED);
                 }
                 default -> {
@@ -404,6 +408,22 @@ public final class RedisSessionStore implements SessionStore {
     @Override
     public void onExpired(Consumer<String> listener) {
         expiryListeners.add(listener);
+    }
+
+    @Override
+    public Optional<dev.superquic.server.session.ChannelLog> channelLog() {
+        return Optional.of(channels);
+    }
+
+    /**
+     * An expired session's channel messages, counted by {@code sq:{id}:k}, which outlives the
+     * session's other keys for the tombstone's time; the one node that takes it counts them.
+     */
+    private void countDroppedMessages(String sessionId) {
+        String kept = redis.getdel(RedisScripts.keys(sessionId)[6]);
+        if (kept != null) {
+            channels.messagesExpired(Long.parseLong(kept));
+        }
     }
 
     @Override

@@ -48,4 +48,13 @@ class RedisClusterSessionStoreTest extends SessionStoreContract {
             }
         }
     }
+
+    /** The channel contract, against stores made as above. */
+    @org.junit.jupiter.api.Nested
+    class Channels extends dev.superquic.server.session.ChannelLogContract {
+        @Override
+        protected SessionStore newStore(Duration ttl, int maxKeys, long maxChars) {
+            return RedisClusterSessionStoreTest.this.newStore(ttl, maxKeys, maxChars);
+        }
+    }
 }

@@ -71,4 +71,13 @@ class RedisSessionStoreTest extends SessionStoreContract {
             assertThat(store.attach(s.token(), "n/c4").status()).isEqualTo(Status.UNKNOWN);
         }
     }
+
+    /** The channel contract, against stores made as above. */
+    @org.junit.jupiter.api.Nested
+    class Channels extends dev.superquic.server.session.ChannelLogContract {
+        @Override
+        protected SessionStore newStore(Duration ttl, int maxKeys, long maxChars) {
+            return RedisSessionStoreTest.this.newStore(ttl, maxKeys, maxChars);
+        }
+    }
 }

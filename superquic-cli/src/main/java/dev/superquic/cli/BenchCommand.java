@@ -276,9 +276,26 @@ final class BenchCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--blackhole-for must be shorter than --blackhole-every");
         }
         // A lossy path's long stalls must not end the connection, and the session comes back if they do.
-        ClientConfig.Builder client = clientConfig(local ? new InetSocketAddress("127.0.0.1", 0) : address(),
+        ClientConfig.Builder client = clientConfig(local ? new InetSocketAddress("127.0.0.1", 0)
+                        : address(server.split(",")[0].trim(), "--server"),
                 local ? TrustConfig.insecure() : trustOption())
-                .idleTimeout(Duration.ofMinutes(2)).reconnect(ReconnectPolicy.defaults());
+                .idleTimeout(soak.idleTimeout).reconnect(ReconnectPolicy.defaults());
+        if (!local && server.contains(",")) {
+            // Several nodes sharing a store: straight to them (a relay fronts one address), no faults.
+            if (soak.workload != dev.superquic.bench.soak.Workload.CHANNEL || soak.loss > 0 || soak.duplicate > 0
+                    || soak.lossUp != null || soak.lossDown != null || !soak.blackholeEvery.isZero()
+                    || !soak.delay.isZero()) {
+                throw new ParameterException(spec.commandLine(), "several --server addresses: only --workload channel,"
+                        + " without relay faults (the faults there are the nodes that fail)");
+            }
+            List<InetSocketAddress> nodes = new java.util.ArrayList<>();
+            for (String one : server.split(",")) {
+                nodes.add(address(one.trim(), "--server"));
+            }
+            return SoakRun.channels(soak, client.servers(nodes), spec.commandLine().getOut(),
+                    spec.commandLine().getErr(), json, "straight to " + nodes + ", no relay",
+                    () -> new long[2]);
+        }
         if (!local) {
             return SoakRun.run(soak, client, address(), null, spec.commandLine().getOut(),
                     spec.commandLine().getErr(), json);

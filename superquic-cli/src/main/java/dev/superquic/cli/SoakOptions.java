@@ -8,7 +8,9 @@ import picocli.CommandLine.Option;
 final class SoakOptions {
     @Option(names = "--workload", defaultValue = "echo",
             description = "soak: echo (--size bytes each way), kv (a put and a get), up (--size to discard), down "
-                    + "(--size from generate) or streams (100 echoes of 64 KiB at once). Default: ${DEFAULT-VALUE}.")
+                    + "(--size from generate), streams (100 echoes of 64 KiB at once) or channel (--count numbered messages of "
+                    + "--transfer-size bytes to the tally channel and back, each checked once and in order on both sides; "
+                    + "--server may then list several nodes). Default: ${DEFAULT-VALUE}.")
     Workload workload;
 
     @Option(names = "--count", defaultValue = "2000", description = "soak: transfers in all. Default: ${DEFAULT-VALUE}.")
@@ -54,4 +56,9 @@ final class SoakOptions {
     @Option(names = "--blackhole-for", defaultValue = "500ms", converter = Units.DurationConverter.class,
             description = "soak: for this long each time. Default: ${DEFAULT-VALUE}.")
     Duration blackholeFor;
+
+    @Option(names = "--idle-timeout", defaultValue = "2m", converter = Units.DurationConverter.class,
+            description = "soak: the client's idle timeout; a blackhole longer than it forces a reconnect and resume. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    Duration idleTimeout;
 }

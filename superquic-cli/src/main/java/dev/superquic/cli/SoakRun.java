@@ -2,7 +2,9 @@ package dev.superquic.cli;
 
 import dev.superquic.json.JsonFrames;
 import dev.superquic.bench.relay.UdpRelay;
+import dev.superquic.bench.soak.ChannelSoak;
 import dev.superquic.bench.soak.Soak;
+import dev.superquic.bench.soak.Workload;
 import dev.superquic.client.ClientConfig;
 import dev.superquic.client.ClientSession;
 import dev.superquic.client.SuperQuicClient;
@@ -55,6 +57,11 @@ final class SoakRun {
                     : (session, stream) -> local.describeStreams().stream()
                             .filter(l -> l.contains("session=" + session + " ") && l.contains(" stream " + stream + ":"))
                             .toList();
+            if (o.workload == Workload.CHANNEL) {
+                return channels(o, client.server(relay.address()), out, err, json,
+                        path.replace("%", "%%") + "; relay dropped %d of %d datagrams",
+                        () -> new long[] {relay.dropped(), relay.dropped() + relay.forwarded()});
+            }
             Soak.Outcome outcome;
             // Streams wait for credit rather than fail; reconnects resume the session.
             try (SuperQuicClient c = new SuperQuicClient(client.server(relay.address())
@@ -73,6 +80,55 @@ final class SoakRun {
             }
             return outcome.hung() + outcome.corrupt() + outcome.failed() == 0 ? 0 : 1;
         }
+    }
+
+    /**
+     * A channel soak ({@link ChannelSoak}) over {@code client}'s servers: through the relay, or
+     * straight to several nodes, which the client moves between when one fails.
+     *
+     * @param path the path's description; {@code %d} twice for the relay's dropped and total datagrams
+     */
+    static int channels(SoakOptions o, ClientConfig.Builder client, PrintWriter out, PrintWriter err, Path json,
+                        String path, java.util.function.Supplier<long[]> relayCounts) throws Exception {
+        java.util.concurrent.atomic.AtomicLong reconnects = new java.util.concurrent.atomic.AtomicLong();
+        ChannelSoak.Outcome outcome;
+        try (SuperQuicClient c = new SuperQuicClient(client.streamOpenTimeout(o.stallTimeout).build());
+             ClientSession session = c.connect(new dev.superquic.client.SessionListener() {
+                 @Override
+                 public void onConnected(dev.superquic.client.SessionEvent event) {
+                     if (event.reconnect()) {
+                         reconnects.incrementAndGet();
+                     }
+                 }
+             })) {
+            outcome = new ChannelSoak(session, o.count, Math.toIntExact(o.transferSize), o.stallTimeout, reconnects::get,
+                    line -> {
+                        err.println(line);
+                        err.flush();
+                    }).run();
+        }
+        long[] datagrams = relayCounts.get();
+        String described = String.format(java.util.Locale.ROOT, path, datagrams[0], datagrams[1]);
+        out.println(outcome.summary() + " (" + described + ")");
+        out.flush();
+        if (json != null) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("scenario", "soak");
+            doc.put("workload", "channel");
+            doc.put("path", described);
+            doc.put("count", outcome.count());
+            doc.put("messageBytes", o.transferSize);
+            doc.put("received", outcome.received());
+            doc.put("lost", outcome.lost());
+            doc.put("duplicated", outcome.duplicated());
+            doc.put("reordered", outcome.reordered());
+            doc.put("serverCounted", outcome.serverCounted());
+            doc.put("serverProblems", outcome.serverProblems());
+            doc.put("reconnects", outcome.reconnects());
+            doc.put("seconds", outcome.elapsed().toMillis() / 1000.0);
+            Files.write(json, JsonFrames.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(doc));
+        }
+        return outcome.clean() ? 0 : 1;
     }
 
     private static void writeJson(Path file, Soak.Outcome outcome, String path, UdpRelay relay) throws IOException {

@@ -114,8 +114,9 @@ public final class UdpRelay implements AutoCloseable {
     }
 
     /**
-     * Drops everything, both ways, for {@code length} out of every {@code every}, counted from the
-     * relay's start (a path that goes dark now and then); {@code Duration.ZERO} turns it off.
+     * Drops everything, both ways, for the last {@code length} of every {@code every}, counted from
+     * the relay's start (a path that goes dark now and then, after a first connect had time);
+     * {@code Duration.ZERO} turns it off.
      */
     public void blackholeWindows(Duration every, Duration length) {
         if (!every.isZero() && length.compareTo(every) >= 0) {
@@ -219,7 +220,7 @@ public final class UdpRelay implements AutoCloseable {
 
     private boolean inBlackholeWindow() {
         long every = blackholeEveryNanos;
-        return every > 0 && (System.nanoTime() - startNanos) % every < blackholeForNanos;
+        return every > 0 && (System.nanoTime() - startNanos) % every >= every - blackholeForNanos;
     }
 
     /** Sends {@code buf} now or after the configured delay, once or twice. */

@@ -14,7 +14,12 @@ public enum Workload {
     /** Bulk bytes from {@code generate}, checked against its pattern. */
     DOWN,
     /** 100 concurrent 64 KiB echoes on one connection. */
-    STREAMS;
+    STREAMS,
+    /**
+     * Numbered messages to the {@code tally} channel and back, each way once and in order across
+     * every fault ({@link ChannelSoak}): not a transfer, a flow of {@code count} messages.
+     */
+    CHANNEL;
 
     /** The name on the command line. */
     public String wireName() {
@@ -28,6 +33,7 @@ public enum Workload {
             case UP -> new Transfer.Up(session, bytes, n);
             case DOWN -> new Transfer.Down(session, bytes, n);
             case STREAMS -> new Transfer.ManyStreams(session, n);
+            case CHANNEL -> throw new IllegalStateException("a channel soak is a ChannelSoak, not transfers");
         };
     }
 }

@@ -181,45 +181,54 @@ final class ServerChannels {
 
     /** Appends for a session and wakes its live stream, waiting for room up to {@code timeout}. */
     private long send(String sessionId, String name, byte[] message, Duration timeout) throws ChannelFullException {
+        checkSize(message);
+        long sequence = whenRoom(timeout, () -> channelLog.append(sessionId, name, message, limits), "channel_append");
+        metrics.sent();
+        Endpoint endpoint = live.get(sessionId + "/" + name);
+        if (endpoint != null && endpoint.pump != null) {
+            endpoint.pump.wake();
+        }
+        return sequence;
+    }
+
+    private void checkSize(byte[] message) {
         if (message.length > maxMessageBytes) {
             throw new IllegalArgumentException("a channel message holds at most " + maxMessageBytes + " bytes; this one "
                     + message.length);
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            try {
-                long sequence = appendOnce(sessionId, name, message);
-                metrics.sent();
-                Endpoint endpoint = live.get(sessionId + "/" + name);
-                if (endpoint != null && endpoint.pump != null) {
-                    endpoint.pump.wake();
-                }
-                return sequence;
-            } catch (ChannelFullException e) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    metrics.full();
-                    throw e;
-                }
-                awaitRoom(Math.min(left, FULL_RECHECK_NANOS));
-            }
-        }
     }
 
-    private long appendOnce(String sessionId, String name, byte[] message) throws ChannelFullException {
-        ChannelFullException[] full = new ChannelFullException[1];
-        long sequence = sessions.timed("channel_append", () -> {
-            try {
-                return channelLog.append(sessionId, name, message, limits);
-            } catch (ChannelFullException e) {
-                full[0] = e;
-                return -1L;
+    /** A store operation that needs room in a channel. */
+    private interface NeedsRoom<T> {
+        T run() throws ChannelFullException;
+    }
+
+    /**
+     * Runs {@code operation} (timed as {@code op}) until it finds room, waiting for
+     * acknowledgements in between, for at most {@code timeout}.
+     */
+    private <T> T whenRoom(Duration timeout, NeedsRoom<T> operation, String op) throws ChannelFullException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            ChannelFullException[] full = new ChannelFullException[1];
+            T result = sessions.timed(op, () -> {
+                try {
+                    return operation.run();
+                } catch (ChannelFullException e) {
+                    full[0] = e;
+                    return null;
+                }
+            });
+            if (full[0] == null) {
+                return result;
             }
-        });
-        if (full[0] != null) {
-            throw full[0];
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                metrics.full();
+                throw full[0];
+            }
+            awaitRoom(Math.min(left, FULL_RECHECK_NANOS));
         }
-        return sequence;
     }
 
     private void awaitRoom(long nanos) throws ChannelFullException {
@@ -352,16 +361,24 @@ final class ServerChannels {
         }
 
         @Override
-        public void commit(Map<String, String> stateChanges) {
+        public void commit(Map<String, String> stateChanges, List<byte[]> replies) throws ChannelFullException {
             ChannelMessage m = current;
             if (m == null || Thread.currentThread() != deliverer) {
                 throw new IllegalStateException("commit belongs inside onMessage, on the channel's thread");
             }
-            sessions.timed("channel_delivered", () -> {
-                channelLog.delivered(binding.sessionId(), binding.generation(), name, m.sequence(), stateChanges);
+            for (byte[] reply : replies) {
+                checkSize(reply);
+            }
+            ChannelLog.Commit commit = new ChannelLog.Commit(m.sequence(), stateChanges, replies);
+            whenRoom(settings.sendTimeout(), () -> {
+                channelLog.delivered(binding.sessionId(), binding.generation(), name, commit, limits);
                 return null;
-            });
+            }, "channel_delivered");
             recorded = m.sequence();
+            if (!replies.isEmpty()) {
+                replies.forEach(r -> metrics.sent());
+                pump.wake();
+            }
         }
 
         @Override

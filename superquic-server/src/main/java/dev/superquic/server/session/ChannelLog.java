@@ -40,16 +40,18 @@ public interface ChannelLog {
     void acknowledge(String sessionId, String channel, long sequence);
 
     /**
-     * Records that the client's messages on the channel are delivered up to {@code sequence}, and
-     * applies {@code stateChanges} to the session's state (a null value removes its key), all in
-     * one operation: both happen or neither. A sequence at or below the recorded one changes
-     * nothing of the position.
+     * Records that the client's messages on the channel are delivered up to the commit's sequence,
+     * applies its state changes to the session's state (a null value removes its key) and appends
+     * its replies to the channel, all in one operation: all of it happens or none. A sequence at or
+     * below the recorded one changes nothing of the position.
      *
+     * @throws ChannelFullException if the replies do not fit within {@code limits}; nothing changed
      * @throws SessionFencedException if {@code generation} is no longer the session's; nothing changed
      * @throws StateLimitException if the changes would take the state past its limits; nothing changed
      * @throws SessionGoneException if the session expired or never existed
      */
-    void delivered(String sessionId, long generation, String channel, long sequence, Map<String, String> stateChanges);
+    void delivered(String sessionId, long generation, String channel, Commit commit, ChannelLimits limits)
+            throws ChannelFullException;
 
     /**
      * Records that the client's messages on the channel are delivered up to {@code sequence}, with
@@ -67,6 +69,26 @@ public interface ChannelLog {
      * when it expired (they are dropped with it).
      */
     void onMessagesExpired(LongConsumer listener);
+
+    /**
+     * What handling one client message did, to be made durable together.
+     *
+     * @param sequence the message's sequence: it and all before it are delivered
+     * @param stateChanges changes of the session's state, a null value removing its key
+     * @param replies messages to the client on the same channel
+     */
+    record Commit(long sequence, Map<String, String> stateChanges, List<byte[]> replies) {
+        /** Copies the collections (the state changes may hold nulls). */
+        public Commit {
+            stateChanges = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(stateChanges));
+            replies = List.copyOf(replies);
+        }
+
+        /** The replies' bytes together. */
+        public long replyBytes() {
+            return replies.stream().mapToLong(r -> r.length).sum();
+        }
+    }
 
     /**
      * Where a channel stands.

@@ -211,15 +211,8 @@ public final class InMemorySessionStore implements SessionStore, ChannelLog {
         Entry e = live(sessionId);
         synchronized (e.state) {
             MemoryChannel c = e.channels.computeIfAbsent(channel, k -> new MemoryChannel());
-            if (c.kept.size() >= limits.maxMessages() || c.bytes + message.length > limits.maxBytes()) {
-                throw new dev.superquic.channel.ChannelFullException("channel '" + channel + "' of session " + sessionId
-                        + " holds " + c.kept.size() + " unacknowledged messages (" + c.bytes + " bytes); its bound is "
-                        + limits.maxMessages() + " messages, " + limits.maxBytes() + " bytes");
-            }
-            c.last++;
-            c.kept.addLast(new dev.superquic.channel.ChannelMessage(c.last, message.clone()));
-            c.bytes += message.length;
-            return c.last;
+            checkRoom(c, sessionId, channel, 1, message.length, limits);
+            return c.add(message);
         }
     }
 
@@ -260,16 +253,20 @@ public final class InMemorySessionStore implements SessionStore, ChannelLog {
     }
 
     @Override
-    public void delivered(String sessionId, long generation, String channel, long sequence,
-                          Map<String, String> stateChanges) {
+    public void delivered(String sessionId, long generation, String channel, Commit commit, ChannelLimits limits)
+            throws dev.superquic.channel.ChannelFullException {
         Entry e = live(sessionId);
         synchronized (e.state) {
             fence(e, generation);
-            if (!stateChanges.isEmpty()) {
-                applyAll(e, stateChanges);
-            }
             MemoryChannel c = e.channels.computeIfAbsent(channel, k -> new MemoryChannel());
-            c.delivered = Math.max(c.delivered, sequence);
+            checkRoom(c, sessionId, channel, commit.replies().size(), commit.replyBytes(), limits);
+            if (!commit.stateChanges().isEmpty()) {
+                applyAll(e, commit.stateChanges());
+            }
+            for (byte[] reply : commit.replies()) {
+                c.add(reply);
+            }
+            c.delivered = Math.max(c.delivered, commit.sequence());
         }
     }
 
@@ -279,6 +276,16 @@ public final class InMemorySessionStore implements SessionStore, ChannelLog {
         synchronized (e.state) {
             MemoryChannel c = e.channels.computeIfAbsent(channel, k -> new MemoryChannel());
             c.delivered = Math.max(c.delivered, sequence);
+        }
+    }
+
+    /** Throws if {@code messages} more of {@code bytes} together do not fit the channel's bounds. */
+    private static void checkRoom(MemoryChannel c, String sessionId, String channel, int messages, long bytes,
+                                  ChannelLimits limits) throws dev.superquic.channel.ChannelFullException {
+        if (c.kept.size() + messages > limits.maxMessages() || c.bytes + bytes > limits.maxBytes()) {
+            throw new dev.superquic.channel.ChannelFullException("channel '" + channel + "' of session " + sessionId
+                    + " holds " + c.kept.size() + " unacknowledged messages (" + c.bytes + " bytes); its bound is "
+                    + limits.maxMessages() + " messages, " + limits.maxBytes() + " bytes");
         }
     }
 
@@ -426,6 +433,14 @@ public final class InMemorySessionStore implements SessionStore, ChannelLog {
 
         ChannelPosition position() {
             return new ChannelPosition(delivered, acknowledged, last);
+        }
+
+        /** Appends a message; returns its sequence. */
+        long add(byte[] message) {
+            last++;
+            kept.addLast(new dev.superquic.channel.ChannelMessage(last, message.clone()));
+            bytes += message.length;
+            return last;
         }
     }
 }

@@ -39,32 +39,49 @@ final class SqliteChannels implements ChannelLog {
         long sequence = store.inTransaction(() -> {
             store.usage(sessionId, -1);
             long[] row = rowOrNew(sessionId, channel);
-            if (row[3] >= limits.maxMessages() || row[4] + message.length > limits.maxBytes()) {
-                return -1L;
-            }
-            long seq = row[2] + 1;
-            try (PreparedStatement insert = store.db().prepareStatement(
-                    "INSERT INTO channel_messages (session_id, name, seq, payload) VALUES (?, ?, ?, ?)");
-                 PreparedStatement update = store.db().prepareStatement("UPDATE channels SET last = ?, kept = kept + 1,"
-                         + " bytes = bytes + ? WHERE session_id = ? AND name = ?")) {
-                insert.setString(1, sessionId);
-                insert.setString(2, channel);
-                insert.setLong(3, seq);
-                insert.setBytes(4, message);
-                insert.executeUpdate();
-                update.setLong(1, seq);
-                update.setLong(2, message.length);
-                update.setString(3, sessionId);
-                update.setString(4, channel);
-                update.executeUpdate();
-            }
-            return seq;
+            return fits(row, 1, message.length, limits) ? insert(sessionId, channel, row, List.of(message)) : -1L;
         });
         if (sequence < 0) {
-            throw new ChannelFullException("channel '" + channel + "' of session " + sessionId + " holds its bound of "
-                    + limits.maxMessages() + " unacknowledged messages or " + limits.maxBytes() + " bytes");
+            throw full(sessionId, channel, limits);
         }
         return sequence;
+    }
+
+    /** Whether {@code messages} more of {@code bytes} together fit the channel ({@link #row}) within its bounds. */
+    private static boolean fits(long[] row, int messages, long bytes, ChannelLimits limits) {
+        return row[3] + messages <= limits.maxMessages() && row[4] + bytes <= limits.maxBytes();
+    }
+
+    private static ChannelFullException full(String sessionId, String channel, ChannelLimits limits) {
+        return new ChannelFullException("channel '" + channel + "' of session " + sessionId + " holds its bound of "
+                + limits.maxMessages() + " unacknowledged messages or " + limits.maxBytes() + " bytes");
+    }
+
+    /** Inside a transaction: appends the messages after the channel's last ({@link #row}); returns the last sequence. */
+    private long insert(String sessionId, String channel, long[] row, List<byte[]> messages) throws SQLException {
+        long seq = row[2];
+        long bytes = 0;
+        try (PreparedStatement insert = store.db().prepareStatement(
+                "INSERT INTO channel_messages (session_id, name, seq, payload) VALUES (?, ?, ?, ?)")) {
+            for (byte[] message : messages) {
+                insert.setString(1, sessionId);
+                insert.setString(2, channel);
+                insert.setLong(3, ++seq);
+                insert.setBytes(4, message);
+                insert.executeUpdate();
+                bytes += message.length;
+            }
+        }
+        try (PreparedStatement update = store.db().prepareStatement("UPDATE channels SET last = ?, kept = kept + ?,"
+                + " bytes = bytes + ? WHERE session_id = ? AND name = ?")) {
+            update.setLong(1, seq);
+            update.setLong(2, messages.size());
+            update.setLong(3, bytes);
+            update.setString(4, sessionId);
+            update.setString(5, channel);
+            update.executeUpdate();
+        }
+        return seq;
     }
 
     @Override
@@ -129,16 +146,26 @@ final class SqliteChannels implements ChannelLog {
     }
 
     @Override
-    public void delivered(String sessionId, long generation, String channel, long sequence,
-                          Map<String, String> stateChanges) {
-        store.inTransaction(() -> {
+    public void delivered(String sessionId, long generation, String channel, Commit commit, ChannelLimits limits)
+            throws ChannelFullException {
+        boolean done = store.inTransaction(() -> {
             store.usage(sessionId, generation);
-            if (!stateChanges.isEmpty()) {
-                store.applyStateChanges(sessionId, generation, stateChanges);
+            long[] row = rowOrNew(sessionId, channel);
+            if (!fits(row, commit.replies().size(), commit.replyBytes(), limits)) {
+                return false;
             }
-            setDelivered(sessionId, channel, sequence);
-            return null;
+            if (!commit.stateChanges().isEmpty()) {
+                store.applyStateChanges(sessionId, generation, commit.stateChanges());
+            }
+            if (!commit.replies().isEmpty()) {
+                insert(sessionId, channel, row, commit.replies());
+            }
+            setDelivered(sessionId, channel, commit.sequence());
+            return true;
         });
+        if (!done) {
+            throw full(sessionId, channel, limits);
+        }
     }
 
     @Override

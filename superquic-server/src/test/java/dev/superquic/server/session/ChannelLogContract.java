@@ -30,6 +30,11 @@ public abstract class ChannelLogContract {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
+    private static ChannelLog.Commit commit(long sequence, Map<String, String> changes, String... replies) {
+        return new ChannelLog.Commit(sequence, changes,
+                java.util.Arrays.stream(replies).map(ChannelLogContract::bytes).toList());
+    }
+
     private static List<String> texts(List<ChannelMessage> messages) {
         return messages.stream().map(m -> m.sequence() + ":" + new String(m.payload(), StandardCharsets.UTF_8)).toList();
     }
@@ -61,32 +66,38 @@ public abstract class ChannelLogContract {
     }
 
     @Test
-    public void deliveriesCommitTheirStateChangesAllOrNothingAndAreFenced() {
+    public void deliveriesCommitTheirStateChangesAndRepliesAllOrNothingAndAreFenced() throws Exception {
         try (var store = newStore(Duration.ofMinutes(1), 2, 10_000)) {
             ChannelLog log = store.channelLog().orElseThrow();
             var s = store.create("n/c1");
-            log.delivered(s.sessionId(), s.generation(), "a", 1, Map.of("k", "v"));
+            log.delivered(s.sessionId(), s.generation(), "a", commit(1, Map.of("k", "v"), "r1"), LIMITS);
             assertThat(log.position(s.sessionId(), "a").delivered()).isEqualTo(1);
             assertThat(store.get(s.sessionId(), "k")).contains("v");
             // Over the state's limit: nothing changes, neither state nor position.
-            assertThatThrownBy(() -> log.delivered(s.sessionId(), s.generation(), "a", 2, Map.of("x", "1", "y", "2")))
+            assertThatThrownBy(() -> log.delivered(s.sessionId(), s.generation(), "a", commit(2, Map.of("x", "1", "y", "2"), "r2"), LIMITS))
                     .isInstanceOf(StateLimitException.class);
-            assertThat(log.position(s.sessionId(), "a").delivered()).isEqualTo(1);
+            assertThat(log.position(s.sessionId(), "a")).isEqualTo(new ChannelPosition(1, 0, 1));
             assertThat(store.get(s.sessionId(), "x")).isEmpty();
+            // No room for the replies: nothing changes either.
+            assertThatThrownBy(() -> log.delivered(s.sessionId(), s.generation(), "a",
+                    commit(2, Map.of("k", "w"), "r2", "r3", "r4"), LIMITS)).isInstanceOf(ChannelFullException.class);
+            assertThat(store.get(s.sessionId(), "k")).contains("v");
+            assertThat(texts(log.after(s.sessionId(), "a", 0, 10))).containsExactly("1:r1");
             Map<String, String> removeK = new HashMap<>();
             removeK.put("k", null);
-            log.delivered(s.sessionId(), s.generation(), "a", 2, removeK);
+            log.delivered(s.sessionId(), s.generation(), "a", commit(2, removeK, "r2", "r3"), LIMITS);
+            assertThat(texts(log.after(s.sessionId(), "a", 0, 10))).containsExactly("1:r1", "2:r2", "3:r3");
             assertThat(store.get(s.sessionId(), "k")).isEmpty();
             // A taken-over owner's commit is refused and changes nothing...
             var taken = store.attach(s.token(), "n/c2");
-            assertThatThrownBy(() -> log.delivered(s.sessionId(), s.generation(), "a", 3, Map.of("k", "late")))
+            assertThatThrownBy(() -> log.delivered(s.sessionId(), s.generation(), "a", commit(3, Map.of("k", "late")), LIMITS))
                     .isInstanceOf(SessionFencedException.class);
             assertThat(log.position(s.sessionId(), "a").delivered()).isEqualTo(2);
             // ...but what it delivered still counts; positions only grow.
             log.advanceDelivered(s.sessionId(), "a", 3);
             log.advanceDelivered(s.sessionId(), "a", 1);
             assertThat(log.position(s.sessionId(), "a").delivered()).isEqualTo(3);
-            log.delivered(s.sessionId(), taken.generation(), "a", 4, Map.of());
+            log.delivered(s.sessionId(), taken.generation(), "a", commit(4, Map.of()), LIMITS);
             assertThat(log.position(s.sessionId(), "a").delivered()).isEqualTo(4);
         }
     }

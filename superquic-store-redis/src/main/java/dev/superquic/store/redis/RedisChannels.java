@@ -102,24 +102,33 @@ final class RedisChannels implements ChannelLog {
             """;
 
     /**
-     * ARGV: tombstone ms, name, sequence, generation ('-1': not fenced), max keys, max chars, then
-     * per state change: key, 'p' (put) or 'd' (delete), value, size → {'ok'}, {'fenced'},
-     * {'keys', n} or {'chars', n}. All or nothing.
+     * ARGV: tombstone ms, name, sequence, generation ('-1': not fenced), max keys, max chars, max
+     * messages, max bytes, the number of state changes, then per state change: key, 'p' (put) or
+     * 'd' (delete), value, size; then per reply: the message (base64), its size → {'ok'},
+     * {'fenced'}, {'full'}, {'keys', n} or {'chars', n}. All or nothing.
      */
     private static final String DELIVERED = GONE + """
             if ARGV[4] ~= '-1' and tonumber(redis.call('HGET', KEYS[1], 'gen')) ~= tonumber(ARGV[4]) then
               return {'fenced'}
             end
+            local changesEnd = 10 + 4 * tonumber(ARGV[9]) - 1
+            local replies, replyBytes = 0, 0
+            for i = changesEnd + 1, #ARGV, 2 do replies = replies + 1; replyBytes = replyBytes + tonumber(ARGV[i + 1]) end
+            if replies > 0 then
+              local kept = tonumber(redis.call('HGET', KEYS[5], n .. ':k') or '0')
+              local bytes = tonumber(redis.call('HGET', KEYS[5], n .. ':b') or '0')
+              if kept + replies > tonumber(ARGV[7]) or bytes + replyBytes > tonumber(ARGV[8]) then return {'full'} end
+            end
             local keys = tonumber(redis.call('HGET', KEYS[1], 'keys'))
             local chars = tonumber(redis.call('HGET', KEYS[1], 'chars'))
-            for i = 7, #ARGV, 4 do
+            for i = 10, changesEnd, 4 do
               local old = redis.call('HGET', KEYS[3], ARGV[i])
               if old then keys = keys - 1; chars = chars - tonumber(old) end
               if ARGV[i + 1] == 'p' then keys = keys + 1; chars = chars + tonumber(ARGV[i + 3]) end
             end
             if keys > tonumber(ARGV[5]) then return {'keys', tostring(keys)} end
             if chars > tonumber(ARGV[6]) then return {'chars', tostring(chars)} end
-            for i = 7, #ARGV, 4 do
+            for i = 10, changesEnd, 4 do
               if ARGV[i + 1] == 'p' then
                 redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 2])
                 redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 3])
@@ -129,6 +138,15 @@ final class RedisChannels implements ChannelLog {
               end
             end
             redis.call('HSET', KEYS[1], 'keys', keys, 'chars', chars)
+            for i = changesEnd + 1, #ARGV, 2 do
+              local seq = redis.call('HINCRBY', KEYS[5], n .. ':l', 1)
+              redis.call('HSET', KEYS[6], n .. ':' .. seq, ARGV[i])
+            end
+            if replies > 0 then
+              redis.call('HINCRBY', KEYS[5], n .. ':k', replies)
+              redis.call('HINCRBY', KEYS[5], n .. ':b', replyBytes)
+              redis.call('INCRBY', KEYS[7], replies)
+            end
             if tonumber(ARGV[3]) > tonumber(redis.call('HGET', KEYS[5], n .. ':d') or '0') then
               redis.call('HSET', KEYS[5], n .. ':d', ARGV[3])
             end
@@ -137,12 +155,14 @@ final class RedisChannels implements ChannelLog {
               if left > 0 then
                 redis.call('PEXPIRE', KEYS[2], left)
                 redis.call('PEXPIRE', KEYS[3], left)
-                redis.call('PEXPIRE', KEYS[5], left)
               end
             end
+            """ + FOLLOW_TTL + """
             return {'ok'}
             """;
 
+    /** Bounds for a commit without replies: never reached. */
+    private static final ChannelLimits NO_REPLIES = new ChannelLimits(1, 1);
     private final RedisScripts scripts;
     private final String tombstoneMillis;
     private final int maxKeys;
@@ -194,20 +214,28 @@ final class RedisChannels implements ChannelLog {
     }
 
     @Override
-    public void delivered(String sessionId, long generation, String channel, long sequence,
-                          Map<String, String> stateChanges) {
-        List<String> args = new ArrayList<>(List.of(Long.toString(sequence), Long.toString(generation),
-                Integer.toString(maxKeys), Long.toString(maxChars)));
-        stateChanges.forEach((key, value) -> {
+    public void delivered(String sessionId, long generation, String channel, Commit commit, ChannelLimits limits)
+            throws ChannelFullException {
+        List<String> args = new ArrayList<>(List.of(Long.toString(commit.sequence()), Long.toString(generation),
+                Integer.toString(maxKeys), Long.toString(maxChars), Integer.toString(limits.maxMessages()),
+                Long.toString(limits.maxBytes()), Integer.toString(commit.stateChanges().size())));
+        commit.stateChanges().forEach((key, value) -> {
             args.add(key);
             args.add(value == null ? "d" : "p");
             args.add(value == null ? "" : value);
             args.add(Integer.toString(value == null ? 0 : key.length() + value.length()));
         });
+        for (byte[] reply : commit.replies()) {
+            args.add(Base64.getEncoder().encodeToString(reply));
+            args.add(Integer.toString(reply.length));
+        }
         List<Object> r = run(DELIVERED, sessionId, channel, args.toArray(String[]::new));
         switch ((String) r.get(0)) {
             case "ok" -> { }
             case "fenced" -> throw new SessionFencedException(sessionId, generation);
+            case "full" -> throw new ChannelFullException("channel '" + channel + "' of session " + sessionId
+                    + " has no room for " + commit.replies().size() + " more messages within its bound of "
+                    + limits.maxMessages() + " unacknowledged messages, " + limits.maxBytes() + " bytes");
             case "keys" -> throw new StateLimitException("session state would hold " + r.get(1)
                     + " keys, over its limit of " + maxKeys + " keys");
             default -> throw new StateLimitException("session state would hold " + r.get(1)
@@ -217,7 +245,11 @@ final class RedisChannels implements ChannelLog {
 
     @Override
     public void advanceDelivered(String sessionId, String channel, long sequence) {
-        delivered(sessionId, -1, channel, sequence, Map.of());
+        try {
+            delivered(sessionId, -1, channel, new Commit(sequence, Map.of(), List.of()), NO_REPLIES);
+        } catch (ChannelFullException e) {
+            throw new IllegalStateException("no replies, so never full", e);
+        }
     }
 
     @Override

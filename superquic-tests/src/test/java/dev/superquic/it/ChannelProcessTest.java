@@ -12,12 +12,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The feed demo as users run it: packaged server and client processes. The numbers go on with no
+ * Channels as users run them: packaged server and client processes. The channel soak (numbered
+ * messages both ways, committed exactly once by the server) loses, repeats and reorders nothing
+ * across a {@code kill -9} and restart of a server on the durable store. The feed demo: The numbers go on with no
  * gap, repeat or reordering across a {@code kill -9} and restart of the server (durable store) in
  * the middle of a run, across a restart of the client (its session file), and across the
  * {@code kill -9} of the node holding the client when two nodes share Redis.
  */
-class FeedProcessTest {
+class ChannelProcessTest {
 
     @Test
     @org.junit.jupiter.api.Timeout(value = 4, unit = TimeUnit.MINUTES) // two server starts on a loaded machine
@@ -94,6 +96,48 @@ class FeedProcessTest {
             for (ServerProcess node : nodes) {
                 node.process.destroyForcibly();
                 node.process.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void theChannelSoakLosesNothingAcrossAKilledServer(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("data");
+        ServerProcess first = ServerProcess.start(List.of(), "--port", "0", "--data-dir", data.toString(),
+                "--log-format", "json");
+        ServerProcess second = null;
+        Process soak = null;
+        try {
+            int port = Integer.parseInt(await().atMost(Duration.ofSeconds(30))
+                    .until(() -> ServerProcess.find(first.lines, "listening on udp /127\\.0\\.0\\.1:(\\d+)"), v -> v != null));
+            List<String> command = new ArrayList<>(ServerProcess.cli(List.of(), List.of(), "bench"));
+            command.addAll(List.of("soak", "--workload", "channel", "--count", "20000", "--transfer-size", "64",
+                    "--idle-timeout", "2s", "--stall-timeout", "60s", "--server", "127.0.0.1:" + port, "--insecure"));
+            ServerProcess run = ServerProcess.start(command);
+            soak = run.process;
+            // Killed while messages are in flight both ways: after some are back.
+            await().atMost(Duration.ofSeconds(60)).until(() -> run.lines.stream().anyMatch(l -> l.matches(
+                    "soak channel: [1-9][0-9]{3,}/20000 back.*")) || !run.process.isAlive());
+            first.process.destroyForcibly();
+            assertThat(first.process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            second = ServerProcess.start(List.of(), "--port", Integer.toString(port), "--data-dir", data.toString(),
+                    "--log-format", "json");
+            assertThat(soak.waitFor(120, TimeUnit.SECONDS)).as("soak output: %s", tail(run.lines)).isTrue();
+            assertThat(soak.exitValue()).as("soak output: %s", tail(run.lines)).isZero();
+            assertThat(run.lines).as("soak output").anyMatch(l -> l.startsWith("channel: 20000 messages each way")
+                    && l.contains("server counted 20000 (0 out of turn)")
+                    && l.contains("client got 20000 back: 0 lost, 0 duplicated, 0 out of order")
+                    && l.matches(".* [1-9][0-9]* reconnects.*")); // the kill came in the middle
+
+        } finally {
+            if (soak != null) {
+                soak.destroyForcibly();
+            }
+            first.process.destroyForcibly();
+            if (second != null) {
+                second.process.destroyForcibly();
+                second.process.waitFor(10, TimeUnit.SECONDS);
             }
         }
     }

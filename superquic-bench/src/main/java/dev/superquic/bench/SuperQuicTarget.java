@@ -1,6 +1,7 @@
 package dev.superquic.bench;
 
 import dev.superquic.json.JsonFrames;
+import dev.superquic.client.ClientChannel;
 import dev.superquic.client.ClientConfig;
 import dev.superquic.client.ClientSession;
 import dev.superquic.client.SuperQuicClient;
@@ -26,32 +27,52 @@ public final class SuperQuicTarget implements Target {
             Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(CHUNK)));
     private final SuperQuicClient client;
     private final ClientConfig config;
-    private final boolean streamPerRequest;
+    private final Rpc rpc;
+
+    /** How rpc carries its requests and answers. */
+    public enum Rpc {
+        /** Round trips on one persistent stream to {@code echo}. */
+        STREAM("superquic"),
+        /**
+         * A stream for every request, both sides finished, as request/response services that use
+         * a stream per call do.
+         */
+        STREAM_PER_REQUEST("superquic-stream-per-request"),
+        /** Messages on the channel {@code echo}, which sends each back: numbered, acknowledged, replayable. */
+        CHANNEL_ECHO("superquic-channel-echo"),
+        /**
+         * Messages on the channel {@code tally}, which commits a count to the session's state, the
+         * delivery and its reply in one store operation (exactly once).
+         */
+        CHANNEL_TALLY("superquic-channel-tally");
+
+        private final String targetName;
+
+        Rpc(String targetName) {
+            this.targetName = targetName;
+        }
+    }
 
     /** A target for the server in {@code config} (benchmarks turn reconnects off there). */
     public SuperQuicTarget(ClientConfig config) throws IOException {
-        this(config, false);
+        this(config, Rpc.STREAM);
     }
 
-    /**
-     * A target for the server in {@code config}; with {@code streamPerRequest}, rpc opens a
-     * stream for every request and finishes both sides (target name {@code superquic-stream-per-request}),
-     * as request/response services that use a stream per call do.
-     */
-    public SuperQuicTarget(ClientConfig config, boolean streamPerRequest) throws IOException {
+    /** A target for the server in {@code config} whose rpc goes as {@code rpc} says. */
+    public SuperQuicTarget(ClientConfig config, Rpc rpc) throws IOException {
         this.config = config;
         this.client = new SuperQuicClient(config);
-        this.streamPerRequest = streamPerRequest;
+        this.rpc = rpc;
     }
 
     @Override
     public String name() {
-        return streamPerRequest ? "superquic-stream-per-request" : "superquic";
+        return rpc.targetName;
     }
 
     @Override
     public Connection connect() throws IOException {
-        return new SqConnection(client.connect(), streamPerRequest);
+        return new SqConnection(client.connect(), rpc);
     }
 
     @Override
@@ -59,7 +80,7 @@ public final class SuperQuicTarget implements Target {
         client.close();
     }
 
-    private record SqConnection(ClientSession session, boolean streamPerRequest) implements Connection {
+    private record SqConnection(ClientSession session, Rpc rpc) implements Connection {
         @Override
         public Optional<ConnectionStats> stats() {
             return session.connectionStats();
@@ -114,7 +135,22 @@ public final class SuperQuicTarget implements Target {
         public void pingPong(int size, BooleanSupplier stop, LongConsumer roundTripNanos) throws Exception {
             byte[] request = new byte[size];
             byte[] response = new byte[size];
-            if (streamPerRequest) {
+            if (rpc == Rpc.CHANNEL_ECHO || rpc == Rpc.CHANNEL_TALLY) {
+                // One channel per session: rpc over channels runs one stream per connection.
+                ClientChannel channel = session.channel(rpc == Rpc.CHANNEL_ECHO ? "echo" : "tally");
+                byte[] message = new byte[Math.max(size, Long.BYTES)];
+                for (long n = 1; !stop.getAsBoolean(); n++) {
+                    long start = System.nanoTime();
+                    ByteBuffer.wrap(message).putLong(0, n); // tally counts them
+                    channel.send(message);
+                    if (channel.receive().payload().length != message.length) {
+                        throw new IOException("the channel answered wrongly");
+                    }
+                    roundTripNanos.accept(System.nanoTime() - start);
+                }
+                return;
+            }
+            if (rpc == Rpc.STREAM_PER_REQUEST) {
                 while (!stop.getAsBoolean()) {
                     long start = System.nanoTime();
                     try (DuplexStream s = session.openStream("echo")) {

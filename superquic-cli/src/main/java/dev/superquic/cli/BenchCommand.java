@@ -104,6 +104,11 @@ final class BenchCommand implements Callable<Integer> {
             + "and finish both sides, instead of one stream for all.")
     boolean streamPerRequest;
 
+    @Option(names = "--channel", paramLabel = "echo|tally", description = "rpc against superquic: send each request "
+            + "as a message on the channel echo (sent back) or tally (counted in the session's state and answered, "
+            + "one commit each), one stream per connection.")
+    String channel;
+
     @Option(names = "--concurrency", defaultValue = "1", description = "connect, resume: attempts in flight. Default: ${DEFAULT-VALUE}.")
     int concurrency;
 
@@ -248,12 +253,27 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 return;
             }
-            try (SuperQuicTarget target = new SuperQuicTarget(config.build(), streamPerRequest)) {
+            try (SuperQuicTarget target = new SuperQuicTarget(config.build(), rpcMode())) {
                 results.add(run(scenario, target, o));
             }
         } finally {
             Optional.ofNullable(started.get()).ifPresent(SuperQuicServer::close);
         }
+    }
+
+    /** How rpc carries its requests: --stream-per-request, --channel, or one stream. */
+    private SuperQuicTarget.Rpc rpcMode() {
+        if (channel != null && streamPerRequest) {
+            throw new ParameterException(spec.commandLine(), "give at most one of --channel and --stream-per-request");
+        }
+        if (channel == null) {
+            return streamPerRequest ? SuperQuicTarget.Rpc.STREAM_PER_REQUEST : SuperQuicTarget.Rpc.STREAM;
+        }
+        return switch (channel) {
+            case "echo" -> SuperQuicTarget.Rpc.CHANNEL_ECHO;
+            case "tally" -> SuperQuicTarget.Rpc.CHANNEL_TALLY;
+            default -> throw new ParameterException(spec.commandLine(), "--channel must be echo or tally");
+        };
     }
 
     /** Runs a soak against --local (a server started here) or --server. */

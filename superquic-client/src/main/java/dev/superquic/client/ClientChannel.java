@@ -99,7 +99,7 @@ public final class ClientChannel {
                     + (Protocol.DEFAULT_MAX_FRAME - ChannelFrames.DATA_OVERHEAD) + " bytes");
         }
         long deadline = System.nanoTime() + settings.sendTimeout().toNanos();
-        long sequence;
+        ChannelMessage added;
         lock.lock();
         try {
             while (true) {
@@ -116,9 +116,9 @@ public final class ClientChannel {
                 }
                 changed.awaitNanos(left);
             }
-            sequence = ++lastSent;
+            added = new ChannelMessage(++lastSent, message.clone());
             sentHere = true;
-            unacknowledged.addLast(new ChannelMessage(sequence, message.clone()));
+            unacknowledged.addLast(added);
             unacknowledgedBytes += message.length;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -128,9 +128,9 @@ public final class ClientChannel {
         }
         ChannelPump p = pump;
         if (p != null) {
-            p.wake();
+            p.sendNow(added);
         }
-        return sequence;
+        return added.sequence();
     }
 
     /**
@@ -368,7 +368,8 @@ public final class ClientChannel {
             lock.unlock();
         }
         Box box = new Box();
-        ChannelPump p = new ChannelPump(opened.stream(), box, box, serverHas, have, settings);
+        // Delivered by the reading thread: the receive queue only waits for the application.
+        ChannelPump p = new ChannelPump(opened.stream(), box, box, serverHas, have, null);
         pump = p;
         try {
             p.run();

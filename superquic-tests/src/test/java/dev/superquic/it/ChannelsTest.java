@@ -79,11 +79,11 @@ class ChannelsTest {
     @Test
     void messagesGoBothWaysInOrder() throws Exception {
         Checker checker = new Checker(true);
-        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().build(), b -> b.channel("echo", checker));
+        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().build(), b -> b.channel("check", checker));
              SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
              ClientSession session = client.connect()) {
-            ClientChannel channel = session.channel("echo");
-            assertThat(session.channel("echo")).isSameAs(channel);
+            ClientChannel channel = session.channel("check");
+            assertThat(session.channel("check")).isSameAs(channel);
             try (var sender = dev.superquic.testing.TestThreads.virtual()) {
                 var sent = sender.submit(() -> {
                     for (long i = 1; i <= 3000; i++) {
@@ -103,14 +103,14 @@ class ChannelsTest {
     @Test
     void nothingIsLostOrRepeatedAcrossForcedDisconnects() throws Exception {
         Checker checker = new Checker(true);
-        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().build(), b -> b.channel("echo", checker));
+        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().build(), b -> b.channel("check", checker));
              UdpRelay relay = new UdpRelay(server.localAddress())) {
             var config = Fixtures.clientConfig(relay.address(), server.certificateFingerprint())
                     .idleTimeout(Duration.ofSeconds(1)).build();
             try (SuperQuicClient client = new SuperQuicClient(config);
                  ClientSession session = client.connect();
                  var sender = dev.superquic.testing.TestThreads.virtual()) {
-                ClientChannel channel = session.channel("echo");
+                ClientChannel channel = session.channel("check");
                 relay.mode(UdpRelay.Mode.LOSSY);
                 relay.dropRate(0.02);
                 long count = 8000;
@@ -201,13 +201,13 @@ class ChannelsTest {
     @Test
     void aSessionThatWasNotResumedFailsItsChannelsWithChannelLost() throws Exception {
         try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().sessionTtl(Duration.ofMillis(300)).build(),
-                b -> b.channel("echo", new Checker(true)));
+                b -> b.channel("check", new Checker(true)));
              UdpRelay relay = new UdpRelay(server.localAddress())) {
             var config = Fixtures.clientConfig(relay.address(), server.certificateFingerprint())
                     .idleTimeout(Duration.ofSeconds(1)).build();
             try (SuperQuicClient client = new SuperQuicClient(config);
                  ClientSession session = client.connect()) {
-                ClientChannel channel = session.channel("echo");
+                ClientChannel channel = session.channel("check");
                 channel.send(number(1));
                 receiveInOrder(channel, 1, 1);
                 relay.mode(UdpRelay.Mode.BLACKHOLE);

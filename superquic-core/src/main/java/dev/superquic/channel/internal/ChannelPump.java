@@ -14,11 +14,12 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Moves one channel's messages over one stream, both ways, once the header exchange told each
- * side where the other stands; server and client share it. Three threads: the calling thread
- * reads (acknowledgements go to the {@link Outbox} at once, messages to a bounded queue); a
- * virtual thread delivers the queued messages to the {@link Inbox}, in order, so that a slow
- * delivery never holds up the acknowledgements behind them; another writes the outbox's messages
- * after what the peer has, and acknowledgements, batched.
+ * side where the other stands; server and client share it. The calling thread reads
+ * (acknowledgements go to the {@link Outbox} at once); a virtual thread writes the outbox's
+ * messages after what the peer has, and acknowledgements, batched. Messages go to the
+ * {@link Inbox} in order, from the reading thread, or, on the server, from a delivery thread of
+ * their own behind a bounded queue, so that a handler waiting for room to send (room that the
+ * peer's acknowledgements make) never holds up the acknowledgements behind its message.
  *
  * <p>Acknowledgements are cumulative and leave when {@value #ACK_EVERY} messages are waiting for
  * one or {@value #ACK_DELAY_MILLIS} ms after the first of them, whichever comes first, and only up
@@ -64,6 +65,8 @@ public final class ChannelPump {
     private final Outbox outbox;
     private final Inbox inbox;
     private final ReentrantLock lock = new ReentrantLock();
+    /** Held by whoever writes to the stream: the writer thread, or a sender writing its own message. */
+    private final ReentrantLock writeLock = new ReentrantLock();
     private final Condition wakeUp = lock.newCondition();
     private boolean wakeRequested;
     private volatile boolean stopped;
@@ -82,6 +85,7 @@ public final class ChannelPump {
      */
     private final java.util.ArrayDeque<ChannelMessage> undelivered = new java.util.ArrayDeque<>();
     private long undeliveredBytes;
+    private final boolean separateDelivery;
     private final int maxUndelivered;
     private final long maxUndeliveredBytes;
     private final Condition deliveryChanged = lock.newCondition();
@@ -93,19 +97,47 @@ public final class ChannelPump {
      *
      * @param peerDelivered the last of this side's messages the peer has: sending resumes after it
      * @param delivered the last of the peer's messages this side has (told to the peer already)
-     * @param bounds the bounds of the messages read and not yet delivered (the peer's replay
-     *     buffer should be no larger)
+     * @param bounds with a delivery thread, the bounds of the messages read and not yet delivered
+     *     (the peer's replay buffer should be no larger); null: the reading thread delivers, for an
+     *     inbox that never waits for this side's own sends (a client's receive queue), one thread
+     *     hand-off less per message
      */
     public ChannelPump(DuplexStream stream, Outbox outbox, Inbox inbox, long peerDelivered, long delivered,
                        dev.superquic.channel.ChannelSettings bounds) {
-        this.maxUndelivered = bounds.maxMessages();
-        this.maxUndeliveredBytes = bounds.maxBytes();
+        this.separateDelivery = bounds != null;
+        this.maxUndelivered = bounds == null ? 0 : bounds.maxMessages();
+        this.maxUndeliveredBytes = bounds == null ? 0 : bounds.maxBytes();
         this.stream = stream;
         this.outbox = outbox;
         this.inbox = inbox;
         this.sent = peerDelivered;
         this.received = delivered;
         this.ackSent = delivered;
+    }
+
+    /**
+     * Any thread, right after {@code appended} went into the outbox: writes it on this thread when
+     * it is the next one due and no other write is under way (a thread hand-off less per message),
+     * else leaves it to the writer. A failed write changes nothing: the message stays in the
+     * outbox, and the stream's failure ends the pump.
+     */
+    public void sendNow(ChannelMessage appended) {
+        if (stopped || !writeLock.tryLock()) {
+            wake();
+            return;
+        }
+        try {
+            if (appended.sequence() == sent + 1) {
+                sent = appended.sequence();
+                stream.writeFrame(ChannelFrames.data(appended.sequence(), appended.payload()));
+            } else if (appended.sequence() > sent) {
+                wake(); // older ones first: the writer reads them from the outbox
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            wake();
+        } finally {
+            writeLock.unlock();
+        }
     }
 
     /** Any thread: there is something new to send (an outgoing message, or an acknowledgement). */
@@ -142,7 +174,8 @@ public final class ChannelPump {
      */
     public void run() throws Exception {
         Thread writer = Thread.ofVirtual().name("superquic-channel-writer").start(this::writeLoop);
-        Thread delivery = Thread.ofVirtual().name("superquic-channel-delivery").start(this::deliveryLoop);
+        Thread delivery = separateDelivery
+                ? Thread.ofVirtual().name("superquic-channel-delivery").start(this::deliveryLoop) : null;
         try {
             readLoop();
             awaitDelivered();
@@ -172,7 +205,7 @@ public final class ChannelPump {
             // Until the message in progress is delivered: the channel's next stream must not hand
             // the service a message this one may still be handling.
             boolean interrupted = false;
-            while (delivery.isAlive()) {
+            while (delivery != null && delivery.isAlive()) {
                 try {
                     delivery.join();
                 } catch (InterruptedException e) {
@@ -201,7 +234,13 @@ public final class ChannelPump {
                         throw new ProtocolException(ErrorCode.PROTOCOL_VIOLATION, "channel message "
                                 + data.sequence() + " follows " + received + ": a gap");
                     }
-                    enqueue(new ChannelMessage(data.sequence(), data.payload()));
+                    ChannelMessage m = new ChannelMessage(data.sequence(), data.payload());
+                    if (separateDelivery) {
+                        enqueue(m);
+                    } else {
+                        inbox.deliver(m);
+                        acknowledgeableChanged();
+                    }
                     received = data.sequence();
                 }
                 case ChannelFrames.Ack ack -> {
@@ -220,10 +259,16 @@ public final class ChannelPump {
         long ackDueAt = 0;
         try {
             while (!stopped) {
-                List<ChannelMessage> batch = outbox.after(sent, SEND_BATCH);
-                for (ChannelMessage m : batch) {
-                    sent = m.sequence(); // before the write: the peer's acknowledgement may come first
-                    stream.writeFrame(ChannelFrames.data(m.sequence(), m.payload()));
+                List<ChannelMessage> batch;
+                writeLock.lock();
+                try {
+                    batch = outbox.after(sent, SEND_BATCH);
+                    for (ChannelMessage m : batch) {
+                        sent = m.sequence(); // before the write: the peer's acknowledgement may come first
+                        stream.writeFrame(ChannelFrames.data(m.sequence(), m.payload()));
+                    }
+                } finally {
+                    writeLock.unlock();
                 }
                 long ackable = inbox.acknowledgeable();
                 long now = System.nanoTime();
@@ -234,7 +279,12 @@ public final class ChannelPump {
                     if (ackable - ackSent >= ACK_EVERY || now - ackDueAt >= 0) {
                         long durable = inbox.prepareAck();
                         if (durable > ackSent) {
-                            stream.writeFrame(ChannelFrames.ack(durable));
+                            writeLock.lock();
+                            try {
+                                stream.writeFrame(ChannelFrames.ack(durable));
+                            } finally {
+                                writeLock.unlock();
+                            }
                             ackSent = durable;
                         }
                         ackDueAt = 0;

@@ -186,7 +186,7 @@ final class ServerChannels {
         metrics.sent();
         Endpoint endpoint = live.get(sessionId + "/" + name);
         if (endpoint != null && endpoint.pump != null) {
-            endpoint.pump.wake();
+            endpoint.pump.sendNow(new ChannelMessage(sequence, message));
         }
         return sequence;
     }
@@ -370,12 +370,14 @@ final class ServerChannels {
                 checkSize(reply);
             }
             ChannelLog.Commit commit = new ChannelLog.Commit(m.sequence(), stateChanges, replies);
-            whenRoom(settings.sendTimeout(), () -> {
-                channelLog.delivered(binding.sessionId(), binding.generation(), name, commit, limits);
-                return null;
-            }, "channel_delivered");
+            long lastReply = whenRoom(settings.sendTimeout(),
+                    () -> channelLog.delivered(binding.sessionId(), binding.generation(), name, commit, limits),
+                    "channel_delivered");
             recorded = m.sequence();
-            if (!replies.isEmpty()) {
+            if (replies.size() == 1) {
+                metrics.sent();
+                pump.sendNow(new ChannelMessage(lastReply, replies.getFirst()));
+            } else if (!replies.isEmpty()) {
                 replies.forEach(r -> metrics.sent());
                 pump.wake();
             }

@@ -48,9 +48,10 @@ public interface ChannelLog {
      * @throws ChannelFullException if the replies do not fit within {@code limits}; nothing changed
      * @throws SessionFencedException if {@code generation} is no longer the session's; nothing changed
      * @throws StateLimitException if the changes would take the state past its limits; nothing changed
+     * @return the sequence of the last reply appended, or 0 without replies
      * @throws SessionGoneException if the session expired or never existed
      */
-    void delivered(String sessionId, long generation, String channel, Commit commit, ChannelLimits limits)
+    long delivered(String sessionId, long generation, String channel, Commit commit, ChannelLimits limits)
             throws ChannelFullException;
 
     /**

@@ -253,7 +253,7 @@ public final class InMemorySessionStore implements SessionStore, ChannelLog {
     }
 
     @Override
-    public void delivered(String sessionId, long generation, String channel, Commit commit, ChannelLimits limits)
+    public long delivered(String sessionId, long generation, String channel, Commit commit, ChannelLimits limits)
             throws dev.superquic.channel.ChannelFullException {
         Entry e = live(sessionId);
         synchronized (e.state) {
@@ -263,10 +263,12 @@ public final class InMemorySessionStore implements SessionStore, ChannelLog {
             if (!commit.stateChanges().isEmpty()) {
                 applyAll(e, commit.stateChanges());
             }
+            long lastReply = 0;
             for (byte[] reply : commit.replies()) {
-                c.add(reply);
+                lastReply = c.add(reply);
             }
             c.delivered = Math.max(c.delivered, commit.sequence());
+            return lastReply;
         }
     }
 

@@ -146,26 +146,25 @@ final class SqliteChannels implements ChannelLog {
     }
 
     @Override
-    public void delivered(String sessionId, long generation, String channel, Commit commit, ChannelLimits limits)
+    public long delivered(String sessionId, long generation, String channel, Commit commit, ChannelLimits limits)
             throws ChannelFullException {
-        boolean done = store.inTransaction(() -> {
+        long lastReply = store.inTransaction(() -> {
             store.usage(sessionId, generation);
             long[] row = rowOrNew(sessionId, channel);
             if (!fits(row, commit.replies().size(), commit.replyBytes(), limits)) {
-                return false;
+                return -1L;
             }
             if (!commit.stateChanges().isEmpty()) {
                 store.applyStateChanges(sessionId, generation, commit.stateChanges());
             }
-            if (!commit.replies().isEmpty()) {
-                insert(sessionId, channel, row, commit.replies());
-            }
+            long last = commit.replies().isEmpty() ? 0 : insert(sessionId, channel, row, commit.replies());
             setDelivered(sessionId, channel, commit.sequence());
-            return true;
+            return last;
         });
-        if (!done) {
+        if (lastReply < 0) {
             throw full(sessionId, channel, limits);
         }
+        return lastReply;
     }
 
     @Override

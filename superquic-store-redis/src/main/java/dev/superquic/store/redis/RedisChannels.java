@@ -104,7 +104,7 @@ final class RedisChannels implements ChannelLog {
     /**
      * ARGV: tombstone ms, name, sequence, generation ('-1': not fenced), max keys, max chars, max
      * messages, max bytes, the number of state changes, then per state change: key, 'p' (put) or
-     * 'd' (delete), value, size; then per reply: the message (base64), its size → {'ok'},
+     * 'd' (delete), value, size; then per reply: the message (base64), its size → {'ok', last reply's sequence or 0},
      * {'fenced'}, {'full'}, {'keys', n} or {'chars', n}. All or nothing.
      */
     private static final String DELIVERED = GONE + """
@@ -138,9 +138,10 @@ final class RedisChannels implements ChannelLog {
               end
             end
             redis.call('HSET', KEYS[1], 'keys', keys, 'chars', chars)
+            local lastReply = 0
             for i = changesEnd + 1, #ARGV, 2 do
-              local seq = redis.call('HINCRBY', KEYS[5], n .. ':l', 1)
-              redis.call('HSET', KEYS[6], n .. ':' .. seq, ARGV[i])
+              lastReply = redis.call('HINCRBY', KEYS[5], n .. ':l', 1)
+              redis.call('HSET', KEYS[6], n .. ':' .. lastReply, ARGV[i])
             end
             if replies > 0 then
               redis.call('HINCRBY', KEYS[5], n .. ':k', replies)
@@ -158,7 +159,7 @@ final class RedisChannels implements ChannelLog {
               end
             end
             """ + FOLLOW_TTL + """
-            return {'ok'}
+            return {'ok', tostring(lastReply)}
             """;
 
     /** Bounds for a commit without replies: never reached. */
@@ -214,7 +215,7 @@ final class RedisChannels implements ChannelLog {
     }
 
     @Override
-    public void delivered(String sessionId, long generation, String channel, Commit commit, ChannelLimits limits)
+    public long delivered(String sessionId, long generation, String channel, Commit commit, ChannelLimits limits)
             throws ChannelFullException {
         List<String> args = new ArrayList<>(List.of(Long.toString(commit.sequence()), Long.toString(generation),
                 Integer.toString(maxKeys), Long.toString(maxChars), Integer.toString(limits.maxMessages()),
@@ -231,7 +232,9 @@ final class RedisChannels implements ChannelLog {
         }
         List<Object> r = run(DELIVERED, sessionId, channel, args.toArray(String[]::new));
         switch ((String) r.get(0)) {
-            case "ok" -> { }
+            case "ok" -> {
+                return number(r, 1);
+            }
             case "fenced" -> throw new SessionFencedException(sessionId, generation);
             case "full" -> throw new ChannelFullException("channel '" + channel + "' of session " + sessionId
                     + " has no room for " + commit.replies().size() + " more messages within its bound of "

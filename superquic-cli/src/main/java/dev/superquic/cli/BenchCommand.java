@@ -43,7 +43,10 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code superquic bench}: load scenarios, and superquic side by side with raw QUIC and TCP+TLS. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measure superquic. SCENARIO is throughput, rpc, hol, connect, resume, idle, compare, serve, summarize or soak.",
+        description = {"Measure superquic. SCENARIO is throughput, rpc, hol, connect, resume, idle, replay, compare, serve,",
+            "summarize or soak.",
+            "replay (--local) pushes --backlog messages to a session's channel while it is away and times its",
+            "return: the first and the last message taken after the new connect.",
             "hol measures round trips (--size bytes) on one stream while another stream of the same",
             "connection moves bulk data (--direction): head-of-line blocking.",
             "compare runs throughput (up and down, on one stream and on --many-streams), rpc and connect",
@@ -60,13 +63,13 @@ import picocli.CommandLine.Model.CommandSpec;
             "duplicates or blackholes datagrams, checks every transfer and counts ok, hung, corrupt and failed",
             "(exit 1 unless all were ok); against --local or --server."})
 final class BenchCommand implements Callable<Integer> {
-    enum Scenario { THROUGHPUT, RPC, HOL, CONNECT, RESUME, IDLE, COMPARE, SERVE, SUMMARIZE, SOAK }
+    enum Scenario { THROUGHPUT, RPC, HOL, CONNECT, RESUME, IDLE, REPLAY, COMPARE, SERVE, SUMMARIZE, SOAK }
 
     @Spec
     CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "SCENARIO",
-            description = "throughput, rpc, hol, connect, resume, idle, compare, serve, summarize or soak")
+            description = "throughput, rpc, hol, connect, resume, idle, replay, compare, serve, summarize or soak")
     Scenario scenario;
 
     @Parameters(index = "1..*", arity = "0..*", paramLabel = "FILE",
@@ -103,6 +106,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--stream-per-request", description = "rpc against superquic: open a stream for every request "
             + "and finish both sides, instead of one stream for all.")
     boolean streamPerRequest;
+
+    @Option(names = "--backlog", defaultValue = "10000",
+            description = "replay (--local): messages pushed to a detached session's channel before it comes back. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    int backlog;
 
     @Option(names = "--channel", paramLabel = "echo|tally", description = "rpc against superquic: send each request "
             + "as a message on the channel echo (sent back) or tally (counted in the session's state and answered, "
@@ -226,9 +234,14 @@ final class BenchCommand implements Callable<Integer> {
         AtomicReference<SuperQuicServer> started = new AtomicReference<>();
         try {
             ClientConfig.Builder config;
+            if (scenario == Scenario.REPLAY && (!local || backlog < 1)) {
+                throw new ParameterException(spec.commandLine(), "replay needs --local (it pushes) and a positive --backlog");
+            }
             if (local) {
-                // Room for the idle scenario: every connection holds its control stream.
+                // Room for the idle scenario: every connection holds its control stream; for replay, its backlog.
                 SuperQuicServer s = DemoServices.register(SuperQuicServer.builder(LocalServers.config(localMaxConnections())
+                        .channels(new dev.superquic.channel.ChannelSettings(backlog + 4096,
+                                Math.max(4L << 20, (long) backlog * (o.size() + 64)), Duration.ofSeconds(30)))
                         .idleTimeout(Duration.ofMinutes(10)).maxUdpPayload(path.maxUdpPayload).discoverPmtu(path.discoverPmtu)
                         .congestionControl(path.congestionControl).qlogDirectory(path.qlogDir)
                 .maxData(path.maxData).maxStreamData(path.maxStreamData)
@@ -247,8 +260,12 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 return;
             }
+            if (scenario == Scenario.REPLAY) {
+                results.add(Scenarios.replay(started.get(), config, backlog, o.size()));
+                return;
+            }
             if (scenario == Scenario.RESUME) {
-                try (SuperQuicClient client = new SuperQuicClient(config.tokenStore(new MemoryTokens()).build())) {
+                try (SuperQuicClient client = new SuperQuicClient(config.tokenStore(new dev.superquic.client.MemoryTokenStore()).build())) {
                     results.add(Scenarios.resume(client, o));
                 }
                 return;

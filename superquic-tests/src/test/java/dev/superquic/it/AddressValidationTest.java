@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.superquic.bench.relay.UdpRelay;
 import dev.superquic.client.ClientSession;
+import dev.superquic.client.MemoryTokenStore;
 import dev.superquic.client.SuperQuicClient;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.stream.DuplexStream;

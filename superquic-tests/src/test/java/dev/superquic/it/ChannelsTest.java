@@ -8,6 +8,7 @@ import dev.superquic.bench.relay.UdpRelay;
 import dev.superquic.channel.ChannelMessage;
 import dev.superquic.client.ClientChannel;
 import dev.superquic.client.ClientSession;
+import dev.superquic.client.MemoryTokenStore;
 import dev.superquic.client.SuperQuicClient;
 import dev.superquic.protocol.ErrorCode;
 import dev.superquic.protocol.ProtocolException;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.superquic.client.ClientSession;
+import dev.superquic.client.MemoryTokenStore;
 import dev.superquic.client.SessionEvent;
 import dev.superquic.client.SessionListener;
 import dev.superquic.client.SuperQuicClient;

@@ -15,28 +15,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5s}
 OUT=${OUT:-$(mktemp -d /tmp/superquic-channel-cost.XXXXXX)}
-jar="$root/superquic-cli/target/superquic.jar"
-java="$JAVA_HOME/bin/java --enable-native-access=ALL-UNNAMED"
-[ -f "$jar" ] || (cd "$root" && ./superquic --version >/dev/null)
-mkdir -p "$OUT"
 redis_port=${REDIS_PORT:-6397}
-redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$OUT" >"$OUT/redis.log" 2>&1 &
-redis_pid=$!
-server_pid=
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  kill "$redis_pid" 2>/dev/null || true
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
-
-store_option() {
-  case $1 in
-    memory) echo "--session-store memory" ;;
-    sqlite) echo "--session-store sqlite --data-dir $OUT/data-$2" ;;
-    redis) echo "--session-store redis://127.0.0.1:$redis_port" ;;
-  esac
-}
+. "$root/scripts/stores.sh"
 
 # Store calls of the server so far, all channel operations together, and channel messages in.
 store_calls() {

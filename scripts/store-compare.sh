@@ -14,30 +14,10 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5s}
 OUT=${OUT:-$(mktemp -d /tmp/superquic-stores.XXXXXX)}
-jar="$root/superquic-cli/target/superquic.jar"
-java="$JAVA_HOME/bin/java --enable-native-access=ALL-UNNAMED"
-[ -f "$jar" ] || (cd "$root" && ./superquic --version >/dev/null)
-mkdir -p "$OUT"
+redis_port=${REDIS_PORT:-6399}
+. "$root/scripts/stores.sh"
 cp "$jar" "$OUT/superquic.jar"
 jar="$OUT/superquic.jar"
-redis_port=${REDIS_PORT:-6399}
-redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$OUT" >"$OUT/redis.log" 2>&1 &
-redis_pid=$!
-server_pid=
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  kill "$redis_pid" 2>/dev/null || true
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
-
-store_option() {
-  case $1 in
-    memory) echo "--session-store memory" ;;
-    sqlite) echo "--session-store sqlite --data-dir $OUT/data-$2" ;;
-    redis) echo "--session-store redis://127.0.0.1:$redis_port" ;;
-  esac
-}
 
 port=5650
 for round in $(seq "$ROUNDS"); do

@@ -31,8 +31,7 @@ class ChannelProcessTest {
         ServerProcess second = null;
         Process client = null;
         try {
-            int port = Integer.parseInt(await().atMost(Duration.ofSeconds(30))
-                    .until(() -> ServerProcess.find(first.lines, "listening on udp /127\\.0\\.0\\.1:(\\d+)"), v -> v != null));
+            int port = first.awaitPort();
             ServerProcess feed = feed(port, sessionFile, 400);
             client = feed.process;
             List<String> clientLines = feed.lines;
@@ -75,10 +74,7 @@ class ChannelProcessTest {
                 ServerProcess node = ServerProcess.start(List.of("-Xmx256m"), "--port", "0", "--log-format", "json",
                         "--reset-secret", dir.resolve("reset-secret").toString(), "--session-store", redis.uri());
                 nodes.add(node);
-                String port = await().atMost(Duration.ofSeconds(60)).until(() -> ServerProcess.find(node.lines,
-                        "listening on udp /127\\.0\\.0\\.1:(\\d+)"), p -> p != null || !node.process.isAlive());
-                assertThat(port).as("node %d: %s", i, node.lines).isNotNull();
-                addresses.add("127.0.0.1:" + port);
+                addresses.add("127.0.0.1:" + node.awaitPort());
             }
             ServerProcess feed = feed(String.join(",", addresses), dir.resolve("session"), 400);
             client = feed.process;
@@ -109,8 +105,7 @@ class ChannelProcessTest {
         ServerProcess second = null;
         Process soak = null;
         try {
-            int port = Integer.parseInt(await().atMost(Duration.ofSeconds(30))
-                    .until(() -> ServerProcess.find(first.lines, "listening on udp /127\\.0\\.0\\.1:(\\d+)"), v -> v != null));
+            int port = first.awaitPort();
             List<String> command = new ArrayList<>(ServerProcess.cli(List.of(), List.of(), "bench"));
             command.addAll(List.of("soak", "--workload", "channel", "--count", "20000", "--transfer-size", "64",
                     "--idle-timeout", "2s", "--stall-timeout", "60s", "--server", "127.0.0.1:" + port, "--insecure"));

@@ -41,10 +41,7 @@ class MultiNodeTest {
                 ServerProcess node = ServerProcess.start(List.of("-Xmx256m"), "--port", "0", "--log-format", "json",
                         "--reset-secret", dir.resolve("reset-secret").toString(), "--session-store", redis.uri());
                 nodes.add(node);
-                String port = await().atMost(Duration.ofSeconds(60)).until(() -> ServerProcess.find(node.lines,
-                        "listening on udp /127\\.0\\.0\\.1:(\\d+)"), p -> p != null || !node.process.isAlive());
-                assertThat(port).as("node %d: %s", i, node.lines).isNotNull();
-                addresses.add(new InetSocketAddress("127.0.0.1", Integer.parseInt(port)));
+                addresses.add(new InetSocketAddress("127.0.0.1", node.awaitPort()));
             }
             Path tokenFile = dir.resolve("token");
 

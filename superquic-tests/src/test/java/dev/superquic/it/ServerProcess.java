@@ -67,6 +67,19 @@ final class ServerProcess {
         return server;
     }
 
+    /**
+     * The UDP port the server (started with {@code --log-format json}) says it listens on, within
+     * a minute; fails with its output if it does not say, or exits first.
+     */
+    int awaitPort() {
+        String port = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+                .until(() -> find(lines, "listening on udp /127\\.0\\.0\\.1:(\\d+)"), p -> p != null || !process.isAlive());
+        if (port == null) {
+            throw new AssertionError("the server exited before it listened: " + lines);
+        }
+        return Integer.parseInt(port);
+    }
+
     /** The first capture of {@code regex} in a JSON log record's message, or null. */
     static String find(List<String> lines, String regex) throws IOException {
         Pattern p = Pattern.compile(regex);

@@ -162,11 +162,6 @@ public final class ChannelPump {
         }
     }
 
-    /** The last sequence received on this stream. */
-    public long received() {
-        return received;
-    }
-
     /**
      * Runs the channel until the stream ends: reads on the calling thread, writes on a virtual
      * thread of its own. Returns when the peer finished the stream; throws when it failed (the

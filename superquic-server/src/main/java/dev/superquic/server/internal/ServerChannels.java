@@ -68,6 +68,11 @@ final class ServerChannels {
         }
     }
 
+    /** The key of a session's channel in {@link #live}. */
+    private static String key(String sessionId, String channel) {
+        return sessionId + "/" + channel;
+    }
+
     /** The session expired: forget what its channels handled here. */
     void forget(String sessionId) {
         handledBySession.remove(sessionId);
@@ -115,12 +120,12 @@ final class ServerChannels {
             throw new ProtocolException(ErrorCode.UNKNOWN_SERVICE, "channel '" + open.channel()
                     + "' is not available: this server's session store keeps no channels");
         }
-        String key = binding.sessionId() + "/" + open.channel();
+        String sessionId = binding.sessionId();
+        String key = key(sessionId, open.channel());
         Endpoint previous = live.get(key);
         if (previous != null) {
             previous.stop(); // its handler may still be busy: deliveries are serialized below, not waited for
         }
-        String sessionId = binding.sessionId();
         Handled handled = handled(sessionId, open.channel());
         ChannelPosition stored = sessions.timed("channel_position", () -> channelLog.position(sessionId, open.channel()));
         // What an earlier stream of this process handled counts even if it could not record it yet.
@@ -184,7 +189,7 @@ final class ServerChannels {
         checkSize(message);
         long sequence = whenRoom(timeout, () -> channelLog.append(sessionId, name, message, limits), "channel_append");
         metrics.sent();
-        Endpoint endpoint = live.get(sessionId + "/" + name);
+        Endpoint endpoint = live.get(key(sessionId, name));
         if (endpoint != null && endpoint.pump != null) {
             endpoint.pump.sendNow(new ChannelMessage(sequence, message));
         }
@@ -252,10 +257,10 @@ final class ServerChannels {
         }
     }
 
-    /** Sends for server code outside a channel's handler. */
-    private final class Publisher implements ChannelPublisher {
-        private final String sessionId;
-        private final String name;
+    /** Sends on one session's channel: for server code, and the base of each stream's {@link Endpoint}. */
+    private class Publisher implements ChannelPublisher {
+        final String sessionId;
+        final String name;
 
         Publisher(String sessionId, String name) {
             this.sessionId = sessionId;
@@ -284,11 +289,10 @@ final class ServerChannels {
     }
 
     /** One channel stream: the handler's view, the pump's outbox (the store) and inbox (the handler). */
-    private final class Endpoint implements ServerChannel, ChannelPump.Outbox, ChannelPump.Inbox {
+    private final class Endpoint extends Publisher implements ServerChannel, ChannelPump.Outbox, ChannelPump.Inbox {
         private final String connectionId;
         private final SessionBinding binding;
         private final Session session;
-        private final String name;
         private final ChannelService service;
         private final Handled handled;
         private volatile ChannelPump pump;
@@ -303,10 +307,10 @@ final class ServerChannels {
 
         Endpoint(String connectionId, SessionBinding binding, Session session, String name, ChannelService service,
                  Handled handled, long delivered) {
+            super(binding.sessionId(), name);
             this.connectionId = connectionId;
             this.binding = binding;
             this.session = session;
-            this.name = name;
             this.service = service;
             this.handled = handled;
             this.delivered = delivered;
@@ -331,16 +335,6 @@ final class ServerChannels {
         }
 
         @Override
-        public String sessionId() {
-            return binding.sessionId();
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
         public Session session() {
             return session;
         }
@@ -348,16 +342,6 @@ final class ServerChannels {
         @Override
         public String connectionId() {
             return connectionId;
-        }
-
-        @Override
-        public long send(byte[] message) throws ChannelFullException {
-            return ServerChannels.this.send(binding.sessionId(), name, message, settings.sendTimeout());
-        }
-
-        @Override
-        public long send(byte[] message, Duration timeout) throws ChannelFullException {
-            return ServerChannels.this.send(binding.sessionId(), name, message, timeout);
         }
 
         @Override
@@ -371,7 +355,7 @@ final class ServerChannels {
             }
             ChannelLog.Commit commit = new ChannelLog.Commit(m.sequence(), stateChanges, replies);
             long lastReply = whenRoom(settings.sendTimeout(),
-                    () -> channelLog.delivered(binding.sessionId(), binding.generation(), name, commit, limits),
+                    () -> channelLog.delivered(sessionId, binding.generation(), name, commit, limits),
                     "channel_delivered");
             recorded = m.sequence();
             if (replies.size() == 1) {
@@ -385,13 +369,13 @@ final class ServerChannels {
 
         @Override
         public List<ChannelMessage> after(long sequence, int max) {
-            return sessions.timed("channel_read", () -> channelLog.after(binding.sessionId(), name, sequence, max));
+            return sessions.timed("channel_read", () -> channelLog.after(sessionId, name, sequence, max));
         }
 
         @Override
         public void acknowledged(long sequence) {
             sessions.timed("channel_ack", () -> {
-                channelLog.acknowledge(binding.sessionId(), name, sequence);
+                channelLog.acknowledge(sessionId, name, sequence);
                 return null;
             });
             roomFreed();
@@ -434,7 +418,7 @@ final class ServerChannels {
             long d = delivered;
             if (d > recorded) {
                 sessions.timed("channel_delivered", () -> {
-                    channelLog.advanceDelivered(binding.sessionId(), name, d);
+                    channelLog.advanceDelivered(sessionId, name, d);
                     return null;
                 });
                 recorded = d;

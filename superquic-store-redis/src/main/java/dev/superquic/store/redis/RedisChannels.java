@@ -25,7 +25,10 @@ import java.util.function.Supplier;
  * TTL, so they expire with it.
  */
 final class RedisChannels implements ChannelLog {
-    /** Keys written while detached expire with the session (the count a tombstone's time later). */
+    /**
+     * Channel keys written while detached expire with the session (the count a tombstone's time
+     * later); {@link RedisScripts#FOLLOW_TTL} does the same for state keys.
+     */
     private static final String FOLLOW_TTL = """
             if redis.call('HGET', KEYS[1], 'owner') == '' then
               local left = redis.call('PTTL', KEYS[1])
@@ -151,14 +154,7 @@ final class RedisChannels implements ChannelLog {
             if tonumber(ARGV[3]) > tonumber(redis.call('HGET', KEYS[5], n .. ':d') or '0') then
               redis.call('HSET', KEYS[5], n .. ':d', ARGV[3])
             end
-            if redis.call('HGET', KEYS[1], 'owner') == '' then
-              local left = redis.call('PTTL', KEYS[1])
-              if left > 0 then
-                redis.call('PEXPIRE', KEYS[2], left)
-                redis.call('PEXPIRE', KEYS[3], left)
-              end
-            end
-            """ + FOLLOW_TTL + """
+            """ + RedisScripts.FOLLOW_TTL + FOLLOW_TTL + """
             return {'ok', tostring(lastReply)}
             """;
 

@@ -61,7 +61,7 @@ final class RedisScripts {
             """;
 
     /** Gives state keys written while detached the session's remaining TTL. */
-    private static final String FOLLOW_TTL = """
+    static final String FOLLOW_TTL = """
             if redis.call('HGET', KEYS[1], 'owner') == '' then
               local left = redis.call('PTTL', KEYS[1])
               if left > 0 then

@@ -261,7 +261,7 @@ final class BenchCommand implements Callable<Integer> {
                 return;
             }
             if (scenario == Scenario.REPLAY) {
-                results.add(Scenarios.replay(started.get(), config, backlog, o.size()));
+                results.add(dev.superquic.bench.Replay.run(started.get(), config, backlog, o.size()));
                 return;
             }
             if (scenario == Scenario.RESUME) {
@@ -298,20 +298,7 @@ final class BenchCommand implements Callable<Integer> {
         if (local == (server != null)) {
             throw new ParameterException(spec.commandLine(), "give exactly one of --local or --server");
         }
-        if (soak.count < 1 || soak.parallel < 1 || soak.transferSize < 1 || soak.transferSize > Integer.MAX_VALUE) {
-            throw new ParameterException(spec.commandLine(), "--count, --parallel and --transfer-size must be positive "
-                    + "(--transfer-size below 2 GiB)");
-        }
-        for (double share : new double[] {soak.loss, soak.duplicate, soak.lossUp == null ? 0 : soak.lossUp,
-                soak.lossDown == null ? 0 : soak.lossDown}) {
-            if (!(share >= 0 && share <= 100)) {
-                throw new ParameterException(spec.commandLine(), "--loss, --loss-up, --loss-down and --duplicate are "
-                        + "percentages between 0 and 100 (got " + share + ")");
-            }
-        }
-        if (!soak.blackholeEvery.isZero() && soak.blackholeFor.compareTo(soak.blackholeEvery) >= 0) {
-            throw new ParameterException(spec.commandLine(), "--blackhole-for must be shorter than --blackhole-every");
-        }
+        soak.check(spec);
         // A lossy path's long stalls must not end the connection, and the session comes back if they do.
         ClientConfig.Builder client = clientConfig(local ? new InetSocketAddress("127.0.0.1", 0)
                         : address(server.split(",")[0].trim(), "--server"),
@@ -319,19 +306,13 @@ final class BenchCommand implements Callable<Integer> {
                 .idleTimeout(soak.idleTimeout).reconnect(ReconnectPolicy.defaults());
         if (!local && server.contains(",")) {
             // Several nodes sharing a store: straight to them (a relay fronts one address), no faults.
-            if (soak.workload != dev.superquic.bench.soak.Workload.CHANNEL || soak.loss > 0 || soak.duplicate > 0
-                    || soak.lossUp != null || soak.lossDown != null || !soak.blackholeEvery.isZero()
-                    || !soak.delay.isZero()) {
-                throw new ParameterException(spec.commandLine(), "several --server addresses: only --workload channel,"
-                        + " without relay faults (the faults there are the nodes that fail)");
-            }
+            soak.checkForNodes(spec);
             List<InetSocketAddress> nodes = new java.util.ArrayList<>();
             for (String one : server.split(",")) {
                 nodes.add(address(one.trim(), "--server"));
             }
             return SoakRun.channels(soak, client.servers(nodes), spec.commandLine().getOut(),
-                    spec.commandLine().getErr(), json, "straight to " + nodes + ", no relay",
-                    () -> new long[2]);
+                    spec.commandLine().getErr(), json, "straight to " + nodes + ", no relay", () -> new long[2]);
         }
         if (!local) {
             return SoakRun.run(soak, client, address(), null, spec.commandLine().getOut(),

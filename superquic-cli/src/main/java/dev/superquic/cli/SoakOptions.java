@@ -2,7 +2,9 @@ package dev.superquic.cli;
 
 import dev.superquic.bench.soak.Workload;
 import java.time.Duration;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /** The options of {@code bench soak}: the workload, and the faults of the relay in front of the server. */
 final class SoakOptions {
@@ -61,4 +63,30 @@ final class SoakOptions {
             description = "soak: the client's idle timeout; a blackhole longer than it forces a reconnect and resume. "
                     + "Default: ${DEFAULT-VALUE}.")
     Duration idleTimeout;
+
+    /** Checks the values against each other; throws naming the option. */
+    void check(CommandSpec spec) {
+        if (count < 1 || parallel < 1 || transferSize < 1 || transferSize > Integer.MAX_VALUE) {
+            throw new ParameterException(spec.commandLine(), "--count, --parallel and --transfer-size must be positive "
+                    + "(--transfer-size below 2 GiB)");
+        }
+        for (double share : new double[] {loss, duplicate, lossUp == null ? 0 : lossUp, lossDown == null ? 0 : lossDown}) {
+            if (!(share >= 0 && share <= 100)) {
+                throw new ParameterException(spec.commandLine(), "--loss, --loss-up, --loss-down and --duplicate are "
+                        + "percentages between 0 and 100 (got " + share + ")");
+            }
+        }
+        if (!blackholeEvery.isZero() && blackholeFor.compareTo(blackholeEvery) >= 0) {
+            throw new ParameterException(spec.commandLine(), "--blackhole-for must be shorter than --blackhole-every");
+        }
+    }
+
+    /** With several --server addresses: only the channel workload, and no relay faults (the nodes fail instead). */
+    void checkForNodes(CommandSpec spec) {
+        if (workload != Workload.CHANNEL || loss > 0 || duplicate > 0 || lossUp != null || lossDown != null
+                || !blackholeEvery.isZero() || !delay.isZero() || !jitter.isZero()) {
+            throw new ParameterException(spec.commandLine(), "several --server addresses: only --workload channel,"
+                    + " without relay faults (the faults there are the nodes that fail)");
+        }
+    }
 }

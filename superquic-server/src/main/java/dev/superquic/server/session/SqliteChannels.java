@@ -27,7 +27,7 @@ final class SqliteChannels implements ChannelLog {
     @Override
     public ChannelPosition position(String sessionId, String channel) {
         return store.inTransaction(() -> {
-            store.usage(sessionId, -1);
+            store.state().usage(sessionId, -1);
             long[] row = row(sessionId, channel);
             return row == null ? ChannelPosition.NONE : new ChannelPosition(row[0], row[1], row[2]);
         });
@@ -37,7 +37,7 @@ final class SqliteChannels implements ChannelLog {
     public long append(String sessionId, String channel, byte[] message, ChannelLimits limits)
             throws ChannelFullException {
         long sequence = store.inTransaction(() -> {
-            store.usage(sessionId, -1);
+            store.state().usage(sessionId, -1);
             long[] row = rowOrNew(sessionId, channel);
             return fits(row, 1, message.length, limits) ? insert(sessionId, channel, row, List.of(message)) : -1L;
         });
@@ -87,7 +87,7 @@ final class SqliteChannels implements ChannelLog {
     @Override
     public List<ChannelMessage> after(String sessionId, String channel, long sequence, int max) {
         return store.inTransaction(() -> {
-            store.usage(sessionId, -1);
+            store.state().usage(sessionId, -1);
             List<ChannelMessage> out = new ArrayList<>();
             try (PreparedStatement select = store.db().prepareStatement("SELECT seq, payload FROM channel_messages"
                     + " WHERE session_id = ? AND name = ? AND seq > ? ORDER BY seq LIMIT ?")) {
@@ -108,7 +108,7 @@ final class SqliteChannels implements ChannelLog {
     @Override
     public void acknowledge(String sessionId, String channel, long sequence) {
         store.inTransaction(() -> {
-            store.usage(sessionId, -1);
+            store.state().usage(sessionId, -1);
             long[] row = row(sessionId, channel);
             if (row == null || sequence <= row[1]) {
                 return null;
@@ -149,13 +149,13 @@ final class SqliteChannels implements ChannelLog {
     public long delivered(String sessionId, long generation, String channel, Commit commit, ChannelLimits limits)
             throws ChannelFullException {
         long lastReply = store.inTransaction(() -> {
-            store.usage(sessionId, generation);
+            store.state().usage(sessionId, generation);
             long[] row = rowOrNew(sessionId, channel);
             if (!fits(row, commit.replies().size(), commit.replyBytes(), limits)) {
                 return -1L;
             }
             if (!commit.stateChanges().isEmpty()) {
-                store.applyStateChanges(sessionId, generation, commit.stateChanges());
+                store.state().apply(sessionId, generation, commit.stateChanges());
             }
             long last = commit.replies().isEmpty() ? 0 : insert(sessionId, channel, row, commit.replies());
             setDelivered(sessionId, channel, commit.sequence());
@@ -170,7 +170,7 @@ final class SqliteChannels implements ChannelLog {
     @Override
     public void advanceDelivered(String sessionId, String channel, long sequence) {
         store.inTransaction(() -> {
-            store.usage(sessionId, -1);
+            store.state().usage(sessionId, -1);
             setDelivered(sessionId, channel, sequence);
             return null;
         });

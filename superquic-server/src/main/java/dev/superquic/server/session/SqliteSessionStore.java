@@ -65,14 +65,13 @@ public final class SqliteSessionStore implements SessionStore {
     private final Path directory;
     private final Duration ttl;
     private final long ttlMillis;
-    private final int maxKeys;
-    private final long maxChars;
     private final Connection db;
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final ReentrantLock dbLock = new ReentrantLock();
     private final List<Consumer<String>> expiryListeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService background;
+    private final SqliteState state;
     private final SqliteChannels channels = new SqliteChannels(this);
     /** Rows of {@code sessions}: the store has its database to itself (the lock), so it can count. */
     private final java.util.concurrent.atomic.AtomicLong sessions = new java.util.concurrent.atomic.AtomicLong();
@@ -82,11 +81,10 @@ public final class SqliteSessionStore implements SessionStore {
         this.directory = directory;
         this.ttl = ttl;
         this.ttlMillis = ttl.toMillis();
-        this.maxKeys = maxKeys;
-        this.maxChars = maxChars;
         this.db = db;
         this.lockChannel = lockChannel;
         this.lock = lock;
+        this.state = new SqliteState(db, maxKeys, maxChars);
         this.sessions.set(sessionCount);
         this.background = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "superquic-session-store");
@@ -249,51 +247,20 @@ public final class SqliteSessionStore implements SessionStore {
     @Override
     public void put(String sessionId, long generation, String key, String value) {
         transaction(() -> {
-            long[] usage = usage(sessionId, generation);
-            String old = oldValue(sessionId, key);
-            long chars = usage[1] - (old == null ? 0 : key.length() + old.length()) + key.length() + value.length();
-            long keys = usage[0] + (old == null ? 1 : 0);
-            if (old == null && usage[0] >= maxKeys) {
-                throw new StateLimitException("session state holds its limit of " + maxKeys + " keys");
-            }
-            if (chars > maxChars) {
-                throw new StateLimitException("session state would hold " + chars + " characters, over its limit of "
-                        + maxChars);
-            }
-            try (PreparedStatement upsert = db.prepareStatement("INSERT INTO state (session_id, key, value)"
-                    + " VALUES (?, ?, ?) ON CONFLICT (session_id, key) DO UPDATE SET value = excluded.value")) {
-                upsert.setString(1, sessionId);
-                upsert.setString(2, key);
-                upsert.setString(3, value);
-                upsert.executeUpdate();
-            }
-            setUsage(sessionId, keys, chars);
+            state.apply(sessionId, generation, Map.of(key, value));
             return null;
         });
     }
 
     @Override
     public boolean delete(String sessionId, long generation, String key) {
-        return transaction(() -> {
-            long[] usage = usage(sessionId, generation);
-            String old = oldValue(sessionId, key);
-            if (old == null) {
-                return false;
-            }
-            try (PreparedStatement delete = db.prepareStatement("DELETE FROM state WHERE session_id = ? AND key = ?")) {
-                delete.setString(1, sessionId);
-                delete.setString(2, key);
-                delete.executeUpdate();
-            }
-            setUsage(sessionId, usage[0] - 1, usage[1] - key.length() - old.length());
-            return true;
-        });
+        return transaction(() -> state.delete(sessionId, generation, key));
     }
 
     @Override
     public Map<String, String> entries(String sessionId) {
         return transaction(() -> {
-            usage(sessionId, -1); // SessionGoneException for an unknown session
+            state.usage(sessionId, -1); // SessionGoneException for an unknown session
             Map<String, String> entries = new LinkedHashMap<>();
             try (PreparedStatement all = db.prepareStatement(
                     "SELECT key, value FROM state WHERE session_id = ? ORDER BY key")) {
@@ -340,57 +307,14 @@ public final class SqliteSessionStore implements SessionStore {
         return db;
     }
 
+    /** The sessions' state, for {@link SqliteChannels}; only inside {@link #inTransaction}. */
+    SqliteState state() {
+        return state;
+    }
+
     /** Work in one transaction on the store's connection, for {@link SqliteChannels}. */
     <T> T inTransaction(SqliteWork.Work<T> work) {
         return transaction(work);
-    }
-
-    /**
-     * Inside a transaction, for the owner of {@code generation}: applies state changes (a null
-     * value removes its key) within the limits, or throws and changes nothing.
-     */
-    void applyStateChanges(String sessionId, long generation, Map<String, String> changes) throws SQLException {
-        long[] usage = usage(sessionId, generation);
-        long keys = usage[0];
-        long chars = usage[1];
-        Map<String, String> old = new java.util.HashMap<>();
-        for (Map.Entry<String, String> change : changes.entrySet()) {
-            String before = oldValue(sessionId, change.getKey());
-            old.put(change.getKey(), before);
-            if (before != null) {
-                keys--;
-                chars -= change.getKey().length() + before.length();
-            }
-            if (change.getValue() != null) {
-                keys++;
-                chars += change.getKey().length() + change.getValue().length();
-            }
-        }
-        if (keys > maxKeys) {
-            throw new StateLimitException("session state would hold " + keys + " keys, over its limit of " + maxKeys
-                    + " keys");
-        }
-        if (chars > maxChars) {
-            throw new StateLimitException("session state would hold " + chars + " characters, over its limit of "
-                    + maxChars);
-        }
-        try (PreparedStatement upsert = db.prepareStatement("INSERT INTO state (session_id, key, value)"
-                + " VALUES (?, ?, ?) ON CONFLICT (session_id, key) DO UPDATE SET value = excluded.value");
-             PreparedStatement delete = db.prepareStatement("DELETE FROM state WHERE session_id = ? AND key = ?")) {
-            for (Map.Entry<String, String> change : changes.entrySet()) {
-                if (change.getValue() == null) {
-                    delete.setString(1, sessionId);
-                    delete.setString(2, change.getKey());
-                    delete.executeUpdate();
-                } else {
-                    upsert.setString(1, sessionId);
-                    upsert.setString(2, change.getKey());
-                    upsert.setString(3, change.getValue());
-                    upsert.executeUpdate();
-                }
-            }
-        }
-        setUsage(sessionId, keys, chars);
     }
 
     @Override
@@ -412,44 +336,6 @@ public final class SqliteSessionStore implements SessionStore {
             closeQuietly(null, lockChannel);
         } finally {
             dbLock.unlock();
-        }
-    }
-
-    /**
-     * {@code [keys, chars]} of a live session: SessionGoneException when there is none,
-     * SessionFencedException when {@code generation} (unless negative: a read) is not its own.
-     */
-    long[] usage(String sessionId, long generation) throws SQLException {
-        try (PreparedStatement find = db.prepareStatement("SELECT keys, chars, generation FROM sessions WHERE id = ?")) {
-            find.setString(1, sessionId);
-            try (ResultSet r = find.executeQuery()) {
-                if (!r.next()) {
-                    throw new SessionGoneException(sessionId);
-                }
-                if (generation >= 0 && r.getLong(3) != generation) {
-                    throw new SessionFencedException(sessionId, generation);
-                }
-                return new long[] {r.getLong(1), r.getLong(2)};
-            }
-        }
-    }
-
-    private void setUsage(String sessionId, long keys, long chars) throws SQLException {
-        try (PreparedStatement update = db.prepareStatement("UPDATE sessions SET keys = ?, chars = ? WHERE id = ?")) {
-            update.setLong(1, keys);
-            update.setLong(2, chars);
-            update.setString(3, sessionId);
-            update.executeUpdate();
-        }
-    }
-
-    private String oldValue(String sessionId, String key) throws SQLException {
-        try (PreparedStatement get = db.prepareStatement("SELECT value FROM state WHERE session_id = ? AND key = ?")) {
-            get.setString(1, sessionId);
-            get.setString(2, key);
-            try (ResultSet r = get.executeQuery()) {
-                return r.next() ? r.getString(1) : null;
-            }
         }
     }
 

@@ -45,7 +45,6 @@ class SoakTest {
             relay.dropRate(0.02);
             relay.duplicateRate(0.02);
             relay.delay(Duration.ofMillis(10), Duration.ZERO);
-            relay.blackholeWindows(Duration.ofMillis(2500), Duration.ofMillis(1500)); // longer than the idle timeout
             java.util.concurrent.atomic.AtomicLong reconnects = new java.util.concurrent.atomic.AtomicLong();
             try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(relay.address(),
                          server.certificateFingerprint()).idleTimeout(Duration.ofSeconds(1))
@@ -58,6 +57,8 @@ class SoakTest {
                          }
                      }
                  })) {
+                // Once connected, the path goes dark for longer than the idle timeout again and again.
+                relay.blackholeWindows(Duration.ofMillis(2500), Duration.ofMillis(1500));
                 // Paced so that the run spans several blackholes: 16 messages in flight, 20 ms round trips.
                 ChannelSoak.Outcome outcome = new ChannelSoak(session, 600, 64, Duration.ofSeconds(30), reconnects::get,
                         line -> { }).run();

@@ -77,6 +77,28 @@ class ProtocolErrorsTest {
     }
 
     @Test
+    void aVersionOneClientIsServedInVersionOneAndGetsNoChannels() throws Exception {
+        try (RawConnection raw = new RawConnection(server.localAddress(), "super-quic")) {
+            ChannelStream control = raw.openStream();
+            control.output().write(frame("{\"type\":\"new\",\"versions\":[1]}"));
+            assertThat(Messages.decodeSessionGranted(Fixtures.readFrame(control)).version()).isEqualTo(1);
+            ChannelStream echo = raw.openStream();
+            echo.output().write(frame("{\"service\":\"echo\"}"));
+            Messages.decodeStreamAccepted(Fixtures.readFrame(echo));
+            echo.output().write("version one".getBytes(StandardCharsets.UTF_8));
+            echo.finishOutput();
+            assertThat(new String(Fixtures.readAll(echo), StandardCharsets.UTF_8)).isEqualTo("version one");
+            ChannelStream channel = raw.openStream();
+            channel.output().write(frame("{\"channel\":\"echo\",\"delivered\":0}"));
+            byte[] reply = Fixtures.readFrame(channel);
+            assertThatThrownBy(() -> Messages.decodeChannelAccepted(reply)).isInstanceOf(ProtocolException.class)
+                    .hasMessageContaining("channels need protocol version 2")
+                    .extracting(e -> ((ProtocolException) e).code()).isEqualTo(ErrorCode.PROTOCOL_VIOLATION);
+            control.close();
+        }
+    }
+
+    @Test
     void unsupportedVersionIsRefused() throws Exception {
         try (RawConnection raw = new RawConnection(server.localAddress(), "super-quic")) {
             ChannelStream control = raw.openStream();

@@ -141,8 +141,25 @@ public final class ChannelSoak {
                 reconnects.getAsLong() - reconnectsBefore, Duration.ofNanos(System.nanoTime() - start));
     }
 
-    /** {@code tally} of the session's state, read with {@code kv}: next expected, and messages out of turn. */
+    /**
+     * {@code tally} of the session's state, read with {@code kv}: next expected, and messages out
+     * of turn. Tried again while the path's faults break it, up to the stall timeout.
+     */
     private long[] serverTally() throws Exception {
+        long deadline = System.nanoTime() + stallTimeout.toNanos();
+        while (true) {
+            try {
+                return readTally();
+            } catch (java.io.IOException e) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw e;
+                }
+                progress.accept("soak channel: reading the server's tally failed (" + e.getMessage() + "); again");
+            }
+        }
+    }
+
+    private long[] readTally() throws Exception {
         try (DuplexStream kv = session.openStream("kv")) {
             kv.writeFrame(JsonFrames.encode(JsonFrames.mapper().createObjectNode().put("op", "get").put("key", "tally")));
             kv.finishOutput();

@@ -14,7 +14,6 @@ import dev.superquic.stream.StreamResetException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.Condition;
@@ -53,12 +52,7 @@ public final class ClientChannel {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     /** Sent and not acknowledged: the replay buffer. */
-    private final ArrayDeque<ChannelMessage> unacknowledged = new ArrayDeque<>();
-    private long unacknowledgedBytes;
-    private long lastSent;
-    private long acknowledged;
-    /** Whether this process sent on the channel: a restarted client takes up the server's count. */
-    private boolean sentHere;
+    private final SendBuffer sent = new SendBuffer();
     /** One connection's run at a time. */
     private final ReentrantLock running = new ReentrantLock();
     /** Received and not taken yet. */
@@ -104,22 +98,18 @@ public final class ClientChannel {
         try {
             while (true) {
                 throwIfFailed();
-                if (unacknowledged.size() < settings.maxMessages()
-                        && unacknowledgedBytes + message.length <= settings.maxBytes()) {
+                if (sent.hasRoom(message.length, settings)) {
                     break;
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new ChannelFullException("channel '" + name + "': " + unacknowledged.size()
-                            + " messages (" + unacknowledgedBytes + " bytes) wait for the server's acknowledgement;"
-                            + " the bound is " + settings.maxMessages() + " messages, " + settings.maxBytes() + " bytes");
+                    throw new ChannelFullException("channel '" + name + "': " + sent.describe()
+                            + " wait for the server's acknowledgement; the bound is " + settings.maxMessages()
+                            + " messages, " + settings.maxBytes() + " bytes");
                 }
                 changed.awaitNanos(left);
             }
-            added = new ChannelMessage(++lastSent, message.clone());
-            sentHere = true;
-            unacknowledged.addLast(added);
-            unacknowledgedBytes += message.length;
+            added = sent.add(message);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted while waiting for room in channel '" + name + "'");
@@ -209,7 +199,7 @@ public final class ClientChannel {
     public int unacknowledged() {
         lock.lock();
         try {
-            return unacknowledged.size();
+            return sent.size();
         } finally {
             lock.unlock();
         }
@@ -308,7 +298,7 @@ public final class ClientChannel {
         boolean hasHistory;
         lock.lock();
         try {
-            hasHistory = lastSent > 0 || lastReceived > 0;
+            hasHistory = sent.last() > 0 || lastReceived > 0;
         } finally {
             lock.unlock();
         }
@@ -351,19 +341,12 @@ public final class ClientChannel {
         long serverHas = opened.delivered();
         lock.lock();
         try {
-            if (!sentHere && lastSent == 0) {
-                // A restarted client: what its previous process sent and the server delivered
-                // counts; what it sent beyond that died with it (see docs/ARCHITECTURE.md, "Channels").
-                lastSent = serverHas;
-                acknowledged = serverHas;
-            }
-            if (serverHas > lastSent || serverHas < acknowledged) {
+            if (!sent.resumeAt(serverHas)) {
                 opened.stream().reset(ErrorCode.CHANNEL_LOST);
                 throw new ProtocolException(ErrorCode.CHANNEL_LOST, "channel '" + name + "': the server says it has "
-                        + serverHas + " of this client's messages; this client sent " + lastSent + " and kept those after "
-                        + acknowledged);
+                        + serverHas + " of this client's messages; this client " + sent.describe());
             }
-            dropAcknowledged(serverHas);
+            changed.signalAll(); // room, if the server had more than it acknowledged
         } finally {
             lock.unlock();
         }
@@ -375,17 +358,6 @@ public final class ClientChannel {
             p.run();
         } finally {
             opened.stream().close();
-        }
-    }
-
-    /** Caller holds the lock. */
-    private void dropAcknowledged(long sequence) {
-        while (!unacknowledged.isEmpty() && unacknowledged.peekFirst().sequence() <= sequence) {
-            unacknowledgedBytes -= unacknowledged.removeFirst().payload().length;
-        }
-        if (sequence > acknowledged) {
-            acknowledged = sequence;
-            changed.signalAll();
         }
     }
 
@@ -446,16 +418,7 @@ public final class ClientChannel {
         public List<ChannelMessage> after(long sequence, int max) {
             lock.lock();
             try {
-                List<ChannelMessage> out = new ArrayList<>();
-                for (ChannelMessage m : unacknowledged) {
-                    if (m.sequence() > sequence) {
-                        out.add(m);
-                        if (out.size() == max) {
-                            break;
-                        }
-                    }
-                }
-                return out;
+                return sent.after(sequence, max);
             } finally {
                 lock.unlock();
             }
@@ -465,7 +428,9 @@ public final class ClientChannel {
         public void acknowledged(long sequence) {
             lock.lock();
             try {
-                dropAcknowledged(sequence);
+                if (sent.acknowledge(sequence)) {
+                    changed.signalAll(); // room for a waiting send
+                }
             } finally {
                 lock.unlock();
             }
@@ -510,7 +475,7 @@ public final class ClientChannel {
     public String toString() {
         lock.lock();
         try {
-            return "ClientChannel[" + name + ": sent " + lastSent + ", acknowledged " + acknowledged + ", received "
+            return "ClientChannel[" + name + ": " + sent.describe() + ", received "
                     + lastReceived + ", taken " + taken + ", waiting " + received.size()
                     + (failure == null ? "" : ", failed: " + failure.getMessage()) + "]";
         } finally {

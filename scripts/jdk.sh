@@ -1,5 +1,5 @@
-# Sourced by ./superquic and ./run-tests: finds a JDK 21 or newer and exports JAVA_HOME.
-# Order: $JAVA_HOME if it is 21+, then the usual install folders (newest version wins).
+# Sourced by ./superquic and ./run-tests: finds a JDK 22 or newer and exports JAVA_HOME.
+# Order: $JAVA_HOME if it is 22+, then the usual install folders (newest version wins).
 # Fails with a clear message when there is none.
 
 superquic_jdk_version() { # prints the feature version of the JDK at $1, or nothing
@@ -16,7 +16,7 @@ superquic_jdk_version() { # prints the feature version of the JDK at $1, or noth
 }
 
 superquic_find_jdk() {
-  local min=21 best="" best_v=0 v dir
+  local min=22 best="" best_v=0 v dir
   if [ -n "${JAVA_HOME:-}" ]; then
     v=$(superquic_jdk_version "$JAVA_HOME")
     if [ -n "$v" ] && [ "$v" -ge "$min" ]; then

@@ -134,14 +134,15 @@ final class ServerCommand implements Callable<Integer> {
             description = "Hellos one client address may send at once. Default: ${DEFAULT-VALUE}.")
     int helloBurstPerAddress;
 
-    @Option(names = "--frame-memory-per-connection", defaultValue = "16m", converter = Units.SizeConverter.class,
-            description = "Bytes that frames still arriving on one connection may hold together; a frame beyond fails "
-                    + "its stream with LIMIT_EXCEEDED. Default: ${DEFAULT-VALUE}.")
-    long frameMemoryPerConnection;
+    @Option(names = "--inbound-memory-per-connection", defaultValue = "16m", converter = Units.SizeConverter.class,
+            description = "Bytes that one connection's unread input may hold: frames still arriving (one beyond fails "
+                    + "its stream with LIMIT_EXCEEDED) and streams' buffers beyond 64 KiB each (a stream beyond "
+                    + "stops reading until there is room). Default: ${DEFAULT-VALUE}.")
+    long inboundMemoryPerConnection;
 
-    @Option(names = "--frame-memory-total", converter = Units.SizeConverter.class,
+    @Option(names = "--inbound-memory-total", converter = Units.SizeConverter.class,
             description = "The same for all connections together. Default: a quarter of the heap.")
-    Long frameMemoryTotal;
+    Long inboundMemoryTotal;
 
     @Option(names = "--retry", defaultValue = "under-load", converter = RetryModeConverter.class,
             description = "When to validate a client's address with a QUIC Retry (a round trip more) before keeping "
@@ -242,8 +243,8 @@ final class ServerCommand implements Callable<Integer> {
                 .maxConnections(maxConnections).maxConnectionsPerAddress(maxConnectionsPerAddress)
                 .maxSessionKeys(maxSessionKeys).maxSessionChars(maxSessionChars).maxSessions(maxSessions)
                 .helloRatePerAddress(helloRatePerAddress).helloBurstPerAddress(helloBurstPerAddress)
-                .frameMemoryPerConnection(frameMemoryPerConnection)
-                .frameMemoryTotal(frameMemoryTotal != null ? frameMemoryTotal : DEFAULTS.frameMemoryTotal()).retry(retry)
+                .inboundMemoryPerConnection(inboundMemoryPerConnection)
+                .inboundMemoryTotal(inboundMemoryTotal != null ? inboundMemoryTotal : DEFAULTS.inboundMemoryTotal()).retry(retry)
                 .retryThreshold(retryThreshold)
                 .nodeId(nodeId != null ? nodeId : ServerConfig.randomNodeId())
                 .build();

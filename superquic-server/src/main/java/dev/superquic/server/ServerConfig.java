@@ -15,7 +15,7 @@ import java.util.Objects;
  *
  * @param host address to bind (default {@code 0.0.0.0}), or several separated by commas: each
  *     gets sockets of its own, and replies leave from the address the client used (from a
- *     wildcard socket, on a host with several addresses, they may leave from another one)
+ *     wildcard socket too, on Linux, for IPv4 clients; see docs/OPERATIONS.md)
  * @param port UDP port (default 5555; 0 picks a free one)
  * @param alpn ALPN protocol id (default {@code super-quic})
  * @param maxBidiStreams concurrent bidirectional streams a client may open, control stream included
@@ -57,10 +57,12 @@ import java.util.Objects;
  * @param helloRatePerAddress hellos (new sessions and resumes) one source address may send per
  *     second on average
  * @param helloBurstPerAddress hellos one source address may send at once
- * @param frameMemoryPerConnection bytes that frames still arriving on one connection's streams may
- *     hold together (a frame's buffer grows as its bytes arrive); a frame that does not fit
- *     fails its stream with LIMIT_EXCEEDED
- * @param frameMemoryTotal the same for all connections together (default: a quarter of the heap)
+ * @param inboundMemoryPerConnection bytes that a connection's input may hold before it is read:
+ *     frames still arriving (a frame's buffer grows as its bytes arrive; one that does not fit
+ *     fails its stream with LIMIT_EXCEEDED) and what streams buffer beyond 64 KiB each (a
+ *     stream that finds it spent stops reading until there is room, so flow control holds its
+ *     sender)
+ * @param inboundMemoryTotal the same for all connections together (default: a quarter of the heap)
  * @param retry when to validate client addresses with a QUIC Retry before any connection state
  *     (costs a new connection a round trip; until then the server sends only the Retry)
  * @param retryThreshold with {@link RetryMode#UNDER_LOAD}: handshakes in progress above which new
@@ -81,7 +83,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                            Duration streamHeaderTimeout, Duration frameReadTimeout, int maxConnections,
                            int maxConnectionsPerAddress, int maxSessionKeys, long maxSessionChars,
                            int maxSessions, double helloRatePerAddress, int helloBurstPerAddress,
-                           long frameMemoryPerConnection, long frameMemoryTotal, RetryMode retry,
+                           long inboundMemoryPerConnection, long inboundMemoryTotal, RetryMode retry,
                            int retryThreshold, CongestionControl congestionControl,
                            java.nio.file.Path qlogDirectory, String nodeId, ChannelSettings channels) {
 
@@ -109,16 +111,16 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         check(maxSessions >= 1, "max-sessions", "must be at least 1", maxSessions);
         check(helloRatePerAddress > 0, "hello-rate-per-address", "must be positive", helloRatePerAddress);
         check(helloBurstPerAddress >= 1, "hello-burst-per-address", "must be at least 1", helloBurstPerAddress);
-        check(frameMemoryPerConnection >= 64 * 1024, "frame-memory-per-connection", "must be at least 64 KiB",
-                frameMemoryPerConnection);
+        check(inboundMemoryPerConnection >= 64 * 1024, "inbound-memory-per-connection", "must be at least 64 KiB",
+                inboundMemoryPerConnection);
         Objects.requireNonNull(retry, "retry");
         Objects.requireNonNull(congestionControl, "congestionControl");
         Objects.requireNonNull(channels, "channels");
         check(nodeId == null || nodeId.matches("[A-Za-z0-9._-]{1,64}"), "node-id",
                 "must be 1 to 64 letters, digits, '.', '_' or '-'", nodeId);
         check(retryThreshold >= 0, "retry-threshold", "must not be negative", retryThreshold);
-        check(frameMemoryTotal >= frameMemoryPerConnection, "frame-memory-total",
-                "must be at least frame-memory-per-connection", frameMemoryTotal);
+        check(inboundMemoryTotal >= inboundMemoryPerConnection, "inbound-memory-total",
+                "must be at least inbound-memory-per-connection", inboundMemoryTotal);
         check(java.util.Arrays.stream(host.split(",", -1)).noneMatch(String::isBlank), "host",
                 "must be one address, or several separated by commas", host);
         check(port >= 0 && port <= 65535, "port", "must be between 0 and 65535", port);
@@ -182,8 +184,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                 .frameReadTimeout(frameReadTimeout).maxConnections(maxConnections)
                 .maxConnectionsPerAddress(maxConnectionsPerAddress).maxSessionKeys(maxSessionKeys)
                 .maxSessionChars(maxSessionChars).maxSessions(maxSessions).helloRatePerAddress(helloRatePerAddress)
-                .helloBurstPerAddress(helloBurstPerAddress).frameMemoryPerConnection(frameMemoryPerConnection)
-                .frameMemoryTotal(frameMemoryTotal).retry(retry).retryThreshold(retryThreshold)
+                .helloBurstPerAddress(helloBurstPerAddress).inboundMemoryPerConnection(inboundMemoryPerConnection)
+                .inboundMemoryTotal(inboundMemoryTotal).retry(retry).retryThreshold(retryThreshold)
                 .congestionControl(congestionControl).qlogDirectory(qlogDirectory).nodeId(nodeId)
                 .channels(channels);
     }
@@ -236,8 +238,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         private int maxSessions = 100_000;
         private double helloRatePerAddress = 100;
         private int helloBurstPerAddress = 200;
-        private long frameMemoryPerConnection = 16L * 1024 * 1024;
-        private long frameMemoryTotal = Math.max(16L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 4);
+        private long inboundMemoryPerConnection = 16L * 1024 * 1024;
+        private long inboundMemoryTotal = Math.max(16L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 4);
         private RetryMode retry = RetryMode.UNDER_LOAD;
         private int retryThreshold = 100;
         private CongestionControl congestionControl = CongestionControl.DEFAULT;
@@ -342,10 +344,10 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         public Builder helloBurstPerAddress(int v) { helloBurstPerAddress = v; return this; }
 
         /** Bytes that frames still arriving on one connection may hold together. */
-        public Builder frameMemoryPerConnection(long v) { frameMemoryPerConnection = v; return this; }
+        public Builder inboundMemoryPerConnection(long v) { inboundMemoryPerConnection = v; return this; }
 
         /** Bytes that frames still arriving on all connections may hold together. */
-        public Builder frameMemoryTotal(long v) { frameMemoryTotal = v; return this; }
+        public Builder inboundMemoryTotal(long v) { inboundMemoryTotal = v; return this; }
 
         /** When to validate client addresses with a QUIC Retry before any connection state. */
         public Builder retry(RetryMode v) { retry = v; return this; }
@@ -372,7 +374,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                     maxFrameSize, helloTimeout, streamWriteTimeout, ioThreads, maxUdpPayload, discoverPmtu,
                     statsInterval, resetSecretFile, streamHeaderTimeout, frameReadTimeout, maxConnections,
                     maxConnectionsPerAddress, maxSessionKeys, maxSessionChars, maxSessions, helloRatePerAddress,
-                    helloBurstPerAddress, frameMemoryPerConnection, frameMemoryTotal, retry, retryThreshold,
+                    helloBurstPerAddress, inboundMemoryPerConnection, inboundMemoryTotal, retry, retryThreshold,
                     congestionControl, qlogDirectory, nodeId, channels);
         }
     }

@@ -30,10 +30,10 @@ class ServerConfigTest {
         assertThat(c.maxSessionKeys()).isEqualTo(10_000);
         assertThat(c.maxSessionChars()).isEqualTo(16L * 1024 * 1024);
         assertThat(c.resetSecretFile()).as("the library draws a secret per process").isNull();
-        assertThat(c.frameMemoryPerConnection()).isEqualTo(16L * 1024 * 1024);
+        assertThat(c.inboundMemoryPerConnection()).isEqualTo(16L * 1024 * 1024);
         assertThat(c.retry()).isEqualTo(RetryMode.UNDER_LOAD);
         assertThat(c.retryThreshold()).isEqualTo(100);
-        assertThat(c.frameMemoryTotal()).isGreaterThanOrEqualTo(c.frameMemoryPerConnection());
+        assertThat(c.inboundMemoryTotal()).isGreaterThanOrEqualTo(c.inboundMemoryPerConnection());
         assertThat(c.toBuilder().maxSessions(7).build().toBuilder().build().maxSessions()).isEqualTo(7);
         assertThat(c.toBuilder().discoverPmtu(true).build().toBuilder().build().discoverPmtu()).isTrue();
     }

@@ -230,21 +230,30 @@ public final class ChannelStream implements DuplexStream {
         }
     }
 
-    /** Grows the reservation for a payload buffer from {@code reserved} to {@code size} bytes. */
+    /**
+     * Grows the reservation for a payload buffer of {@code size} bytes from {@code reserved}: its
+     * part beyond {@link InboundPipe#ALLOWANCE}, which small frames (headers, requests) need none
+     * of, so that a spent budget fails large frames only.
+     */
     private static long reserve(InboundBudget budget, int size, long reserved) throws ProtocolException {
-        if (budget != null && !budget.tryReserve(size - reserved)) {
+        long due = Math.max(0, size - InboundPipe.ALLOWANCE);
+        if (budget != null && due > reserved && !budget.tryReserve(due - reserved)) {
             throw new ProtocolException(ErrorCode.LIMIT_EXCEEDED, "frames being received hold their memory limit ("
                     + budget.limit() + " bytes for this connection, or the server's)");
         }
-        return size;
+        return Math.max(due, reserved);
     }
 
     /**
-     * From now on, frames being received reserve their buffers in {@code budget} as they grow;
-     * a frame that does not fit fails with LIMIT_EXCEEDED.
+     * From now on, input held for the reader counts against {@code budget}: frames being received
+     * reserve their buffers as they grow (a frame that does not fit fails with LIMIT_EXCEEDED),
+     * and what the stream buffers beyond {@link InboundPipe#ALLOWANCE} is reserved as it arrives
+     * (when the budget is spent, the stream stops reading until it has room or has drained to its
+     * allowance). Bytes already buffered are reserved with the next ones.
      */
-    public void frameBudget(InboundBudget budget) {
+    public void inboundBudget(InboundBudget budget) {
         this.frameBudget = budget;
+        pipe.budget(budget);
     }
 
     private void readFully(byte[] dst, int off, int len, String what, long deadlineNanos) throws IOException {

@@ -53,6 +53,17 @@ public final class InboundPipe {
     private boolean consumerWaiting;
     /** Data was offered to a waiting consumer, which {@link #wakeConsumer()} is to wake. */
     private boolean wakeDue;
+    /**
+     * The connection's memory for buffered input, or null; set once, on the event loop. The first
+     * {@link #ALLOWANCE} bytes of a stream need none of it.
+     */
+    private volatile InboundBudget budget;
+    /** Bytes of {@link #buffered} reserved in the budget; guarded by the lock. */
+    private long reserved;
+    /** Reserved bytes no longer buffered, to give back once the lock is released. */
+    private long unreserve;
+    /** Reading is paused because the budget is spent, until it has room (guarded by the lock). */
+    private boolean waitingForBudget;
 
     /**
      * @param capacityBytes the high-water mark: reading from QUIC stops at or above it
@@ -60,6 +71,13 @@ public final class InboundPipe {
      *     hand the actual switch to the event loop
      * @param listener told about pauses, for metrics
      */
+    /**
+     * What a stream may buffer without the budget: a request's worth, so that with the budget
+     * spent (by streams whose services do not read) every stream still makes progress, bulk input
+     * a hand-over at a time, and small requests as before.
+     */
+    public static final long ALLOWANCE = 16 * 1024;
+
     public InboundPipe(long capacityBytes, Runnable resumeReading, StreamMeter listener) {
         if (capacityBytes < 1) {
             throw new IllegalArgumentException("capacity must be positive");
@@ -81,6 +99,7 @@ public final class InboundPipe {
      */
     public boolean offerAll(ArrayDeque<ByteBuf> batch, boolean wakeNow) {
         boolean pauseNow = false;
+        boolean waitForRoom = false;
         boolean keepReading;
         lock.lock();
         try {
@@ -106,10 +125,15 @@ public final class InboundPipe {
                     wakeDue = true;
                 }
             }
-            if (buffered >= highWater && !paused) {
+            boolean overBudget = reserveBuffered();
+            if ((buffered >= highWater || overBudget) && !paused) {
                 paused = true;
                 pausedAt = System.nanoTime();
                 pauseNow = true;
+            }
+            if (overBudget && !waitingForBudget) {
+                waitingForBudget = true;
+                waitForRoom = true;
             }
             keepReading = !paused;
         } finally {
@@ -118,7 +142,72 @@ public final class InboundPipe {
         if (pauseNow) {
             listener.paused();
         }
+        if (waitForRoom) {
+            listener.budgetSpent();
+            budget.whenRoom(this::budgetHasRoom);
+        }
         return keepReading;
+    }
+
+    /**
+     * Under the lock, after bytes were added: reserves what is buffered beyond the allowance and
+     * not yet reserved. Returns whether the budget is spent (the bytes are kept all the same: they
+     * arrived).
+     */
+    private boolean reserveBuffered() {
+        InboundBudget b = budget;
+        long due = Math.max(0, buffered - ALLOWANCE) - reserved;
+        if (b == null || due <= 0) {
+            return false;
+        }
+        reserved += due;
+        return !b.forceReserve(due);
+    }
+
+    /** Any thread, from the budget: there is room again; reading resumes unless the pipe is full. */
+    private void budgetHasRoom() {
+        long resumedAfter = -1;
+        lock.lock();
+        try {
+            waitingForBudget = false;
+            if (paused && buffered < highWater && !released && failure == null) {
+                paused = false;
+                resumedAfter = System.nanoTime() - pausedAt;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (resumedAfter >= 0) {
+            resume(resumedAfter);
+        }
+    }
+
+    /**
+     * Event loop: from the next offer on, bytes buffered beyond {@link #ALLOWANCE} (those already
+     * buffered included) are reserved in {@code budget}; when it is spent, reading pauses until it
+     * has room, or until the stream is back within its allowance.
+     */
+    public void budget(InboundBudget budget) {
+        this.budget = budget;
+    }
+
+    /** Under the lock: what no longer needs reserving, taken out to give back after unlocking. */
+    private long takeUnreserve() {
+        long excess = Math.max(0, buffered - ALLOWANCE);
+        if (reserved > excess) {
+            unreserve += reserved - excess;
+            reserved = excess;
+        }
+        long bytes = unreserve;
+        unreserve = 0;
+        return bytes;
+    }
+
+    /** Without the lock: gives back what {@link #takeUnreserve()} took (a waiter may take a pipe lock). */
+    private void giveBack(long bytes) {
+        if (bytes > 0) {
+            budget.release(bytes);
+        }
     }
 
     /** Any thread: wakes the consumer if an offer left it waiting for this call. */
@@ -163,6 +252,7 @@ public final class InboundPipe {
 
     /** Event loop: the stream failed (reset, connection closed). Buffered data is dropped. */
     public void fail(IOException cause) {
+        long giveBack = 0;
         lock.lock();
         try {
             if (finished || failure != null) {
@@ -170,10 +260,12 @@ public final class InboundPipe {
             }
             failure = cause;
             releaseBuffers();
+            giveBack = takeUnreserve();
             changed.signalAll();
         } finally {
             lock.unlock();
         }
+        giveBack(giveBack);
     }
 
     /** Whether reading is paused because the pipe is full. */
@@ -200,7 +292,8 @@ public final class InboundPipe {
     public String describe() {
         lock.lock();
         try {
-            return "buffered=" + buffered + (paused ? " paused" : "") + (finished ? " finished" : "")
+            return "buffered=" + buffered + (paused ? " paused" : "")
+                    + (waitingForBudget ? " budget-spent" : "") + (finished ? " finished" : "")
                     + (consumerWaiting ? " reader-waiting" : "") + (wakeDue ? " wake-due" : "")
                     + (failure != null ? " failed=" + failure.getMessage() : "") + (released ? " released" : "");
         } finally {
@@ -280,6 +373,7 @@ public final class InboundPipe {
     public ByteBuf readBuffer() throws IOException {
         ByteBuf next;
         long resumedAfter;
+        long giveBack;
         lock.lock();
         try {
             if (!awaitData(NO_DEADLINE)) {
@@ -290,9 +384,11 @@ public final class InboundPipe {
                 next = buffers.pollFirst();
             }
             resumedAfter = account(next.readableBytes());
+            giveBack = takeUnreserve();
         } finally {
             lock.unlock();
         }
+        giveBack(giveBack);
         if (resumedAfter >= 0) {
             resume(resumedAfter);
         }
@@ -342,19 +438,22 @@ public final class InboundPipe {
 
     /** Consumer, after copying: accounts for {@code n} bytes read and resumes reading if due. */
     private void consumed(int n) {
-        long resumedAfter;
+        long resumedAfter = -1;
+        long giveBack;
         lock.lock();
         try {
             reading = false;
             if (released || failure != null) {
                 // Freed while this read copied: the buffers taken over are this thread's to free.
                 releaseTaken();
-                return;
+            } else {
+                resumedAfter = account(n);
             }
-            resumedAfter = account(n);
+            giveBack = takeUnreserve();
         } finally {
             lock.unlock();
         }
+        giveBack(giveBack);
         if (resumedAfter >= 0) {
             resume(resumedAfter);
         }
@@ -366,7 +465,9 @@ public final class InboundPipe {
      */
     private long account(int n) {
         buffered -= n;
-        if (paused && buffered <= lowWater) {
+        // With the budget spent, reading resumes when it has room (budgetHasRoom), or once the
+        // stream is back within its allowance, which needs none of it.
+        if (paused && buffered <= lowWater && (!waitingForBudget || buffered < ALLOWANCE)) {
             paused = false;
             return System.nanoTime() - pausedAt;
         }
@@ -380,14 +481,17 @@ public final class InboundPipe {
 
     /** Consumer or owner: frees all buffers; later offers are released at once. Idempotent. */
     public void release() {
+        long giveBack;
         lock.lock();
         try {
             released = true;
             releaseBuffers();
+            giveBack = takeUnreserve();
             changed.signalAll();
         } finally {
             lock.unlock();
         }
+        giveBack(giveBack);
     }
 
     /** Under the lock: frees the queued buffers, and those taken over unless a read uses them. */

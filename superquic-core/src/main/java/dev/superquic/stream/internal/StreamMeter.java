@@ -13,6 +13,10 @@ public interface StreamMeter {
     default void paused() {
     }
 
+    /** Reading stopped because the connection's or the server's inbound memory is spent. */
+    default void budgetSpent() {
+    }
+
     /** Reading resumed after {@code pausedNanos}. */
     default void resumed(long pausedNanos) {
     }

@@ -84,6 +84,59 @@ class InboundPipeTest {
     }
 
     @Test
+    void aPipeOverItsBudgetPausesAndResumesWhenAnotherGivesRoomBack() throws Exception {
+        int allowance = (int) InboundPipe.ALLOWANCE;
+        InboundBudget connection = new InboundBudget(1000, null);
+        AtomicInteger resumesA = new AtomicInteger();
+        AtomicInteger resumesB = new AtomicInteger();
+        AtomicInteger spent = new AtomicInteger();
+        StreamMeter meter = new StreamMeter() {
+            @Override
+            public void budgetSpent() {
+                spent.incrementAndGet();
+            }
+        };
+        InboundPipe a = new InboundPipe(1 << 20, resumesA::incrementAndGet, meter);
+        InboundPipe b = new InboundPipe(1 << 20, resumesB::incrementAndGet, meter);
+        a.budget(connection);
+        b.budget(connection);
+        assertThat(offer(a, Unpooled.wrappedBuffer(new byte[allowance]))).as("within the allowance").isTrue();
+        assertThat(connection.used()).isZero();
+        assertThat(offer(a, Unpooled.wrappedBuffer(new byte[900]))).isTrue();
+        assertThat(connection.used()).isEqualTo(900);
+        assertThat(offer(b, Unpooled.wrappedBuffer(new byte[allowance + 200]))).as("1100 of 1000").isFalse();
+        assertThat(b.isPaused()).isTrue();
+        assertThat(spent).hasValue(1);
+        assertThat(offer(a, Unpooled.wrappedBuffer(new byte[10]))).as("the budget is spent for a too").isFalse();
+        byte[] dst = new byte[allowance + 910];
+        assertThat(a.read(dst, 0, dst.length)).isEqualTo(dst.length);
+        assertThat(connection.used()).as("a gave its 910 back").isEqualTo(200);
+        assertThat(resumesB).as("b resumed by a's release").hasValue(1);
+        assertThat(b.isPaused()).isFalse();
+        assertThat(resumesA).hasValue(1);
+        b.release();
+        assertThat(connection.used()).isZero();
+        a.release();
+    }
+
+    @Test
+    void aStreamBackWithinItsAllowanceResumesWithTheBudgetStillSpent() throws Exception {
+        int allowance = (int) InboundPipe.ALLOWANCE;
+        InboundBudget connection = new InboundBudget(100, null);
+        assertThat(connection.forceReserve(100)).isTrue(); // another stream holds it all
+        AtomicInteger resumes = new AtomicInteger();
+        InboundPipe pipe = new InboundPipe(1 << 20, resumes::incrementAndGet, StreamMeter.NONE);
+        pipe.budget(connection);
+        assertThat(offer(pipe, Unpooled.wrappedBuffer(new byte[allowance + 50]))).isFalse();
+        byte[] dst = new byte[100];
+        pipe.read(dst, 0, 100);
+        assertThat(resumes).as("below its allowance: reads on without the budget").hasValue(1);
+        assertThat(connection.used()).isEqualTo(100);
+        pipe.release();
+        connection.release(100);
+    }
+
+    @Test
     void aBatchThatFillsThePipePausesReading() {
         AtomicInteger pauses = new AtomicInteger();
         InboundPipe pipe = new InboundPipe(2000, () -> { }, new StreamMeter() {

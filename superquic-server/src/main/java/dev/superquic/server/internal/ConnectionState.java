@@ -27,10 +27,10 @@ public final class ConnectionState {
     private final Map<Long, StreamState> streams = new ConcurrentHashMap<>();
     private final CompletableFuture<SessionBinding> session = new CompletableFuture<>();
     private volatile ChannelStream control;
-    private final InboundBudget frameMemory;
+    private final InboundBudget inboundMemory;
 
-    ConnectionState(String id, String nodeId, QuicChannel channel, InboundBudget frameMemory) {
-        this.frameMemory = frameMemory;
+    ConnectionState(String id, String nodeId, QuicChannel channel, InboundBudget inboundMemory) {
+        this.inboundMemory = inboundMemory;
         this.id = id;
         this.owner = nodeId + "/" + id;
         this.channel = channel;
@@ -56,9 +56,9 @@ public final class ConnectionState {
         return openedAtNanos;
     }
 
-    /** What frames still arriving on this connection's streams may hold (inside the server's budget). */
-    public InboundBudget frameMemory() {
-        return frameMemory;
+    /** What this connection's unread input may hold: frames still arriving, streams' buffers (inside the server's budget). */
+    public InboundBudget inboundMemory() {
+        return inboundMemory;
     }
 
     /** Open streams by QUIC stream id. */

@@ -26,6 +26,7 @@ public final class ServerMetrics implements StreamMeter {
     private final AtomicLong activeConnections = new AtomicLong();
     private final Map<String, AtomicLong> activeStreams = new ConcurrentHashMap<>();
     private final Counter backpressureEvents;
+    private final Counter inboundMemoryWaits;
     private final Timer backpressurePaused;
     private final Counter sessionsCreated;
     private final Counter sessionsResumed;
@@ -53,6 +54,9 @@ public final class ServerMetrics implements StreamMeter {
         for (String limit : new String[] {"total", "rate"}) {
             sessionsRefused(limit);
         }
+        for (String reason : new String[] {"buffer-full", "error"}) {
+            repliesDropped(reason);
+        }
         for (ErrorCode code : ErrorCode.values()) {
             framesRejected(code);
             streamErrors(code);
@@ -67,6 +71,10 @@ public final class ServerMetrics implements StreamMeter {
                 .description("QUIC connections currently open").register(registry);
         backpressureEvents = Counter.builder("superquic.backpressure.events")
                 .description("times a stream stopped reading because its consumer fell behind").register(registry);
+        inboundMemoryWaits = Counter.builder("superquic.inbound.memory.waits")
+                .description("times a stream stopped reading because its connection's or the server's inbound memory "
+                        + "(--inbound-memory-per-connection, --inbound-memory-total) was spent")
+                .register(registry);
         backpressurePaused = Timer.builder("superquic.backpressure.paused")
                 .description("time streams spent not reading because of backpressure").register(registry);
         bytesIn = Counter.builder("superquic.stream.bytes").tag("direction", "in").baseUnit("bytes")
@@ -170,6 +178,11 @@ public final class ServerMetrics implements StreamMeter {
     }
 
     @Override
+    public void budgetSpent() {
+        inboundMemoryWaits.increment();
+    }
+
+    @Override
     public void resumed(long pausedNanos) {
         backpressurePaused.record(pausedNanos, TimeUnit.NANOSECONDS);
     }
@@ -231,6 +244,19 @@ public final class ServerMetrics implements StreamMeter {
     private Counter sessionsRefused(String limit) {
         return tagged("superquic.sessions.refused", "limit", limit,
                 "hellos refused with LIMIT_EXCEEDED: the sessions limit or an address's hello rate");
+    }
+
+    /**
+     * A reply that was to leave from the address its peer used (wildcard bind) could not be sent:
+     * the socket's send buffer was full ({@code buffer-full}) or the send failed ({@code error}).
+     */
+    void replySourceDropped(String reason) {
+        repliesDropped(reason).increment();
+    }
+
+    private Counter repliesDropped(String reason) {
+        return tagged("superquic.replies.dropped", "reason", reason,
+                "datagrams to be sent from the address their peer used that could not be sent");
     }
 
     void frameRejected(ErrorCode code) {

@@ -34,7 +34,7 @@ public final class ServerRuntime {
     private final AtomicInteger handshakes = new AtomicInteger();
     private final ConnectionLimits limits;
     /** What frames still arriving may hold, all connections together. */
-    private final InboundBudget frameMemory;
+    private final InboundBudget inboundMemory;
     private final Map<String, ConnectionState> connections = new ConcurrentHashMap<>();
     private final AtomicLong connectionSeq = new AtomicLong();
     private volatile boolean draining;
@@ -46,7 +46,7 @@ public final class ServerRuntime {
         this.config = config;
         this.nodeId = config.nodeId() != null ? config.nodeId() : ServerConfig.randomNodeId();
         this.metrics = new ServerMetrics(registry, store, nodeId);
-        this.frameMemory = new InboundBudget(config.frameMemoryTotal(), null);
+        this.inboundMemory = new InboundBudget(config.inboundMemoryTotal(), null);
         this.limits = new ConnectionLimits(config.maxConnections(), config.maxConnectionsPerAddress());
         byte[] secret = config.resetSecretFile() == null ? ResetSecret.ephemeral()
                 : ResetSecret.loadOrCreate(config.resetSecretFile());
@@ -66,6 +66,9 @@ public final class ServerRuntime {
         io.micrometer.core.instrument.Gauge.builder("superquic.streams.inbound.buffered", this,
                         ServerRuntime::bufferedInboundBytes).baseUnit("bytes")
                 .description("bytes received on streams and not yet consumed by services").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("superquic.inbound.memory", inboundMemory, InboundBudget::used)
+                .baseUnit("bytes").description("bytes of unread input held against --inbound-memory-total: frames still "
+                        + "arriving and streams' buffers (control streams not counted)").register(registry);
         io.micrometer.core.instrument.Gauge.builder("superquic.connections.held", limits, ConnectionLimits::held)
                 .description("QUIC connections held, handshakes included: what the connection limits count")
                 .register(registry);
@@ -164,7 +167,7 @@ public final class ServerRuntime {
 
     ConnectionState newConnection(io.netty.handler.codec.quic.QuicChannel channel) {
         return new ConnectionState("c" + connectionSeq.incrementAndGet(), nodeId, channel,
-                new InboundBudget(config.frameMemoryPerConnection(), frameMemory));
+                new InboundBudget(config.inboundMemoryPerConnection(), inboundMemory));
     }
 
     void connectionOpened(ConnectionState conn) {

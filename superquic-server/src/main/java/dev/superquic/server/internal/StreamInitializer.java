@@ -38,7 +38,11 @@ final class StreamInitializer extends ChannelInitializer<QuicStreamChannel> {
                 config.streamWriteBufferBytes(), control ? Protocol.MAX_CONTROL_FRAME : config.maxFrameSize(),
                 config.streamWriteTimeout(), runtime.metrics());
         stream.frameReadTimeout(config.frameReadTimeout());
-        stream.frameBudget(conn.frameMemory());
+        if (!control) {
+            // The control stream's frames are small and read at once; a spent budget must not
+            // hold up the exchange (pings, goaway) that keeps the connection.
+            stream.inboundBudget(conn.inboundMemory());
+        }
         StreamState state = new StreamState(conn, stream, control ? StreamState.CONTROL : StreamState.PENDING);
         conn.streams().put(ch.streamId(), state);
         if (control) {

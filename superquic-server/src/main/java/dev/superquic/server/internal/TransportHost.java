@@ -90,23 +90,30 @@ public final class TransportHost implements AutoCloseable {
         EventLoopGroup group = transport.newGroup(sockets, "superquic-io");
         List<Channel> channels = new ArrayList<>();
         try {
-            // --host may list several addresses: each gets sockets of its own, so that replies
-            // leave from the address the client used (Netty 4.2.18 cannot choose the source
-            // address of a reply sent from a wildcard socket).
+            // --host may list several addresses: each gets sockets of its own, which answer from
+            // it. A wildcard socket answers each peer from the address that peer used (ReplySource).
             List<String> hosts = hosts(config);
             int port = config.port();
+            boolean pinReplies = transport == Transport.EPOLL && ReplySource.available();
             for (String host : hosts) {
                 refuseTakenPort(host, port);
-                List<Channel> bound = bind(transport, group, codecs, resets, sockets, host, port, config);
+                boolean wildcard = pinReplies && isWildcard(host);
+                List<Channel> bound = bind(transport, group, codecs, resets, sockets, host, port, config,
+                        wildcard ? runtime.metrics() : null);
                 channels.addAll(bound);
                 port = ((InetSocketAddress) bound.get(0).localAddress()).getPort(); // the rest share a port 0 chose
                 log.info("listening on udp {} (transport {}, {} socket(s), ALPN '{}')", bound.get(0).localAddress(),
                         transport, sockets, config.alpn());
             }
-            if (hosts.stream().anyMatch(h -> h.equals("0.0.0.0") || h.equals("::") || h.equals("[::]"))) {
-                log.info("bound to a wildcard address: replies to a client that used another address of this host "
-                        + "than its main one may leave from the main one and be dropped; list the addresses to serve "
-                        + "with --host A,B to answer each from its own");
+            if (hosts.stream().anyMatch(TransportHost::isWildcard)) {
+                log.info(pinReplies
+                        ? "bound to a wildcard address: replies to IPv4 clients leave from the address each client "
+                                + "used; those to IPv6 clients from the kernel's choice (list IPv6 addresses with "
+                                + "--host A,B on hosts with several)"
+                        : "bound to a wildcard address: replies may leave from another address of this host than the "
+                                + "one the client used (" + (transport != Transport.EPOLL ? "no epoll transport"
+                                : SourcedDatagrams.unavailableReason()) + "); list the addresses to serve with "
+                                + "--host A,B to answer each from its own");
             }
             log.info("certificate SHA-256 fingerprint {}{}", ssl.fingerprint,
                     ssl.selfSigned ? " (self-signed development certificate)" : "");
@@ -123,12 +130,21 @@ public final class TransportHost implements AutoCloseable {
         return java.util.Arrays.stream(config.host().split(",")).map(String::strip).toList();
     }
 
+    /** Whether {@code host} is a wildcard address (all of this host's addresses). */
+    static boolean isWildcard(String host) {
+        String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        return bare.equals("0.0.0.0") || bare.equals("::") || bare.equals("0:0:0:0:0:0:0:0");
+    }
+
     /**
      * Binds {@code sockets} UDP sockets to {@code host}:{@code port}, each with the stateless reset
      * responder and the QUIC codec (behind a dispatcher of their own with several sockets).
+     *
+     * @param pinMetrics non-null to answer each peer from the address it used (a wildcard host)
      */
     private static List<Channel> bind(Transport transport, EventLoopGroup group, QuicServerCodecBuilder codecs,
-                                      StatelessResets resets, int sockets, String host, int port, ServerConfig config)
+                                      StatelessResets resets, int sockets, String host, int port, ServerConfig config,
+                                      ServerMetrics pinMetrics)
             throws Exception {
         ChannelHandler quic = sockets == 1
                 ? codecs.clone().connectionIdAddressGenerator(resets.connectionIds(new byte[0])).build()
@@ -149,14 +165,23 @@ public final class TransportHost implements AutoCloseable {
         int tagOffset = sockets == 1 ? 0 : 2;
         // In front of the codec: packets of connections an earlier process (or another node) had
         // get a stateless reset.
+        ReplySource.Destinations destinations = pinMetrics == null ? null
+                : new ReplySource.Destinations(config.maxConnections());
         ChannelHandler handler = new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
+                if (pinMetrics != null) {
+                    // First: it learns each datagram's destination, and sends what goes back.
+                    ch.pipeline().addLast(new ReplySource(destinations, pinMetrics));
+                }
                 ch.pipeline().addLast(resets.responder(tagOffset), quic);
             }
         };
         Bootstrap bootstrap = transport.tuneUdp(new Bootstrap(), config.maxUdpPayload()).group(group)
                 .channel(transport.datagramChannel()).handler(handler);
+        if (pinMetrics != null) {
+            bootstrap.option(EpollChannelOption.IP_RECVORIGDSTADDR, true);
+        }
         if (sockets > 1) {
             bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);
         }

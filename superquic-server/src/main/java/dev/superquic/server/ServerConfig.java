@@ -15,7 +15,7 @@ import java.util.Objects;
  *
  * @param host address to bind (default {@code 0.0.0.0}), or several separated by commas: each
  *     gets sockets of its own, and replies leave from the address the client used (from a
- *     wildcard socket too, on Linux, for IPv4 clients; see docs/OPERATIONS.md)
+ *     wildcard socket too, on Linux; see docs/OPERATIONS.md)
  * @param port UDP port (default 5555; 0 picks a free one)
  * @param alpn ALPN protocol id (default {@code super-quic})
  * @param maxBidiStreams concurrent bidirectional streams a client may open, control stream included

@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * dropped, like a datagram lost on the way (QUIC sends it again), and counted.
  *
  * <p>Netty 4.2.18 reports the destination of IPv4 datagrams only (on an IPv6 socket, IPv6
- * datagrams arrive with the wildcard address as recipient): replies to IPv6 peers keep the
- * kernel's choice of source. Event loop only.
+ * datagrams arrive with the wildcard address as recipient), so IPv6 addresses get sockets of their
+ * own instead ({@link TransportHost}). Event loop only.
  */
 final class ReplySource extends ChannelDuplexHandler {
     private static final Logger log = LoggerFactory.getLogger(ReplySource.class);

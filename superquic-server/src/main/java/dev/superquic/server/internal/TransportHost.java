@@ -21,7 +21,10 @@ import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import java.io.InputStream;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
 import java.nio.file.Files;
 import java.security.KeyStore;
 import java.time.Duration;
@@ -104,12 +107,15 @@ public final class TransportHost implements AutoCloseable {
                 port = ((InetSocketAddress) bound.get(0).localAddress()).getPort(); // the rest share a port 0 chose
                 log.info("listening on udp {} (transport {}, {} socket(s), ALPN '{}')", bound.get(0).localAddress(),
                         transport, sockets, config.alpn());
+                if (wildcard && ((InetSocketAddress) bound.get(0).localAddress()).getAddress() instanceof Inet6Address) {
+                    channels.addAll(bindIpv6Addresses(transport, group, codecs, resets, sockets, port, config, hosts));
+                }
             }
             if (hosts.stream().anyMatch(TransportHost::isWildcard)) {
                 log.info(pinReplies
                         ? "bound to a wildcard address: replies to IPv4 clients leave from the address each client "
-                                + "used; those to IPv6 clients from the kernel's choice (list IPv6 addresses with "
-                                + "--host A,B on hosts with several)"
+                                + "used, and IPv6 addresses of this host have sockets of their own (one added "
+                                + "later is answered from the kernel's choice until a restart)"
                         : "bound to a wildcard address: replies may leave from another address of this host than the "
                                 + "one the client used (" + (transport != Transport.EPOLL ? "no epoll transport"
                                 : SourcedDatagrams.unavailableReason()) + "); list the addresses to serve with "
@@ -128,6 +134,57 @@ public final class TransportHost implements AutoCloseable {
     /** The addresses in {@code --host} (comma-separated). */
     static List<String> hosts(ServerConfig config) {
         return java.util.Arrays.stream(config.host().split(",")).map(String::strip).toList();
+    }
+
+    /**
+     * Binds sockets to each global IPv6 address of this host, beside a dual-stack wildcard socket
+     * on the same port. Netty 4.2.18 does not report the destination of IPv6 datagrams, so
+     * {@link ReplySource} cannot answer them from it; a socket bound to the address can (the
+     * kernel hands a datagram to the most specific socket). Loopback (one address) and link-local
+     * addresses need none. An address that cannot be bound is logged and left to the wildcard.
+     */
+    private static List<Channel> bindIpv6Addresses(Transport transport, EventLoopGroup group,
+                                                   QuicServerCodecBuilder codecs, StatelessResets resets, int sockets,
+                                                   int port, ServerConfig config, List<String> listed) {
+        List<Channel> bound = new ArrayList<>();
+        for (InetAddress address : ipv6AddressesOfThisHost()) {
+            String host = address.getHostAddress();
+            if (listed.stream().anyMatch(h -> h.replace("[", "").replace("]", "").equalsIgnoreCase(host))) {
+                continue;
+            }
+            try {
+                List<Channel> more = bind(transport, group, codecs, resets, sockets, host, port, config, null);
+                bound.addAll(more);
+                log.info("also listening on udp {}, so that its clients get replies from it",
+                        more.get(0).localAddress());
+            } catch (Exception e) {
+                log.warn("could not bind udp [{}]:{} ({}); its clients get replies from the kernel's choice of "
+                        + "address", host, port, e.getMessage());
+            }
+        }
+        return bound;
+    }
+
+    /** Global and unique-local IPv6 addresses of this host's interfaces that are up. */
+    static List<InetAddress> ipv6AddressesOfThisHost() {
+        List<InetAddress> addresses = new ArrayList<>();
+        try {
+            for (NetworkInterface nic : java.util.Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (!nic.isUp()) {
+                    continue;
+                }
+                for (InetAddress address : java.util.Collections.list(nic.getInetAddresses())) {
+                    if (address instanceof Inet6Address && !address.isLoopbackAddress()
+                            && !address.isLinkLocalAddress() && !address.isMulticastAddress()) {
+                        // Without the interface's scope: a global address needs none.
+                        addresses.add(InetAddress.getByAddress(address.getAddress()));
+                    }
+                }
+            }
+        } catch (java.io.IOException e) {
+            log.warn("could not list this host's IPv6 addresses: {}", e.toString());
+        }
+        return addresses;
     }
 
     /** Whether {@code host} is a wildcard address (all of this host's addresses). */
@@ -182,7 +239,9 @@ public final class TransportHost implements AutoCloseable {
         if (pinMetrics != null) {
             bootstrap.option(EpollChannelOption.IP_RECVORIGDSTADDR, true);
         }
-        if (sockets > 1) {
+        if (transport == Transport.EPOLL) {
+            // The server's own sockets share their port: several per address, and sockets bound to
+            // IPv6 addresses beside a wildcard one. Another process's are refused at start.
             bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);
         }
         List<Channel> bound = new ArrayList<>();

@@ -14,7 +14,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** With --retry the server validates a client's address before it sends more than a Retry. */
-class AddressValidationTest {
+abstract class AddressValidationChecks {
     @Test
     void withRetryClientsConnectAndResumeAsUsual() throws Exception {
         try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().retry(dev.superquic.server.RetryMode.ALWAYS).build(), b -> b);

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * begun frame that does not arrive in time resets the stream with READ_TIMEOUT. A stream may idle
  * between frames as long as it likes.
  */
-class SlowPeersTest {
+abstract class SlowPeerChecks {
     private static SuperQuicServer server;
 
     @BeforeAll

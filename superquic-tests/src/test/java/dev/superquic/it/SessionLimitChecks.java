@@ -12,7 +12,7 @@ import dev.superquic.server.SuperQuicServer;
 import org.junit.jupiter.api.Test;
 
 /** Hellos beyond the sessions limit or an address's hello rate are refused with LIMIT_EXCEEDED. */
-class SessionLimitsTest {
+abstract class SessionLimitChecks {
     @Test
     void aHelloThatNeedsASessionBeyondTheLimitIsRefused() throws Exception {
         try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().maxSessions(2).build(), b -> b);

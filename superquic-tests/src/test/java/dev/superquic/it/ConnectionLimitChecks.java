@@ -11,7 +11,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** Connections beyond the limits are refused at their first packet, counted, and the slots come back. */
-class ConnectionLimitsTest {
+abstract class ConnectionLimitChecks {
     @Test
     void connectionsBeyondThePerAddressLimitAreRefusedUntilOneEnds() throws Exception {
         // A short idle timeout: the refused client's last Initials may reach the server after a slot

@@ -10,7 +10,7 @@ import dev.superquic.client.ReconnectPolicy;
 import dev.superquic.client.SuperQuicClient;
 import dev.superquic.client.TrustConfig;
 import dev.superquic.server.SuperQuicServer;
-import dev.superquic.server.services.DemoServices;
+import dev.superquic.demo.DemoServices;
 import dev.superquic.transport.CongestionControl;
 import java.time.Duration;
 import java.util.List;

@@ -18,7 +18,7 @@ import dev.superquic.client.SuperQuicClient;
 import dev.superquic.client.TrustConfig;
 import dev.superquic.server.ServerConfig;
 import dev.superquic.server.SuperQuicServer;
-import dev.superquic.server.services.DemoServices;
+import dev.superquic.demo.DemoServices;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;

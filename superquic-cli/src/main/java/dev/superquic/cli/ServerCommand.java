@@ -6,7 +6,7 @@ import dev.superquic.server.session.SessionStore;
 import dev.superquic.server.session.SessionStoreException;
 import dev.superquic.server.session.SqliteSessionStore;
 import dev.superquic.server.SuperQuicServer;
-import dev.superquic.server.services.DemoServices;
+import dev.superquic.demo.DemoServices;
 import dev.superquic.store.redis.RedisSessionStore;
 import io.netty.util.ResourceLeakDetector;
 import java.net.InetSocketAddress;

@@ -7,7 +7,7 @@ import dev.superquic.bench.BenchResult;
 import dev.superquic.bench.Report;
 import dev.superquic.server.ServerConfig;
 import dev.superquic.server.SuperQuicServer;
-import dev.superquic.server.services.DemoServices;
+import dev.superquic.demo.DemoServices;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;

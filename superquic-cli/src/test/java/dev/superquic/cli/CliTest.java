@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.superquic.server.ServerConfig;
 import dev.superquic.server.SuperQuicServer;
-import dev.superquic.server.services.DemoServices;
+import dev.superquic.demo.DemoServices;
 import io.netty.util.ResourceLeakDetector;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -7,7 +7,7 @@ import dev.superquic.server.CertificateSource;
 import dev.superquic.server.ServerConfig;
 import dev.superquic.server.tls.DevCertificate;
 import dev.superquic.server.SuperQuicServer;
-import dev.superquic.server.services.DemoServices;
+import dev.superquic.demo.DemoServices;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.function.UnaryOperator;

@@ -72,7 +72,7 @@ class SoakTest {
     void aChannelSoakReportsRepliesThatCameTwiceOrWereLost() throws Exception {
         // A tally that answers message 5 twice and never answers message 7.
         try (SuperQuicServer server = SuperQuicServer.builder(Fixtures.serverConfig().build())
-                .service(dev.superquic.server.services.KvService.NAME, new dev.superquic.server.services.KvService())
+                .service(dev.superquic.demo.KvService.NAME, new dev.superquic.demo.KvService())
                 .channel("tally", (channel, message) -> {
                     if (message.sequence() != 7) {
                         channel.send(message.payload());

@@ -1,4 +1,4 @@
-package dev.superquic.server.services;
+package dev.superquic.demo;
 
 import dev.superquic.json.JsonFrames;
 import dev.superquic.protocol.ErrorCode;

@@ -1,4 +1,4 @@
-package dev.superquic.server.services;
+package dev.superquic.demo;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.superquic.channel.ChannelFullException;

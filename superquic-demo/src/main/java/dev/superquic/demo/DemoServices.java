@@ -1,4 +1,4 @@
-package dev.superquic.server.services;
+package dev.superquic.demo;
 
 import dev.superquic.server.SuperQuicServer;
 

@@ -2,7 +2,7 @@ package dev.superquic.bench;
 
 import dev.superquic.client.ClientSession;
 import dev.superquic.client.SuperQuicClient;
-import dev.superquic.server.ops.ProcessMetrics;
+import dev.superquic.ops.ProcessMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

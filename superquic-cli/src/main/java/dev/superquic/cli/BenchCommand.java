@@ -5,8 +5,8 @@ import dev.superquic.bench.BenchResult;
 import dev.superquic.bench.Compare;
 import dev.superquic.bench.LocalServers;
 import dev.superquic.bench.Report;
-import dev.superquic.bench.Scenarios;
 import dev.superquic.bench.Scenarios.Direction;
+import dev.superquic.bench.Scenarios;
 import dev.superquic.bench.SuperQuicTarget;
 import dev.superquic.bench.Target;
 import dev.superquic.bench.raw.Grpc;
@@ -16,9 +16,9 @@ import dev.superquic.client.ClientConfig;
 import dev.superquic.client.ReconnectPolicy;
 import dev.superquic.client.SuperQuicClient;
 import dev.superquic.client.TrustConfig;
+import dev.superquic.demo.DemoServices;
 import dev.superquic.server.ServerConfig;
 import dev.superquic.server.SuperQuicServer;
-import dev.superquic.demo.DemoServices;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -35,11 +35,11 @@ import java.util.function.Supplier;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code superquic bench}: load scenarios, and superquic side by side with raw QUIC and TCP+TLS. */
 @Command(name = "bench", mixinStandardHelpOptions = true,

@@ -1,13 +1,16 @@
 package dev.superquic.cli;
 
+import dev.superquic.demo.DemoServices;
+import dev.superquic.ops.OpsEndpoint;
 import dev.superquic.server.CertificateSource;
 import dev.superquic.server.ServerConfig;
+import dev.superquic.server.SuperQuicServer;
 import dev.superquic.server.session.SessionStore;
 import dev.superquic.server.session.SessionStoreException;
 import dev.superquic.server.session.SqliteSessionStore;
-import dev.superquic.server.SuperQuicServer;
-import dev.superquic.demo.DemoServices;
 import dev.superquic.store.redis.RedisSessionStore;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.util.ResourceLeakDetector;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -15,6 +18,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -257,19 +261,32 @@ final class ServerCommand implements Callable<Integer> {
         }
         Logger log = LoggerFactory.getLogger("superquic");
         SuperQuicServer.Builder builder = DemoServices.register(SuperQuicServer.builder(config));
+        // The endpoint starts first, answering /ready with 503 until the server is up.
+        AtomicReference<SuperQuicServer> running = new AtomicReference<>();
+        OpsEndpoint ops = null;
         if (metricsPort >= 0) {
-            builder.opsEndpoint(new InetSocketAddress(metricsHost, metricsPort));
+            PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            builder.meterRegistry(prometheus);
+            ops = OpsEndpoint.start(new InetSocketAddress(metricsHost, metricsPort), prometheus, () -> {
+                SuperQuicServer s = running.get();
+                return s != null && s.isReady();
+            }, true);
         }
-        SessionStore store = openSessionStore(config);
-        if (store != null) {
-            builder.sessionStore(store);
-        }
+        SessionStore store = null;
         SuperQuicServer server;
         try {
+            store = openSessionStore(config);
+            if (store != null) {
+                builder.sessionStore(store);
+            }
             server = builder.start();
+            running.set(server);
         } catch (Exception | Error e) {
             if (store != null) {
                 store.close();
+            }
+            if (ops != null) {
+                ops.close();
             }
             throw e;
         }
@@ -300,6 +317,9 @@ final class ServerCommand implements Callable<Integer> {
         stopped.await();
         if (store != null) {
             store.close(); // after the server: its last detaches are written
+        }
+        if (ops != null) {
+            ops.close();
         }
         return 0;
     }

@@ -5,9 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.superquic.bench.BenchResult;
 import dev.superquic.bench.Report;
+import dev.superquic.demo.DemoServices;
+import dev.superquic.ops.OpsEndpoint;
 import dev.superquic.server.ServerConfig;
 import dev.superquic.server.SuperQuicServer;
-import dev.superquic.demo.DemoServices;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,11 +61,15 @@ class BenchCliTest {
 
     @Test
     void idleAgainstARemoteServerReadsItsMemoryFromItsMetrics() throws Exception {
+        var prometheus = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+                io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
         try (SuperQuicServer server = DemoServices.register(SuperQuicServer.builder(ServerConfig.builder()
-                        .host("127.0.0.1").port(0).build()).opsEndpoint(new InetSocketAddress("127.0.0.1", 0))).start()) {
+                        .host("127.0.0.1").port(0).build()).meterRegistry(prometheus)).start();
+             OpsEndpoint ops = OpsEndpoint.start(new InetSocketAddress("127.0.0.1", 0), prometheus, server::isReady,
+                     true)) {
             CliTest.Run r = cli("bench", "idle", "--server", "127.0.0.1:" + server.localAddress().getPort(),
                     "--pin", server.certificateFingerprint(), "--idle-connections", "5", "--duration", "200ms",
-                    "--metrics", "127.0.0.1:" + server.opsAddress().orElseThrow().getPort());
+                    "--metrics", "127.0.0.1:" + ops.address().getPort());
 
             assertThat(r.exit()).as(r.err()).isZero();
             assertThat(r.out()).contains("connections 5").contains("heap KiB/conn").contains("process RSS KiB/conn");

@@ -2,9 +2,9 @@ package dev.superquic.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.superquic.demo.DemoServices;
 import dev.superquic.server.ServerConfig;
 import dev.superquic.server.SuperQuicServer;
-import dev.superquic.demo.DemoServices;
 import io.netty.util.ResourceLeakDetector;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -248,14 +248,17 @@ class CliTest {
 
     @Test
     void statsSummarisesARunningServer() throws Exception {
+        var prometheus = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+                io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
         try (SuperQuicServer withOps = DemoServices.register(SuperQuicServer.builder(ServerConfig.builder()
-                        .host("127.0.0.1").port(0).build())
-                .opsEndpoint(new java.net.InetSocketAddress("127.0.0.1", 0))).start()) {
+                        .host("127.0.0.1").port(0).build()).meterRegistry(prometheus)).start();
+             dev.superquic.ops.OpsEndpoint ops = dev.superquic.ops.OpsEndpoint.start(
+                     new java.net.InetSocketAddress("127.0.0.1", 0), prometheus, withOps::isReady, true)) {
             String quic = "127.0.0.1:" + withOps.localAddress().getPort();
             assertThat(cli("echo", "--server", quic, "--insecure", "x").exit()).isZero();
             Awaitility.await().atMost(Duration.ofSeconds(10))
                     .until(() -> withOps.sessionStore().counts().detached() == 1);
-            Run r = cli("stats", "--metrics", "127.0.0.1:" + withOps.opsAddress().orElseThrow().getPort());
+            Run r = cli("stats", "--metrics", "127.0.0.1:" + ops.address().getPort());
             assertThat(r.exit()).as(r.err()).isZero();
             assertThat(r.out()).contains("ready:               yes")
                     .containsPattern("sessions: +0 attached, 1 detached")

@@ -2,10 +2,6 @@ package dev.superquic.server;
 
 import dev.superquic.protocol.ErrorCode;
 import dev.superquic.protocol.Protocol;
-import dev.superquic.server.ops.OpsHttpServer;
-import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.superquic.server.internal.ConnectionState;
 import dev.superquic.server.internal.ServerRuntime;
 import dev.superquic.server.internal.TransportHost;
@@ -46,17 +42,14 @@ public final class SuperQuicServer implements AutoCloseable {
     private final TransportHost host;
     private final SessionStore store;
     private final boolean ownsStore;
-    private final OpsHttpServer ops;
     private final AtomicBoolean shutdownStarted = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private SuperQuicServer(ServerRuntime runtime, TransportHost host, SessionStore store, boolean ownsStore,
-                            OpsHttpServer ops) {
+    private SuperQuicServer(ServerRuntime runtime, TransportHost host, SessionStore store, boolean ownsStore) {
         this.runtime = runtime;
         this.host = host;
         this.store = store;
         this.ownsStore = ownsStore;
-        this.ops = ops;
     }
 
     /** A builder for a server with these settings. */
@@ -146,11 +139,6 @@ public final class SuperQuicServer implements AutoCloseable {
         return !runtime.isDraining();
     }
 
-    /** The operations endpoint's address, if it was enabled. */
-    public java.util.Optional<InetSocketAddress> opsAddress() {
-        return java.util.Optional.ofNullable(ops).map(OpsHttpServer::address);
-    }
-
     /**
      * Shuts down cleanly: readiness goes false and no new connections or streams are accepted;
      * every client is told on its control stream that the server is going away; open service
@@ -207,9 +195,6 @@ public final class SuperQuicServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (ops != null) {
-            ops.close();
-        }
         if (ownsStore) {
             store.close();
         }
@@ -240,7 +225,6 @@ public final class SuperQuicServer implements AutoCloseable {
         private final Map<String, ChannelService> channels = new LinkedHashMap<>();
         private SessionStore store;
         private MeterRegistry registry;
-        private InetSocketAddress opsAddress;
 
         private Builder(ServerConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -279,18 +263,13 @@ public final class SuperQuicServer implements AutoCloseable {
             return this;
         }
 
-        /** Registers meters here instead of in a private registry. */
+        /**
+         * Registers meters here instead of in a private registry. To serve them over HTTP, pass a
+         * Prometheus registry and start {@code dev.superquic.ops.OpsEndpoint} (module
+         * {@code superquic-ops}) on it, with this server's {@link SuperQuicServer#isReady()}.
+         */
         public Builder meterRegistry(MeterRegistry registry) {
             this.registry = registry;
-            return this;
-        }
-
-        /**
-         * Serves {@code /metrics}, {@code /health} and {@code /ready} over HTTP on this TCP
-         * address (port 0 picks a free one). Off unless called.
-         */
-        public Builder opsEndpoint(InetSocketAddress address) {
-            this.opsAddress = address;
             return this;
         }
 
@@ -300,33 +279,17 @@ public final class SuperQuicServer implements AutoCloseable {
             SessionStore s = ownsStore
                     ? new InMemorySessionStore(config.sessionTtl(), config.maxSessionKeys(), config.maxSessionChars())
                     : store;
-            PrometheusMeterRegistry prometheus = opsAddress == null ? null
-                    : registry instanceof PrometheusMeterRegistry p ? p : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            MeterRegistry r = registry;
-            if (prometheus != null && registry != null && registry != prometheus) {
-                r = new CompositeMeterRegistry().add(registry).add(prometheus);
-            } else if (r == null) {
-                r = prometheus != null ? prometheus : new SimpleMeterRegistry();
-            }
-            OpsHttpServer ops = null;
+            MeterRegistry r = registry != null ? registry : new SimpleMeterRegistry();
             try {
                 // Inside the try: a bad setting found here (the reset secret) must close the store too.
                 ServerRuntime runtime = new ServerRuntime(config, services, channels, s, r);
                 runtime.startDraining(); // not ready until the socket is bound
-                if (prometheus != null) {
-                    // JVM and process meters only in a registry of our own: an application that
-                    // brings its registry has bound its own.
-                    ops = OpsHttpServer.start(opsAddress, prometheus, () -> !runtime.isDraining(), prometheus != registry);
-                }
                 TransportHost host = TransportHost.start(runtime);
                 log.info("services: {}{}", services.keySet(), channels.isEmpty() ? "" : ", channels: " + channels.keySet());
-                SuperQuicServer server = new SuperQuicServer(runtime, host, s, ownsStore, ops);
+                SuperQuicServer server = new SuperQuicServer(runtime, host, s, ownsStore);
                 runtime.ready();
                 return server;
             } catch (Exception e) {
-                if (ops != null) {
-                    ops.close();
-                }
                 if (ownsStore) {
                     s.close();
                 }

@@ -1,11 +1,11 @@
 package dev.superquic.it;
 
-import dev.superquic.json.JsonFrames;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.superquic.client.ClientSession;
 import dev.superquic.client.SuperQuicClient;
+import dev.superquic.json.JsonFrames;
 import dev.superquic.protocol.ErrorCode;
 import dev.superquic.protocol.Messages;
 import dev.superquic.protocol.ProtocolException;

@@ -1,17 +1,21 @@
 package dev.superquic.it;
 
-import dev.superquic.testing.TestThreads;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.superquic.bench.relay.UdpRelay;
 import dev.superquic.client.ClientSession;
 import dev.superquic.client.SessionEvent;
 import dev.superquic.client.SessionListener;
 import dev.superquic.client.SuperQuicClient;
+import dev.superquic.ops.OpsEndpoint;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.server.session.InMemorySessionStore;
 import dev.superquic.stream.DuplexStream;
-import dev.superquic.bench.relay.UdpRelay;
+import dev.superquic.testing.TestThreads;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,11 +23,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,8 +39,27 @@ import org.junit.jupiter.api.io.TempDir;
 class OperationsTest {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
+    /** The endpoint of each server a test asked about, started at the first question. */
+    private static final Map<SuperQuicServer, OpsEndpoint> ENDPOINTS = new ConcurrentHashMap<>();
+    /** The registries {@link #withOps} made, as the CLI does: the endpoint binds the process's meters in them. */
+    private static final Set<MeterRegistry> OURS = ConcurrentHashMap.newKeySet();
+
+    @AfterEach
+    void closeEndpoints() {
+        ENDPOINTS.values().forEach(OpsEndpoint::close);
+        ENDPOINTS.clear();
+        OURS.clear();
+    }
+
     private static HttpResponse<String> get(SuperQuicServer server, String path) throws Exception {
-        InetSocketAddress ops = server.opsAddress().orElseThrow();
+        InetSocketAddress ops = ENDPOINTS.computeIfAbsent(server, s -> {
+            try {
+                return OpsEndpoint.start(new InetSocketAddress("127.0.0.1", 0),
+                        (PrometheusMeterRegistry) s.meterRegistry(), s::isReady, OURS.contains(s.meterRegistry()));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }).address();
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ops.getPort() + path))
                 .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
     }
@@ -43,8 +70,11 @@ class OperationsTest {
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
+    /** Meters in a Prometheus registry, which {@link #get} serves as the CLI does (superquic-ops). */
     private static SuperQuicServer.Builder withOps(SuperQuicServer.Builder b) {
-        return b.opsEndpoint(new InetSocketAddress("127.0.0.1", 0));
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        OURS.add(registry);
+        return b.meterRegistry(registry);
     }
 
     @Test
@@ -146,6 +176,8 @@ class OperationsTest {
 
     @Test
     void aRegistryOfTheApplicationsOwnGetsNoJvmMetersFromTheServer() throws Exception {
+        // The server binds only its own meters; the process's are bound by the endpoint when asked
+        // (the CLI asks, for the registry it made), never into a registry the application brought.
         var own = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
                 io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
         try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().build(),

@@ -1,4 +1,4 @@
-package dev.superquic.server.ops;
+package dev.superquic.ops;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

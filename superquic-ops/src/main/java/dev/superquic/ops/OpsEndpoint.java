@@ -1,4 +1,4 @@
-package dev.superquic.server.ops;
+package dev.superquic.ops;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -18,15 +18,20 @@ import org.slf4j.LoggerFactory;
  * {@code GET /health} (liveness: 200 while the process serves) and {@code GET /ready}
  * (readiness: 200 only when the server accepts connections; 503 while starting and draining).
  * Uses the JDK's built-in HTTP server on virtual threads; nothing here touches an event loop.
+ *
+ * <p>How the CLI serves a server's meters: give the server's builder a
+ * {@link PrometheusMeterRegistry} ({@code SuperQuicServer.Builder.meterRegistry}), start the
+ * endpoint on it before the server with a readiness that asks the server once it exists
+ * ({@code SuperQuicServer.isReady()}), and close the endpoint after the server.
  */
-public final class OpsHttpServer implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(OpsHttpServer.class);
+public final class OpsEndpoint implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(OpsEndpoint.class);
     private final HttpServer http;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     /** The process's meters, when this endpoint registered them; else null. */
     private final ProcessMetrics processMetrics;
 
-    private OpsHttpServer(HttpServer http, ProcessMetrics processMetrics) {
+    private OpsEndpoint(HttpServer http, ProcessMetrics processMetrics) {
         this.http = http;
         this.processMetrics = processMetrics;
     }
@@ -38,9 +43,10 @@ public final class OpsHttpServer implements AutoCloseable {
      * @param registry the meters to expose
      * @param ready whether the server is ready for traffic right now
      * @param withProcessMeters also register the process's meters ({@link ProcessMetrics}) in
-     *     {@code registry}, for as long as the endpoint runs: when the server created the registry
+     *     {@code registry}, for as long as the endpoint runs: when the registry is not the
+     *     application's own (which binds the meters it wants itself)
      */
-    public static OpsHttpServer start(InetSocketAddress address, PrometheusMeterRegistry registry,
+    public static OpsEndpoint start(InetSocketAddress address, PrometheusMeterRegistry registry,
                                       BooleanSupplier ready, boolean withProcessMeters) throws IOException {
         HttpServer http;
         try {
@@ -50,7 +56,7 @@ public final class OpsHttpServer implements AutoCloseable {
                     + address.getHostString() + ":" + address.getPort() + " cannot be bound: " + e.getMessage(),
                     address.getPort());
         }
-        OpsHttpServer ops = new OpsHttpServer(http, withProcessMeters ? ProcessMetrics.bindTo(registry) : null);
+        OpsEndpoint ops = new OpsEndpoint(http, withProcessMeters ? ProcessMetrics.bindTo(registry) : null);
         http.setExecutor(ops.executor);
         http.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8",
                 registry.scrape()));

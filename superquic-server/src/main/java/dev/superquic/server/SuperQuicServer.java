@@ -2,9 +2,9 @@ package dev.superquic.server;
 
 import dev.superquic.protocol.ErrorCode;
 import dev.superquic.protocol.Protocol;
-import dev.superquic.server.internal.ConnectionState;
-import dev.superquic.server.internal.ServerRuntime;
-import dev.superquic.server.internal.TransportHost;
+import dev.superquic.server.internal.connection.ConnectionState;
+import dev.superquic.server.internal.runtime.ServerRuntime;
+import dev.superquic.server.internal.transport.TransportHost;
 import dev.superquic.server.session.InMemorySessionStore;
 import dev.superquic.server.session.SessionStore;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -72,7 +72,7 @@ abstract class StartupChecks {
     @Test
     void aHandshakeTheClientRejectsIsLoggedWithItsAddressAndCounted() throws Exception {
         ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
-                .getLogger("dev.superquic.server.internal.ConnectionHandler");
+                .getLogger("dev.superquic.server.internal.connection.ConnectionHandler");
         ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> events =
                 new ch.qos.logback.core.read.ListAppender<>();
         events.start();

@@ -1,6 +1,8 @@
-package dev.superquic.server.internal;
+package dev.superquic.server.internal.connection;
 
 import dev.superquic.protocol.ErrorCode;
+import dev.superquic.server.internal.runtime.Mdc;
+import dev.superquic.server.internal.runtime.ServerRuntime;
 import dev.superquic.stream.internal.ConnectionCloseReason;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -18,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * Event-loop side of one QUIC connection: registers it, enforces the hello timeout, and on close
  * hands the session detach to a virtual thread. Never blocks.
  */
-final class ConnectionHandler extends ChannelInboundHandlerAdapter {
+public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ConnectionHandler.class);
     private final ConnectionState conn;
     private final ServerRuntime runtime;
@@ -29,7 +31,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> statsSampling;
     private ConnectionTraffic traffic;
 
-    ConnectionHandler(ConnectionState conn, ServerRuntime runtime) {
+    public ConnectionHandler(ConnectionState conn, ServerRuntime runtime) {
         this.conn = conn;
         this.runtime = runtime;
     }

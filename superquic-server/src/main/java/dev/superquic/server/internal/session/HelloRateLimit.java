@@ -1,4 +1,4 @@
-package dev.superquic.server.internal;
+package dev.superquic.server.internal.session;
 
 import java.net.InetAddress;
 import java.util.concurrent.ConcurrentHashMap;
@@ -8,7 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * on average, bursts of up to {@code burst}. Buckets of addresses that have been quiet long enough
  * to be full again are dropped, so the map holds only recently active addresses. Thread-safe.
  */
-final class HelloRateLimit {
+public final class HelloRateLimit {
     private final double ratePerNano;
     private final double burst;
     private final ConcurrentHashMap<InetAddress, Bucket> buckets = new ConcurrentHashMap<>();
@@ -24,7 +24,7 @@ final class HelloRateLimit {
         }
     }
 
-    HelloRateLimit(double ratePerSecond, int burst) {
+    public HelloRateLimit(double ratePerSecond, int burst) {
         this.ratePerNano = ratePerSecond / 1e9;
         this.burst = burst;
     }

@@ -1,8 +1,14 @@
-package dev.superquic.server.internal;
+package dev.superquic.server.internal.transport;
 
 import dev.superquic.protocol.ErrorCode;
 import dev.superquic.server.CertificateSource;
 import dev.superquic.server.ServerConfig;
+import dev.superquic.server.internal.connection.ConnectionHandler;
+import dev.superquic.server.internal.connection.ConnectionLimits;
+import dev.superquic.server.internal.connection.ConnectionState;
+import dev.superquic.server.internal.connection.StreamInitializer;
+import dev.superquic.server.internal.runtime.ServerMetrics;
+import dev.superquic.server.internal.runtime.ServerRuntime;
 import dev.superquic.server.tls.DevCertificate;
 import dev.superquic.tls.Fingerprints;
 import dev.superquic.transport.Transport;

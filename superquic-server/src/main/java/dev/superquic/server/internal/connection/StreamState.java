@@ -1,5 +1,6 @@
-package dev.superquic.server.internal;
+package dev.superquic.server.internal.connection;
 
+import dev.superquic.server.internal.runtime.ServerMetrics;
 import dev.superquic.stream.internal.ChannelStream;
 
 /** What the server knows about one stream: its connection, its I/O and the service that owns it. */
@@ -7,7 +8,7 @@ public final class StreamState {
     /** Metrics tag of the control stream. */
     static final String CONTROL = "_control";
     /** Metrics tag of a stream whose header has not been accepted yet. */
-    static final String PENDING = "_pending";
+    public static final String PENDING = "_pending";
 
     private final ConnectionState connection;
     private final ChannelStream stream;
@@ -41,7 +42,7 @@ public final class StreamState {
     }
 
     /** Re-tags the stream in the active-streams gauge, unless it already closed. */
-    synchronized void bindService(String name, ServerMetrics metrics) {
+    public synchronized void bindService(String name, ServerMetrics metrics) {
         if (!closed) {
             metrics.streamMoved(service, name);
         }

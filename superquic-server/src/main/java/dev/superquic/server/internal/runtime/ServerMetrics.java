@@ -1,6 +1,7 @@
-package dev.superquic.server.internal;
+package dev.superquic.server.internal.runtime;
 
 import dev.superquic.protocol.ErrorCode;
+import dev.superquic.server.internal.connection.HandshakeFailures;
 import dev.superquic.server.session.SessionStore;
 import dev.superquic.stream.internal.StreamMeter;
 import io.micrometer.core.instrument.Counter;
@@ -109,7 +110,7 @@ public final class ServerMetrics implements StreamMeter {
     }
 
     /** Packets a connection sent, received, lost and retransmitted since its previous sample. */
-    void packets(long sent, long received, long lost, long retransmitted) {
+    public void packets(long sent, long received, long lost, long retransmitted) {
         packetsSent.increment(sent);
         packetsReceived.increment(received);
         packetsLost.increment(lost);
@@ -117,7 +118,7 @@ public final class ServerMetrics implements StreamMeter {
     }
 
     /** A connection's path as sampled: round-trip time (ns) and largest UDP payload (bytes). */
-    void pathSampled(long rttNanos, long mtuBytes) {
+    public void pathSampled(long rttNanos, long mtuBytes) {
         pathRtt.record(rttNanos, TimeUnit.NANOSECONDS);
         pathMtu.record(mtuBytes);
     }
@@ -150,15 +151,15 @@ public final class ServerMetrics implements StreamMeter {
         return activeStreams.values().stream().mapToLong(AtomicLong::get).sum();
     }
 
-    void streamOpened(String service) {
+    public void streamOpened(String service) {
         streamGauge(service).incrementAndGet();
     }
 
-    void streamClosed(String service) {
+    public void streamClosed(String service) {
         streamGauge(service).decrementAndGet();
     }
 
-    void streamMoved(String from, String to) {
+    public void streamMoved(String from, String to) {
         streamGauge(to).incrementAndGet();
         streamGauge(from).decrementAndGet();
     }
@@ -202,23 +203,23 @@ public final class ServerMetrics implements StreamMeter {
         return (long) backpressureEvents.count();
     }
 
-    void sessionCreated() {
+    public void sessionCreated() {
         sessionsCreated.increment();
     }
 
-    void sessionResumed() {
+    public void sessionResumed() {
         sessionsResumed.increment();
     }
 
-    void sessionExpired() {
+    public void sessionExpired() {
         sessionsExpired.increment();
     }
 
-    void sessionTakenOver() {
+    public void sessionTakenOver() {
         sessionsTakenOver.increment();
     }
 
-    void handshakeFailed(String reason) {
+    public void handshakeFailed(String reason) {
         handshakeFailures(reason).increment();
     }
 
@@ -227,7 +228,7 @@ public final class ServerMetrics implements StreamMeter {
     }
 
     /** A connection was refused at its first packet because the {@code limit} was reached. */
-    void connectionRefused(String limit) {
+    public void connectionRefused(String limit) {
         connectionsRefused(limit).increment();
     }
 
@@ -237,7 +238,7 @@ public final class ServerMetrics implements StreamMeter {
     }
 
     /** A hello was refused: the sessions limit ({@code total}) or the per-address rate ({@code rate}). */
-    void sessionRefused(String limit) {
+    public void sessionRefused(String limit) {
         sessionsRefused(limit).increment();
     }
 
@@ -250,7 +251,7 @@ public final class ServerMetrics implements StreamMeter {
      * A reply that was to leave from the address its peer used (wildcard bind) could not be sent:
      * the socket's send buffer was full ({@code buffer-full}) or the send failed ({@code error}).
      */
-    void replySourceDropped(String reason) {
+    public void replySourceDropped(String reason) {
         repliesDropped(reason).increment();
     }
 
@@ -259,7 +260,7 @@ public final class ServerMetrics implements StreamMeter {
                 "datagrams to be sent from the address their peer used that could not be sent");
     }
 
-    void frameRejected(ErrorCode code) {
+    public void frameRejected(ErrorCode code) {
         framesRejected(code).increment();
     }
 
@@ -267,7 +268,7 @@ public final class ServerMetrics implements StreamMeter {
         return tagged("superquic.frames.rejected", "code", code.name(), "frames refused by the protocol layer");
     }
 
-    void streamError(ErrorCode code) {
+    public void streamError(ErrorCode code) {
         streamErrors(code).increment();
     }
 
@@ -287,7 +288,7 @@ public final class ServerMetrics implements StreamMeter {
     }
 
     /** A call to the session store took {@code nanos}; {@code failed} if it threw a store error. */
-    void storeCall(String op, long nanos, boolean failed) {
+    public void storeCall(String op, long nanos, boolean failed) {
         storeLatency(op).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
         if (failed) {
             storeErrors(op).increment();

@@ -1,4 +1,4 @@
-package dev.superquic.server.internal;
+package dev.superquic.server.internal.transport;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
@@ -38,7 +38,7 @@ import javax.crypto.spec.SecretKeySpec;
  *       and limited to {@link #MAX_RESETS_PER_SECOND} per socket.</li>
  * </ul>
  */
-final class StatelessResets {
+public final class StatelessResets {
     /** Resets one socket sends at most per second; more unknown packets are dropped. */
     static final int MAX_RESETS_PER_SECOND = 1000;
     /** Netty's local connection id length, which the server keeps. */
@@ -54,14 +54,14 @@ final class StatelessResets {
     private final byte[] token;
 
     /** @param secret the configured secret; nodes that share it answer for each other's clients */
-    StatelessResets(byte[] secret) {
+    public StatelessResets(byte[] secret) {
         this.secret = secret.clone();
         new SecureRandom().nextBytes(tag);
         this.token = hmac(this.secret, "superquic stateless reset token v1".getBytes(StandardCharsets.US_ASCII));
     }
 
     /** The 16-byte token announced to every client and sent in every reset. */
-    byte[] token() {
+    public byte[] token() {
         return token.clone();
     }
 

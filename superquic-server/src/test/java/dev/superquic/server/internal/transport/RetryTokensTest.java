@@ -1,4 +1,4 @@
-package dev.superquic.server.internal;
+package dev.superquic.server.internal.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,22 +1,24 @@
-package dev.superquic.server.internal;
+package dev.superquic.server.internal.protocol;
 
 import dev.superquic.channel.ChannelFullException;
 import dev.superquic.channel.ChannelMessage;
+import dev.superquic.channel.ChannelSettings;
 import dev.superquic.channel.internal.ChannelPump;
 import dev.superquic.protocol.ChannelFrames;
 import dev.superquic.protocol.ErrorCode;
-import dev.superquic.protocol.Messages;
 import dev.superquic.protocol.Messages.ChannelOpen;
+import dev.superquic.protocol.Messages;
 import dev.superquic.protocol.ProtocolException;
 import dev.superquic.server.ChannelPublisher;
 import dev.superquic.server.ChannelService;
-import dev.superquic.channel.ChannelSettings;
 import dev.superquic.server.ServerChannel;
 import dev.superquic.server.Session;
-import dev.superquic.server.internal.ConnectionState.SessionBinding;
-import dev.superquic.server.session.ChannelLog;
+import dev.superquic.server.internal.connection.ConnectionState.SessionBinding;
+import dev.superquic.server.internal.connection.ConnectionState;
+import dev.superquic.server.internal.session.SessionManager;
 import dev.superquic.server.session.ChannelLog.ChannelLimits;
 import dev.superquic.server.session.ChannelLog.ChannelPosition;
+import dev.superquic.server.session.ChannelLog;
 import dev.superquic.stream.internal.ChannelStream;
 import java.time.Duration;
 import java.util.List;
@@ -34,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * {@link ChannelService}), and sends for server code. One stream per session and channel at a
  * time: a newer one (a reconnect) replaces the older.
  */
-final class ServerChannels {
+public final class ServerChannels {
     private static final Logger log = LoggerFactory.getLogger(ServerChannels.class);
     /** How often a full send looks again when no acknowledgement of this process woke it. */
     private static final long FULL_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -51,7 +53,7 @@ final class ServerChannels {
     private final ReentrantLock roomLock = new ReentrantLock();
     private final Condition roomFreed = roomLock.newCondition();
 
-    ServerChannels(ChannelLog channelLog, Map<String, ChannelService> services, ChannelSettings settings,
+    public ServerChannels(ChannelLog channelLog, Map<String, ChannelService> services, ChannelSettings settings,
                    SessionManager sessions, ChannelMetrics metrics, int maxFrameSize) {
         if (!services.isEmpty() && channelLog == null) {
             log.warn("channels {} are refused: the session store keeps no channels", services.keySet());
@@ -74,7 +76,7 @@ final class ServerChannels {
     }
 
     /** The session expired: forget what its channels handled here. */
-    void forget(String sessionId) {
+    public void forget(String sessionId) {
         handledBySession.remove(sessionId);
     }
 
@@ -95,7 +97,7 @@ final class ServerChannels {
     }
 
     /** A publisher for server code. */
-    ChannelPublisher publisher(String sessionId, String name) {
+    public ChannelPublisher publisher(String sessionId, String name) {
         if (!services.containsKey(name)) {
             throw new IllegalArgumentException("no channel service named '" + name + "'");
         }

@@ -1,7 +1,7 @@
-package dev.superquic.server.internal;
+package dev.superquic.server.internal.connection;
 
-import dev.superquic.protocol.Messages;
 import dev.superquic.protocol.ErrorCode;
+import dev.superquic.protocol.Messages;
 import dev.superquic.stream.internal.ChannelStream;
 import dev.superquic.stream.internal.ConnectionCloseReason;
 import dev.superquic.stream.internal.InboundBudget;
@@ -19,7 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ConnectionState {
     /** How long a connection closed for an error lingers so the peer can read the error frame. */
-    static final Duration ERROR_LINGER = Duration.ofMillis(300);
+    public static final Duration ERROR_LINGER = Duration.ofMillis(300);
     private final String id;
     private final String owner;
     private final QuicChannel channel;
@@ -29,7 +29,7 @@ public final class ConnectionState {
     private volatile ChannelStream control;
     private final InboundBudget inboundMemory;
 
-    ConnectionState(String id, String nodeId, QuicChannel channel, InboundBudget inboundMemory) {
+    public ConnectionState(String id, String nodeId, QuicChannel channel, InboundBudget inboundMemory) {
         this.inboundMemory = inboundMemory;
         this.id = id;
         this.owner = nodeId + "/" + id;

@@ -1,4 +1,4 @@
-package dev.superquic.server.internal;
+package dev.superquic.server.internal.protocol;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -6,7 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** The meters of channels; docs/OPERATIONS.md lists them. */
-final class ChannelMetrics {
+public final class ChannelMetrics {
     private final AtomicLong open = new AtomicLong();
     private final Counter received;
     private final Counter sent;
@@ -14,7 +14,7 @@ final class ChannelMetrics {
     private final Counter expired;
     private final Counter lost;
 
-    ChannelMetrics(MeterRegistry registry) {
+    public ChannelMetrics(MeterRegistry registry) {
         Gauge.builder("superquic.channels.open", open, AtomicLong::get)
                 .description("channel streams open now").register(registry);
         received = Counter.builder("superquic.channel.messages").tag("direction", "in")

@@ -1,4 +1,4 @@
-package dev.superquic.server.internal;
+package dev.superquic.server.internal.transport;
 
 import dev.superquic.server.ServerConfig.InvalidSettingException;
 import java.io.Reader;

@@ -1,4 +1,4 @@
-package dev.superquic.server.internal;
+package dev.superquic.server.internal.transport;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.quic.QuicTokenHandler;
@@ -19,7 +19,7 @@ import javax.crypto.spec.SecretKeySpec;
  * keyed from the server's reset secret, so nodes that share the secret accept each other's
  * tokens. Tokens live {@link #LIFETIME_SECONDS} seconds. Thread-safe.
  */
-final class RetryTokens implements QuicTokenHandler {
+public final class RetryTokens implements QuicTokenHandler {
     /** How long a Retry token is good for: a round trip, with room for a slow client. */
     static final long LIFETIME_SECONDS = 10;
     private static final int EXPIRY = 8;
@@ -33,7 +33,7 @@ final class RetryTokens implements QuicTokenHandler {
      * @param secret the reset secret, from which the token key is derived
      * @param retryNow whether a new connection without a token gets a Retry (the mode, the load)
      */
-    RetryTokens(byte[] secret, java.util.function.BooleanSupplier retryNow) {
+    public RetryTokens(byte[] secret, java.util.function.BooleanSupplier retryNow) {
         this.key = hmac(secret, "superquic retry token key v1".getBytes(StandardCharsets.US_ASCII));
         this.retryNow = retryNow;
     }

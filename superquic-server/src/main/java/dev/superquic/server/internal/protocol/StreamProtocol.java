@@ -1,17 +1,21 @@
-package dev.superquic.server.internal;
+package dev.superquic.server.internal.protocol;
 
 import dev.superquic.protocol.ControlMessage;
 import dev.superquic.protocol.ErrorCode;
-import dev.superquic.protocol.Messages;
 import dev.superquic.protocol.Messages.ErrorMessage;
 import dev.superquic.protocol.Messages.Hello;
 import dev.superquic.protocol.Messages.SessionGranted;
 import dev.superquic.protocol.Messages.StreamHeader;
+import dev.superquic.protocol.Messages;
 import dev.superquic.protocol.Protocol;
 import dev.superquic.protocol.ProtocolException;
 import dev.superquic.server.Session;
 import dev.superquic.server.StreamService;
-import dev.superquic.server.internal.ConnectionState.SessionBinding;
+import dev.superquic.server.internal.connection.ConnectionState.SessionBinding;
+import dev.superquic.server.internal.connection.ConnectionState;
+import dev.superquic.server.internal.connection.StreamState;
+import dev.superquic.server.internal.runtime.ServerMetrics;
+import dev.superquic.server.internal.session.SessionManager;
 import dev.superquic.server.session.SessionFencedException;
 import dev.superquic.server.session.SessionGoneException;
 import dev.superquic.server.session.SessionStoreException;
@@ -30,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * hello exchange and then serves pings; every other stream reads its header, waits for the
  * session, and hands the stream to its service.
  */
-final class StreamProtocol {
+public final class StreamProtocol {
     private static final Logger log = LoggerFactory.getLogger(StreamProtocol.class);
 
     private final SessionManager sessions;
@@ -38,7 +42,7 @@ final class StreamProtocol {
     private final ServerChannels channels;
     private final ServerMetrics metrics;
 
-    StreamProtocol(SessionManager sessions, Map<String, StreamService> services, ServerChannels channels,
+    public StreamProtocol(SessionManager sessions, Map<String, StreamService> services, ServerChannels channels,
                    ServerMetrics metrics) {
         this.sessions = sessions;
         this.services = Map.copyOf(services);
@@ -47,7 +51,7 @@ final class StreamProtocol {
     }
 
     /** Runs the control stream until it or the connection ends. */
-    void serveControl(StreamState state) {
+    public void serveControl(StreamState state) {
         ConnectionState conn = state.connection();
         ChannelStream stream = state.stream();
         // The stream is closed in finally, not by try-with-resources: error frames are written in
@@ -120,7 +124,7 @@ final class StreamProtocol {
     }
 
     /** Runs a service stream: header (due by {@code headerDeadline}, nanoTime), session, service. */
-    void serveService(StreamState state, long headerDeadline) {
+    public void serveService(StreamState state, long headerDeadline) {
         ConnectionState conn = state.connection();
         ChannelStream stream = state.stream();
         try {

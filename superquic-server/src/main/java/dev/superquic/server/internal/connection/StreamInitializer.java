@@ -1,8 +1,10 @@
-package dev.superquic.server.internal;
+package dev.superquic.server.internal.connection;
 
 import dev.superquic.protocol.ErrorCode;
 import dev.superquic.protocol.Protocol;
 import dev.superquic.server.ServerConfig;
+import dev.superquic.server.internal.runtime.Mdc;
+import dev.superquic.server.internal.runtime.ServerRuntime;
 import dev.superquic.stream.internal.ChannelStream;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
@@ -16,11 +18,11 @@ import org.slf4j.LoggerFactory;
  * virtual thread. Shared by all connections, hence {@code @Sharable} via {@link ChannelInitializer}.
  */
 @ChannelHandler.Sharable
-final class StreamInitializer extends ChannelInitializer<QuicStreamChannel> {
+public final class StreamInitializer extends ChannelInitializer<QuicStreamChannel> {
     private static final Logger log = LoggerFactory.getLogger(StreamInitializer.class);
     private final ServerRuntime runtime;
 
-    StreamInitializer(ServerRuntime runtime) {
+    public StreamInitializer(ServerRuntime runtime) {
         this.runtime = runtime;
     }
 

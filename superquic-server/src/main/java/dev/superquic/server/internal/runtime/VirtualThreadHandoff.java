@@ -1,5 +1,7 @@
-package dev.superquic.server.internal;
+package dev.superquic.server.internal.runtime;
 
+import dev.superquic.server.internal.connection.ConnectionState;
+import dev.superquic.server.internal.connection.StreamState;
 import java.time.Duration;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.locks.Condition;

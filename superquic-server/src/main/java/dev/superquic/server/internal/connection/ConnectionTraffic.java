@@ -1,5 +1,6 @@
-package dev.superquic.server.internal;
+package dev.superquic.server.internal.connection;
 
+import dev.superquic.server.internal.runtime.ServerMetrics;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicConnectionPathStats;
 import io.netty.handler.codec.quic.QuicConnectionStats;

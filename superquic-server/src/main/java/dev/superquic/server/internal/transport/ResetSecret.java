@@ -1,4 +1,4 @@
-package dev.superquic.server.internal;
+package dev.superquic.server.internal.transport;
 
 import dev.superquic.server.ServerConfig.InvalidSettingException;
 import java.io.IOException;
@@ -16,7 +16,7 @@ import java.util.HexFormat;
  * kept as 64 hex digits in a file readable by its owner only, so that it survives restarts and can
  * be copied to every node of a service.
  */
-final class ResetSecret {
+public final class ResetSecret {
     static final int BYTES = 32;
     private static final String SETTING = "reset-secret";
 
@@ -24,7 +24,7 @@ final class ResetSecret {
     }
 
     /** A random secret for this process only (no file configured). */
-    static byte[] ephemeral() {
+    public static byte[] ephemeral() {
         byte[] secret = new byte[BYTES];
         new SecureRandom().nextBytes(secret);
         return secret;
@@ -36,7 +36,7 @@ final class ResetSecret {
      *
      * @throws InvalidSettingException naming the file, if it cannot be read, written or parsed
      */
-    static byte[] loadOrCreate(Path file) {
+    public static byte[] loadOrCreate(Path file) {
         try {
             if (!Files.exists(file)) {
                 create(file);

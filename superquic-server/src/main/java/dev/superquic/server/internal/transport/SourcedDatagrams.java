@@ -1,4 +1,4 @@
-package dev.superquic.server.internal;
+package dev.superquic.server.internal.transport;
 
 import io.netty.buffer.ByteBuf;
 import java.lang.foreign.Arena;

@@ -1,11 +1,11 @@
-package dev.superquic.server.internal;
+package dev.superquic.server.internal.connection;
 
 import java.util.Locale;
 
 /** Maps handshake failure causes to a small, stable set of metric tags. */
-final class HandshakeFailures {
+public final class HandshakeFailures {
     /** Every tag {@link #reason} and {@link #peerAlert} return, registered at start-up. */
-    static final java.util.List<String> REASONS = java.util.List.of("alpn", "certificate", "timeout",
+    public static final java.util.List<String> REASONS = java.util.List.of("alpn", "certificate", "timeout",
             "client_rejected_certificate", "client_alert", "incomplete", "other");
 
     private HandshakeFailures() {

@@ -1,18 +1,20 @@
-package dev.superquic.server.internal;
+package dev.superquic.server.internal.session;
 
 import dev.superquic.protocol.ErrorCode;
-import dev.superquic.protocol.ProtocolException;
 import dev.superquic.protocol.Messages.Hello;
 import dev.superquic.protocol.Messages.NotResumedReason;
 import dev.superquic.protocol.Messages.SessionGranted;
-import dev.superquic.protocol.Protocol;
+import dev.superquic.protocol.ProtocolException;
 import dev.superquic.server.Session;
-import dev.superquic.server.internal.ConnectionState.SessionBinding;
+import dev.superquic.server.internal.connection.ConnectionState.SessionBinding;
+import dev.superquic.server.internal.connection.ConnectionState;
+import dev.superquic.server.internal.runtime.Mdc;
+import dev.superquic.server.internal.runtime.ServerMetrics;
 import dev.superquic.server.session.ResumeTokens;
-import dev.superquic.server.session.SessionStore;
-import dev.superquic.server.session.SessionStoreException;
 import dev.superquic.server.session.SessionStore.AttachResult;
 import dev.superquic.server.session.SessionStore.NewSession;
+import dev.superquic.server.session.SessionStore;
+import dev.superquic.server.session.SessionStoreException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
@@ -23,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * Binds sessions to connections: new, resume, takeover, detach. Runs on virtual threads only
  * (the store may block).
  */
-final class SessionManager {
+public final class SessionManager {
     private static final Logger log = LoggerFactory.getLogger(SessionManager.class);
     private final SessionStore store;
     private final ServerMetrics metrics;
@@ -36,7 +38,7 @@ final class SessionManager {
     private final int maxSessions;
     private final HelloRateLimit helloRate;
 
-    SessionManager(SessionStore store, ServerMetrics metrics, String nodeId,
+    public SessionManager(SessionStore store, ServerMetrics metrics, String nodeId,
                    Function<String, ConnectionState> localConnections, String resetToken, int maxSessions,
                    HelloRateLimit helloRate) {
         this.resetToken = resetToken;
@@ -68,7 +70,7 @@ final class SessionManager {
      * @throws ProtocolException LIMIT_EXCEEDED if the client's address sends hellos faster than
      *     allowed, or the server holds its limit of sessions and the hello needs a new one
      */
-    SessionGranted establish(ConnectionState conn, Hello hello, int version) throws ProtocolException {
+    public SessionGranted establish(ConnectionState conn, Hello hello, int version) throws ProtocolException {
         if (conn.channel().remoteSocketAddress() instanceof java.net.InetSocketAddress peer
                 && !helloRate.tryAcquire(peer.getAddress())) {
             metrics.sessionRefused("rate");
@@ -137,7 +139,7 @@ final class SessionManager {
     }
 
     /** The connection ended: detach its session so the TTL starts. */
-    void detach(ConnectionState conn) {
+    public void detach(ConnectionState conn) {
         SessionBinding b = conn.bindingOrNull();
         if (b == null) {
             return;
@@ -153,7 +155,7 @@ final class SessionManager {
     }
 
     /** The {@link Session} view services get: writes carry the binding's generation, so they are fenced. */
-    Session view(SessionBinding binding) {
+    public Session view(SessionBinding binding) {
         String sessionId = binding.sessionId();
         return new Session() {
             @Override
@@ -197,7 +199,7 @@ final class SessionManager {
     }
 
     /** A store call, timed; a store failure is counted and thrown on. */
-    <T> T timed(String op, java.util.function.Supplier<T> call) {
+    public <T> T timed(String op, java.util.function.Supplier<T> call) {
         long start = System.nanoTime();
         boolean failed = false;
         try {

@@ -1,4 +1,4 @@
-package dev.superquic.server.internal;
+package dev.superquic.server.internal.connection;
 
 import java.net.InetAddress;
 import java.util.concurrent.ConcurrentHashMap;
@@ -9,12 +9,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * first packet (handshakes and connections that never say hello hold memory too) until the
  * connection is freed. Thread-safe: the event loops of all sockets share it.
  */
-final class ConnectionLimits {
+public final class ConnectionLimits {
     /** Why a connection was refused; the tag of {@code superquic_connections_refused_total}. */
-    enum Refusal {
+    public enum Refusal {
         TOTAL, PER_ADDRESS;
 
-        String tag() {
+        public String tag() {
             return this == TOTAL ? "total" : "per_address";
         }
     }
@@ -24,7 +24,7 @@ final class ConnectionLimits {
     private final AtomicInteger total = new AtomicInteger();
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perAddress = new ConcurrentHashMap<>();
 
-    ConnectionLimits(int maxTotal, int maxPerAddress) {
+    public ConnectionLimits(int maxTotal, int maxPerAddress) {
         this.maxTotal = maxTotal;
         this.maxPerAddress = maxPerAddress;
     }
@@ -34,7 +34,7 @@ final class ConnectionLimits {
      *
      * @return null if admitted (call {@link #release} when it ends), else why not
      */
-    Refusal admit(InetAddress address) {
+    public Refusal admit(InetAddress address) {
         if (total.incrementAndGet() > maxTotal) {
             total.decrementAndGet();
             return Refusal.TOTAL;
@@ -48,12 +48,12 @@ final class ConnectionLimits {
     }
 
     /** Connections held now, handshakes included: what the limits count. */
-    int held() {
+    public int held() {
         return total.get();
     }
 
     /** An admitted connection from {@code address} ended. */
-    void release(InetAddress address) {
+    public void release(InetAddress address) {
         total.decrementAndGet();
         perAddress.computeIfPresent(address, (a, count) -> count.decrementAndGet() == 0 ? null : count);
     }

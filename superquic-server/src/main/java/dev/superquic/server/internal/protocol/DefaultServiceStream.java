@@ -1,4 +1,4 @@
-package dev.superquic.server.internal;
+package dev.superquic.server.internal.protocol;
 
 import dev.superquic.protocol.ErrorCode;
 import dev.superquic.server.ServiceStream;

@@ -1,7 +1,18 @@
-package dev.superquic.server.internal;
+package dev.superquic.server.internal.runtime;
 
 import dev.superquic.server.ServerConfig;
 import dev.superquic.server.StreamService;
+import dev.superquic.server.internal.connection.ConnectionLimits;
+import dev.superquic.server.internal.connection.ConnectionState;
+import dev.superquic.server.internal.connection.StreamState;
+import dev.superquic.server.internal.protocol.ChannelMetrics;
+import dev.superquic.server.internal.protocol.ServerChannels;
+import dev.superquic.server.internal.protocol.StreamProtocol;
+import dev.superquic.server.internal.session.HelloRateLimit;
+import dev.superquic.server.internal.session.SessionManager;
+import dev.superquic.server.internal.transport.ResetSecret;
+import dev.superquic.server.internal.transport.RetryTokens;
+import dev.superquic.server.internal.transport.StatelessResets;
 import dev.superquic.server.session.SessionStore;
 import dev.superquic.stream.internal.InboundBudget;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -18,7 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * the hand-off. Event-loop handlers and virtual threads reach each other only through it.
  */
 public final class ServerRuntime {
-    static final AttributeKey<ConnectionState> CONNECTION = AttributeKey.valueOf("superquic.connection");
+    public static final AttributeKey<ConnectionState> CONNECTION = AttributeKey.valueOf("superquic.connection");
 
     private final ServerConfig config;
     private final String nodeId;
@@ -113,35 +124,35 @@ public final class ServerRuntime {
     }
 
     /** The connection limits, total and per source address. */
-    ConnectionLimits limits() {
+    public ConnectionLimits limits() {
         return limits;
     }
 
     /** A connection's handshake began (its first packet was admitted). */
-    void handshakeStarted() {
+    public void handshakeStarted() {
         handshakes.incrementAndGet();
     }
 
     /** A connection's handshake ended: completed, failed, or the connection went away. */
-    void handshakeEnded() {
+    public void handshakeEnded() {
         handshakes.decrementAndGet();
     }
 
     /** Retry tokens unless {@link ServerConfig#retry()} is off, else null. */
-    RetryTokens retryTokens() {
+    public RetryTokens retryTokens() {
         return retryTokens;
     }
 
     /** Stateless resets: the token, connection ids, and the responder for unknown connections. */
-    StatelessResets resets() {
+    public StatelessResets resets() {
         return resets;
     }
 
-    SessionManager sessions() {
+    public SessionManager sessions() {
         return sessions;
     }
 
-    StreamProtocol protocol() {
+    public StreamProtocol protocol() {
         return protocol;
     }
 
@@ -165,17 +176,17 @@ public final class ServerRuntime {
         draining = false;
     }
 
-    ConnectionState newConnection(io.netty.handler.codec.quic.QuicChannel channel) {
+    public ConnectionState newConnection(io.netty.handler.codec.quic.QuicChannel channel) {
         return new ConnectionState("c" + connectionSeq.incrementAndGet(), nodeId, channel,
                 new InboundBudget(config.inboundMemoryPerConnection(), inboundMemory));
     }
 
-    void connectionOpened(ConnectionState conn) {
+    public void connectionOpened(ConnectionState conn) {
         connections.put(conn.id(), conn);
         metrics.connectionOpened();
     }
 
-    void connectionClosed(ConnectionState conn) {
+    public void connectionClosed(ConnectionState conn) {
         connections.remove(conn.id());
         metrics.connectionClosed();
     }

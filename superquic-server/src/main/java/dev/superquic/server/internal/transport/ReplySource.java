@@ -1,5 +1,6 @@
-package dev.superquic.server.internal;
+package dev.superquic.server.internal.transport;
 
+import dev.superquic.server.internal.runtime.ServerMetrics;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;

@@ -4,7 +4,7 @@ import dev.superquic.channel.ChannelFullException;
 import dev.superquic.channel.ChannelMessage;
 import dev.superquic.channel.ChannelSettings;
 import dev.superquic.channel.internal.ChannelPump;
-import dev.superquic.client.internal.Link;
+import dev.superquic.client.internal.ClientConnection;
 import dev.superquic.protocol.ChannelFrames;
 import dev.superquic.protocol.ErrorCode;
 import dev.superquic.protocol.Messages.SessionGranted;
@@ -237,7 +237,7 @@ public final class ClientChannel {
      * Runs the channel over {@code link} until the link or the channel ends, on a session thread:
      * called for every connection the session makes.
      */
-    void runOn(Link link, SessionGranted granted) {
+    void runOn(ClientConnection link, SessionGranted granted) {
         running.lock();
         try {
             if (!admit(granted)) {
@@ -329,7 +329,7 @@ public final class ClientChannel {
         }
     }
 
-    private void runOnce(Link link) throws Exception {
+    private void runOnce(ClientConnection link) throws Exception {
         long have;
         lock.lock();
         try {
@@ -337,7 +337,7 @@ public final class ClientChannel {
         } finally {
             lock.unlock();
         }
-        Link.Opened opened = link.openChannel(name, have, Duration.ofSeconds(30));
+        ClientConnection.Opened opened = link.openChannel(name, have, Duration.ofSeconds(30));
         long serverHas = opened.delivered();
         lock.lock();
         try {

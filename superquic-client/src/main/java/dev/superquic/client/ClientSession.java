@@ -1,7 +1,7 @@
 package dev.superquic.client;
 
-import dev.superquic.client.internal.Link;
-import dev.superquic.client.internal.Link.ConnectionLost;
+import dev.superquic.client.internal.ClientConnection;
+import dev.superquic.client.internal.ClientConnection.ConnectionLost;
 import dev.superquic.client.internal.SessionThreads;
 import dev.superquic.protocol.ControlMessage;
 import dev.superquic.protocol.ErrorCode;
@@ -47,7 +47,7 @@ public final class ClientSession implements AutoCloseable {
     private final SessionThreads threads = new SessionThreads();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition linkChanged = lock.newCondition();
-    private Link link;
+    private ClientConnection link;
     private Throwable closedCause;
     private boolean closed;
     private volatile SessionEvent lastEvent;
@@ -65,7 +65,7 @@ public final class ClientSession implements AutoCloseable {
     void start(List<SessionListener> initialListeners) throws IOException {
         listeners.addAll(initialListeners);
         token = config.tokenStore().load().orElse(null);
-        Link first = establish(false);
+        ClientConnection first = establish(false);
         install(first);
     }
 
@@ -96,7 +96,7 @@ public final class ClientSession implements AutoCloseable {
      * event loop.
      */
     public Optional<ConnectionStats> connectionStats() {
-        Link l;
+        ClientConnection l;
         lock.lock();
         try {
             l = link;
@@ -140,7 +140,7 @@ public final class ClientSession implements AutoCloseable {
      */
     public DuplexStream openStream(String service) throws IOException {
         long deadline = System.nanoTime() + config.streamOpenTimeout().toNanos();
-        Link l = awaitLink(deadline);
+        ClientConnection l = awaitLink(deadline);
         return l.openService(service, java.time.Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
     }
 
@@ -160,7 +160,7 @@ public final class ClientSession implements AutoCloseable {
             return new ClientChannel(this, n, config.channels(), config.tokenStore());
         });
         if (created[0]) {
-            Link l;
+            ClientConnection l;
             lock.lock();
             try {
                 l = closed ? null : link;
@@ -214,7 +214,7 @@ public final class ClientSession implements AutoCloseable {
         }
     }
 
-    private Link awaitLink(long deadline) throws IOException {
+    private ClientConnection awaitLink(long deadline) throws IOException {
         lock.lock();
         try {
             while (true) {
@@ -248,7 +248,7 @@ public final class ClientSession implements AutoCloseable {
      */
     @Override
     public void close() {
-        Link l;
+        ClientConnection l;
         lock.lock();
         try {
             if (closed) {
@@ -284,13 +284,13 @@ public final class ClientSession implements AutoCloseable {
      * Connects and carries out the hello, at the current server address and then, when that
      * fails, at each other one in turn (nodes that share the session store).
      */
-    private Link establish(boolean reconnect) throws IOException {
+    private ClientConnection establish(boolean reconnect) throws IOException {
         List<java.net.InetSocketAddress> servers = config.servers();
         IOException last = null;
         for (int i = 0; i < servers.size(); i++) {
             int index = (current + i) % servers.size();
             try {
-                Link l = establishAt(index, reconnect);
+                ClientConnection l = establishAt(index, reconnect);
                 current = index;
                 return l;
             } catch (IOException e) {
@@ -303,10 +303,10 @@ public final class ClientSession implements AutoCloseable {
         throw last;
     }
 
-    private Link establishAt(int index, boolean reconnect) throws IOException {
+    private ClientConnection establishAt(int index, boolean reconnect) throws IOException {
         String t = token;
         Hello hello = t == null ? Hello.newSession() : Hello.resume(t);
-        Link l = Link.open(config.startingAt(index), client.group(), client.transport(), client.sslContext(), hello);
+        ClientConnection l = ClientConnection.open(config.startingAt(index), client.group(), client.transport(), client.sslContext(), hello);
         SessionGranted g = l.granted();
         token = g.token();
         try {
@@ -319,7 +319,7 @@ public final class ClientSession implements AutoCloseable {
         return l;
     }
 
-    private void install(Link l) {
+    private void install(ClientConnection l) {
         lock.lock();
         try {
             if (closed) {
@@ -341,7 +341,7 @@ public final class ClientSession implements AutoCloseable {
     }
 
     /** Reads the control stream (pongs, going-away notices) until it ends. */
-    private void readControl(Link l) {
+    private void readControl(ClientConnection l) {
         try {
             for (byte[] frame; (frame = l.control().readFrame()) != null;) {
                 ControlMessage message;
@@ -374,7 +374,7 @@ public final class ClientSession implements AutoCloseable {
         }
     }
 
-    private void onLinkLost(Link l, ConnectionLost lost) {
+    private void onLinkLost(ClientConnection l, ConnectionLost lost) {
         lock.lock();
         try {
             if (closed || link != l) {
@@ -407,7 +407,7 @@ public final class ClientSession implements AutoCloseable {
                 return;
             }
             try {
-                Link l = establish(true);
+                ClientConnection l = establish(true);
                 SessionEvent e = lastEvent;
                 log.info("reconnected: session {} {}", e.sessionId(),
                         e.resumed() ? "resumed" : "is new (" + e.reason().wireName() + ")");

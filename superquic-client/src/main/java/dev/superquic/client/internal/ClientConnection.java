@@ -2,15 +2,15 @@ package dev.superquic.client.internal;
 
 import dev.superquic.client.ClientConfig;
 import dev.superquic.protocol.ErrorCode;
-import dev.superquic.protocol.Messages;
 import dev.superquic.protocol.Messages.Hello;
 import dev.superquic.protocol.Messages.SessionGranted;
 import dev.superquic.protocol.Messages.StreamHeader;
+import dev.superquic.protocol.Messages;
 import dev.superquic.protocol.Protocol;
 import dev.superquic.protocol.ProtocolException;
-import dev.superquic.stream.internal.StreamMeter;
 import dev.superquic.stream.internal.ChannelStream;
 import dev.superquic.stream.internal.ConnectionCloseReason;
+import dev.superquic.stream.internal.StreamMeter;
 import dev.superquic.transport.ConnectionStats;
 import dev.superquic.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
@@ -28,9 +28,7 @@ import io.netty.handler.codec.quic.QuicClientCodecBuilder;
 import io.netty.handler.codec.quic.QuicConnectionCloseEvent;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicStreamChannel;
-import io.netty.handler.codec.quic.QuicStreamLimitChangedEvent;
 import io.netty.handler.codec.quic.QuicStreamType;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -41,26 +39,24 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLException;
 
 /**
  * One QUIC connection of a client session: its UDP socket, the QUIC channel and the control
  * stream. Replaced by a new link on every reconnect.
  */
-public final class Link {
+public final class ClientConnection {
     /** Bytes a client stream may have written but not yet handed to QUIC. */
     private static final int STREAM_WRITE_BUFFER = 1024 * 1024;
     private final ClientConfig config;
     private final Channel udp;
     private final QuicChannel quic;
-    private final LinkHandler handler;
+    private final ConnectionEvents handler;
     private ChannelStream control;
     private SessionGranted granted;
     private volatile boolean goingAway;
 
-    private Link(ClientConfig config, Channel udp, QuicChannel quic, LinkHandler handler) {
+    private ClientConnection(ClientConfig config, Channel udp, QuicChannel quic, ConnectionEvents handler) {
         this.config = config;
         this.udp = udp;
         this.quic = quic;
@@ -71,7 +67,7 @@ public final class Link {
      * Connects, opens the control stream and carries out {@code hello}, all within the connect
      * timeout.
      */
-    public static Link open(ClientConfig config, EventLoopGroup group, Transport transport, QuicSslContext ssl,
+    public static ClientConnection open(ClientConfig config, EventLoopGroup group, Transport transport, QuicSslContext ssl,
                             Hello hello) throws IOException {
         var builder = config.congestionControl().applyTo(new QuicClientCodecBuilder());
         ChannelHandler codec = Transport.maxUdpPayload(builder, config.maxUdpPayload(), config.discoverPmtu())
@@ -96,7 +92,7 @@ public final class Link {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while binding a UDP socket", e);
         }
-        LinkHandler handler = new LinkHandler();
+        ConnectionEvents handler = new ConnectionEvents();
         long deadline = System.nanoTime() + config.connectTimeout().toNanos();
         byte[] helloFrame = Messages.encode(hello); // before the handshake: see openControl
         CompletableFuture<ChannelStream> control = new CompletableFuture<>();
@@ -130,7 +126,7 @@ public final class Link {
             throw e;
         }
         quic.closeFuture().addListener(f -> udp.close());
-        Link link = new Link(config, udp, quic, handler);
+        ClientConnection link = new ClientConnection(config, udp, quic, handler);
         // Bound the hello exchange too: if the server never answers, closing unblocks the read.
         var timeout = quic.eventLoop().schedule(() -> {
             if (link.granted == null) {
@@ -320,7 +316,7 @@ public final class Link {
      * application thread then cannot leave a new connection silent before its hello, long enough
      * for a short idle timeout to close it; and the hello leaves a thread wake-up sooner.
      */
-    private static void openControl(QuicChannel quic, LinkHandler handler, ClientConfig config, byte[] helloFrame,
+    private static void openControl(QuicChannel quic, ConnectionEvents handler, ClientConfig config, byte[] helloFrame,
                                     CompletableFuture<ChannelStream> control) {
         if (quic.peerAllowedStreams(QuicStreamType.BIDIRECTIONAL) <= 0) {
             // Netty counts the server's stream credit only after the handshake's packets are processed.
@@ -390,7 +386,7 @@ public final class Link {
     }
 
     private static QuicChannel await(Future<QuicChannel> future, long deadline, ClientConfig config,
-                                     LinkHandler handler) throws IOException {
+                                     ConnectionEvents handler) throws IOException {
         try {
             if (!future.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                 throw new ConnectException("no QUIC answer from " + config.server() + " within "
@@ -428,102 +424,6 @@ public final class Link {
      * @param message a description
      */
     public record ConnectionLost(ErrorCode code, String message) {
-    }
-
-    /** Event-loop side of the connection: close cause and stream-credit updates. */
-    private static final class LinkHandler extends ChannelInboundHandlerAdapter {
-        final CompletableFuture<ConnectionLost> closed = new CompletableFuture<>();
-        /** Completes when the server's CONNECTION_CLOSE arrives (or the connection is gone). */
-        final CompletableFuture<Void> peerClosed = new CompletableFuture<>();
-        private final ReentrantLock lock = new ReentrantLock();
-        private final Condition creditChanged = lock.newCondition();
-        private long creditEpoch;
-        /** Event loop: runs at the next stream-credit update (the control stream waiting to open). */
-        Runnable onNextCredit;
-        /** The application code of the server's close, if it sent one we know. */
-        private volatile ErrorCode peerCode;
-        private boolean active;
-        /** The server's close while the handshake was still running (wrong ALPN, untrusted client...). */
-        volatile QuicConnectionCloseEvent closeDuringHandshake;
-
-        @Override
-        public void channelActive(ChannelHandlerContext ctx) {
-            active = true;
-            ctx.fireChannelActive();
-        }
-
-        long creditEpoch() {
-            lock.lock();
-            try {
-                return creditEpoch;
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        boolean awaitCredit(long seenEpoch, long deadline) throws IOException {
-            lock.lock();
-            try {
-                while (creditEpoch == seenEpoch) {
-                    long remaining = deadline - System.nanoTime();
-                    if (remaining <= 0 || closed.isDone()) {
-                        return creditEpoch != seenEpoch;
-                    }
-                    creditChanged.awaitNanos(remaining);
-                }
-                return true;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while waiting for stream credit", e);
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        private void signalCredit() {
-            lock.lock();
-            try {
-                creditEpoch++;
-                creditChanged.signalAll();
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof QuicStreamLimitChangedEvent) {
-                Runnable waiting = onNextCredit;
-                onNextCredit = null;
-                if (waiting != null) {
-                    waiting.run();
-                }
-                signalCredit();
-            } else if (evt instanceof QuicConnectionCloseEvent close && !active) {
-                // quiche keeps a refused handshake in its draining state until it times out;
-                // fail the connect now so the caller hears why at once.
-                closeDuringHandshake = close;
-                ctx.close();
-            } else if (evt instanceof QuicConnectionCloseEvent close) {
-                ConnectionCloseReason.recordPeerClose(ctx.channel(), "server", close);
-                peerCode = close.isApplicationClose() ? ErrorCode.fromQuicCode(close.error()).orElse(null) : null;
-                peerClosed.complete(null);
-            }
-            ReferenceCountUtil.release(evt);
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            // Connection errors surface as the close below.
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            peerClosed.complete(null);
-            closed.complete(new ConnectionLost(peerCode, "connection " + ConnectionCloseReason.of(ctx.channel())));
-            signalCredit();
-            ctx.fireChannelInactive();
-        }
     }
 
     /** Protocol version 1 has no server-initiated streams. */

@@ -91,8 +91,9 @@ final class BenchCommand implements Callable<Integer> {
                     + "--local, raw QUIC and gRPC ones may be at --server (see serve). Default: ${DEFAULT-VALUE}.")
     String target;
 
-    @Option(names = "--direction", defaultValue = "up", description = "throughput, hol: bulk data up (to discard) or down (from generate). Default: ${DEFAULT-VALUE}.")
-    String direction;
+    @Option(names = "--direction", defaultValue = "up", converter = Units.DirectionConverter.class,
+            description = "throughput, hol: bulk data up (to discard) or down (from generate). Default: ${DEFAULT-VALUE}.")
+    Direction direction;
 
     @Option(names = "--streams", defaultValue = "1", description = "Streams per connection. Default: ${DEFAULT-VALUE}.")
     int streams;
@@ -103,19 +104,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--size", defaultValue = "64", description = "rpc: request and response bytes. Default: ${DEFAULT-VALUE}.")
     int size;
 
-    @Option(names = "--stream-per-request", description = "rpc against superquic: open a stream for every request "
-            + "and finish both sides, instead of one stream for all.")
-    boolean streamPerRequest;
-
     @Option(names = "--backlog", defaultValue = "10000",
             description = "replay (--local): messages pushed to a detached session's channel before it comes back. "
                     + "Default: ${DEFAULT-VALUE}.")
     int backlog;
-
-    @Option(names = "--channel", paramLabel = "echo|tally", description = "rpc against superquic: send each request "
-            + "as a message on the channel echo (sent back) or tally (counted in the session's state and answered, "
-            + "one commit each), one stream per connection.")
-    String channel;
 
     @Option(names = "--concurrency", defaultValue = "1", description = "connect, resume: attempts in flight. Default: ${DEFAULT-VALUE}.")
     int concurrency;
@@ -153,6 +145,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Mixin
     SoakOptions soak;
+
+    @Mixin
+    RpcModeOptions rpcMode;
 
     @Option(names = "--bind", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:0",
             description = "serve: where the baseline server listens. Default: ${DEFAULT-VALUE}.")
@@ -270,27 +265,12 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 return;
             }
-            try (SuperQuicTarget target = new SuperQuicTarget(config.build(), rpcMode())) {
+            try (SuperQuicTarget target = new SuperQuicTarget(config.build(), rpcMode.mode(spec))) {
                 results.add(run(scenario, target, o));
             }
         } finally {
             Optional.ofNullable(started.get()).ifPresent(SuperQuicServer::close);
         }
-    }
-
-    /** How rpc carries its requests: --stream-per-request, --channel, or one stream. */
-    private SuperQuicTarget.Rpc rpcMode() {
-        if (channel != null && streamPerRequest) {
-            throw new ParameterException(spec.commandLine(), "give at most one of --channel and --stream-per-request");
-        }
-        if (channel == null) {
-            return streamPerRequest ? SuperQuicTarget.Rpc.STREAM_PER_REQUEST : SuperQuicTarget.Rpc.STREAM;
-        }
-        return switch (channel) {
-            case "echo" -> SuperQuicTarget.Rpc.CHANNEL_ECHO;
-            case "tally" -> SuperQuicTarget.Rpc.CHANNEL_TALLY;
-            default -> throw new ParameterException(spec.commandLine(), "--channel must be echo or tally");
-        };
     }
 
     /** Runs a soak against --local (a server started here) or --server. */
@@ -412,9 +392,9 @@ final class BenchCommand implements Callable<Integer> {
 
     private BenchResult run(Scenario s, Target target, BenchOptions o) throws Exception {
         return switch (s) {
-            case THROUGHPUT -> Scenarios.throughput(target, direction(), o);
+            case THROUGHPUT -> Scenarios.throughput(target, direction, o);
             case RPC -> Scenarios.rpc(target, o);
-            case HOL -> Scenarios.headOfLine(target, direction(), o);
+            case HOL -> Scenarios.headOfLine(target, direction, o);
             case CONNECT -> Scenarios.connect(target, o);
             default -> throw new IllegalStateException(s.toString());
         };
@@ -456,14 +436,6 @@ final class BenchCommand implements Callable<Integer> {
     private long localMaxBidiStreams() {
         int most = scenario == Scenario.COMPARE ? Math.max(streams, manyStreams) : streams;
         return Math.max(ServerConfig.builder().build().maxBidiStreams(), most + 1L);
-    }
-
-    private Direction direction() {
-        return switch (direction.toLowerCase(java.util.Locale.ROOT)) {
-            case "up", "upload" -> Direction.UPLOAD;
-            case "down", "download" -> Direction.DOWNLOAD;
-            default -> throw new ParameterException(spec.commandLine(), "--direction must be up or down");
-        };
     }
 
     private ClientConfig.Builder clientConfig(InetSocketAddress address, TrustConfig trust) {

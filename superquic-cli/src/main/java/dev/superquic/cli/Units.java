@@ -1,5 +1,6 @@
 package dev.superquic.cli;
 
+import dev.superquic.bench.Scenarios.Direction;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -7,7 +8,7 @@ import java.util.regex.Pattern;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
-/** Parsers for human-friendly durations ({@code 500ms}, {@code 30s}, {@code 2m}) and sizes ({@code 256k}). */
+/** Parsers for human-friendly durations ({@code 500ms}, {@code 30s}, {@code 2m}), sizes ({@code 256k}) and directions. */
 final class Units {
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
     private static final Pattern SIZE = Pattern.compile("(\\d+)([kmg]i?b?|b)?");
@@ -63,6 +64,18 @@ final class Units {
         @Override
         public Long convert(String value) {
             return size(value);
+        }
+    }
+
+    /** {@code up} or {@code down} (also {@code upload}, {@code download}). */
+    static final class DirectionConverter implements picocli.CommandLine.ITypeConverter<Direction> {
+        @Override
+        public Direction convert(String value) {
+            return switch (value.toLowerCase(java.util.Locale.ROOT)) {
+                case "up", "upload" -> Direction.UPLOAD;
+                case "down", "download" -> Direction.DOWNLOAD;
+                default -> throw new picocli.CommandLine.TypeConversionException("must be up or down");
+            };
         }
     }
 }

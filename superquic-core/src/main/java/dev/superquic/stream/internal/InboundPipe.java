@@ -53,15 +53,8 @@ public final class InboundPipe {
     private boolean consumerWaiting;
     /** Data was offered to a waiting consumer, which {@link #wakeConsumer()} is to wake. */
     private boolean wakeDue;
-    /**
-     * The connection's memory for buffered input, or null; set once, on the event loop. The first
-     * {@link #ALLOWANCE} bytes of a stream need none of it.
-     */
-    private volatile InboundBudget budget;
-    /** Bytes of {@link #buffered} reserved in the budget; guarded by the lock. */
-    private long reserved;
-    /** Reserved bytes no longer buffered, to give back once the lock is released. */
-    private long unreserve;
+    /** This stream's share of its connection's memory for buffered input, or null; set once. */
+    private volatile BudgetShare share;
     /** Reading is paused because the budget is spent, until it has room (guarded by the lock). */
     private boolean waitingForBudget;
 
@@ -144,24 +137,15 @@ public final class InboundPipe {
         }
         if (waitForRoom) {
             listener.budgetSpent();
-            budget.whenRoom(this::budgetHasRoom);
+            share.whenRoom(this::budgetHasRoom);
         }
         return keepReading;
     }
 
-    /**
-     * Under the lock, after bytes were added: reserves what is buffered beyond the allowance and
-     * not yet reserved. Returns whether the budget is spent (the bytes are kept all the same: they
-     * arrived).
-     */
+    /** Under the lock, after bytes were added: whether they took the budget over (they stay). */
     private boolean reserveBuffered() {
-        InboundBudget b = budget;
-        long due = Math.max(0, buffered - ALLOWANCE) - reserved;
-        if (b == null || due <= 0) {
-            return false;
-        }
-        reserved += due;
-        return !b.forceReserve(due);
+        BudgetShare s = share;
+        return s != null && !s.reserveFor(buffered);
     }
 
     /** Any thread, from the budget: there is room again; reading resumes unless the pipe is full. */
@@ -188,25 +172,19 @@ public final class InboundPipe {
      * has room, or until the stream is back within its allowance.
      */
     public void budget(InboundBudget budget) {
-        this.budget = budget;
+        this.share = new BudgetShare(budget);
     }
 
-    /** Under the lock: what no longer needs reserving, taken out to give back after unlocking. */
+    /** Under the lock: what no longer needs reserving, to give back after unlocking. */
     private long takeUnreserve() {
-        long excess = Math.max(0, buffered - ALLOWANCE);
-        if (reserved > excess) {
-            unreserve += reserved - excess;
-            reserved = excess;
-        }
-        long bytes = unreserve;
-        unreserve = 0;
-        return bytes;
+        BudgetShare s = share;
+        return s == null ? 0 : s.releasable(buffered);
     }
 
-    /** Without the lock: gives back what {@link #takeUnreserve()} took (a waiter may take a pipe lock). */
+    /** Without the lock (a waiter the release runs may take a pipe lock): gives {@code bytes} back. */
     private void giveBack(long bytes) {
         if (bytes > 0) {
-            budget.release(bytes);
+            share.release(bytes);
         }
     }
 

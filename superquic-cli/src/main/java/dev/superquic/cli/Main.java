@@ -1,7 +1,6 @@
 package dev.superquic.cli;
 
 import dev.superquic.protocol.ProtocolException;
-import dev.superquic.server.ServerConfig;
 import io.netty.util.ResourceLeakDetector;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -140,7 +139,7 @@ public final class Main {
             return "server refused: " + p.getMessage() + " (" + p.code() + ")";
         }
         String message = e.getMessage() == null ? e.toString() : e.getMessage();
-        return e instanceof ServerConfig.InvalidSettingException || e instanceof IOException
+        return e instanceof dev.superquic.transport.InvalidSettingException || e instanceof IOException
                 ? message : "error: " + message;
     }
 

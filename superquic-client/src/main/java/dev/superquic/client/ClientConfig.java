@@ -2,7 +2,7 @@ package dev.superquic.client;
 
 import dev.superquic.protocol.Protocol;
 import dev.superquic.transport.CongestionControl;
-import dev.superquic.transport.Transport;
+import dev.superquic.transport.TransportSettings;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -21,32 +21,23 @@ import java.util.Objects;
  * @param connectTimeout bound of one connection attempt, handshake and hello included
  * @param streamOpenTimeout bound of {@link ClientSession#openStream}, waiting for a connection
  *     or for stream credit included
- * @param idleTimeout QUIC idle timeout
+ * @param transport the QUIC transport settings that the server has too: idle timeout (default
+ *     30 s), flow-control windows (what the server may send ahead of what the client read), UDP
+ *     payload size and PMTU discovery, congestion controller of what the client sends (default
+ *     BBR), qlog directory
  * @param maxFrameSize largest frame accepted from the server
  * @param streamBufferBytes bound of each stream's inbound buffer
- * @param maxUdpPayload largest UDP payload sent and accepted (1350 fits nearly every path; the
- *     server's own setting also bounds what it sends)
- * @param discoverPmtu search the path for the largest payload it carries, up to
- *     {@code maxUdpPayload} (DPLPMTUD; the connection starts at 1200 bytes)
  * @param keepAlive ping the server when nothing has arrived for a third of the idle timeout in
  *     force (the smaller of the client's and the server's), so that a connection stays open while
  *     the application is quiet or slow; without it such a connection closes at the idle timeout
  *     and the session reconnects on its next use (default on; not used with {@code discoverPmtu},
  *     where small pings could keep alive a connection whose path no longer carries its packets)
- * @param congestionControl the congestion controller of what the client sends (default BBR)
- * @param maxData connection flow-control window: what the server may send ahead of what the
- *     application has read, all streams together (bytes)
- * @param maxStreamData per-stream flow-control window (bytes, at most {@code maxData})
- * @param qlogDirectory where quiche writes a qlog of every connection, one file each (for
- *     diagnosis); null (the default): none
  * @param channels the bounds of each channel's replay buffer and how long a send waits for room
  */
 public record ClientConfig(List<InetSocketAddress> servers, String alpn, TrustConfig trust, TokenStore tokenStore,
                            ReconnectPolicy reconnect, Duration connectTimeout, Duration streamOpenTimeout,
-                           Duration idleTimeout, int maxFrameSize, int streamBufferBytes,
-                           int maxUdpPayload, boolean discoverPmtu, boolean keepAlive,
-                           CongestionControl congestionControl, long maxData, long maxStreamData,
-                           java.nio.file.Path qlogDirectory, dev.superquic.channel.ChannelSettings channels) {
+                           TransportSettings transport, int maxFrameSize, int streamBufferBytes,
+                           boolean keepAlive, dev.superquic.channel.ChannelSettings channels) {
     /** Validates the fields. */
     public ClientConfig {
         servers = List.copyOf(Objects.requireNonNull(servers, "servers"));
@@ -57,26 +48,49 @@ public record ClientConfig(List<InetSocketAddress> servers, String alpn, TrustCo
         Objects.requireNonNull(trust, "trust (choose a CA file, a pinned fingerprint or insecure mode)");
         Objects.requireNonNull(tokenStore, "tokenStore");
         Objects.requireNonNull(reconnect, "reconnect");
-        Objects.requireNonNull(congestionControl, "congestionControl");
+        Objects.requireNonNull(transport, "transport");
         Objects.requireNonNull(channels, "channels");
-        if (connectTimeout.isNegative() || connectTimeout.isZero() || streamOpenTimeout.isNegative()
-                || idleTimeout.isNegative() || idleTimeout.isZero()) {
+        if (connectTimeout.isNegative() || connectTimeout.isZero() || streamOpenTimeout.isNegative()) {
             throw new IllegalArgumentException("timeouts must be positive");
         }
         if (maxFrameSize < 1024 || streamBufferBytes < 1024) {
             throw new IllegalArgumentException("maxFrameSize and streamBufferBytes must be at least 1024");
         }
-        if (maxUdpPayload < Transport.MIN_UDP_PAYLOAD || maxUdpPayload > Transport.MAX_UDP_PAYLOAD) {
-            throw new IllegalArgumentException("maxUdpPayload must be between " + Transport.MIN_UDP_PAYLOAD + " and "
-                    + Transport.MAX_UDP_PAYLOAD + " (got " + maxUdpPayload + ")");
-        }
-        if (maxStreamData < 1024 || maxStreamData > maxData) {
-            throw new IllegalArgumentException("maxStreamData must be at least 1024 and at most maxData (got "
-                    + maxStreamData + " and " + maxData + ")");
-        }
-        if (discoverPmtu && !Transport.canDiscoverUpTo(maxUdpPayload)) {
-            throw new IllegalArgumentException(Transport.DISCOVERY_CEILING_RULE + " (got " + maxUdpPayload + ")");
-        }
+    }
+
+    /** QUIC idle timeout ({@link TransportSettings#idleTimeout()}). */
+    public Duration idleTimeout() {
+        return transport.idleTimeout();
+    }
+
+    /** Largest UDP payload ({@link TransportSettings#maxUdpPayload()}). */
+    public int maxUdpPayload() {
+        return transport.maxUdpPayload();
+    }
+
+    /** Whether the path's MTU is searched ({@link TransportSettings#discoverPmtu()}). */
+    public boolean discoverPmtu() {
+        return transport.discoverPmtu();
+    }
+
+    /** The congestion controller ({@link TransportSettings#congestionControl()}). */
+    public CongestionControl congestionControl() {
+        return transport.congestionControl();
+    }
+
+    /** Connection-level flow-control window ({@link TransportSettings#maxData()}). */
+    public long maxData() {
+        return transport.maxData();
+    }
+
+    /** Per-stream flow-control window ({@link TransportSettings#maxStreamData()}). */
+    public long maxStreamData() {
+        return transport.maxStreamData();
+    }
+
+    /** Where qlogs go, or null ({@link TransportSettings#qlogDirectory()}). */
+    public java.nio.file.Path qlogDirectory() {
+        return transport.qlogDirectory();
     }
 
     /** The address the next connection goes to: the first of {@link #servers()}. */
@@ -92,8 +106,7 @@ public record ClientConfig(List<InetSocketAddress> servers, String alpn, TrustCo
             turned.add(servers.get(Math.floorMod(index + i, n)));
         }
         return new ClientConfig(turned, alpn, trust, tokenStore, reconnect, connectTimeout, streamOpenTimeout,
-                idleTimeout, maxFrameSize, streamBufferBytes, maxUdpPayload, discoverPmtu, keepAlive,
-                congestionControl, maxData, maxStreamData, qlogDirectory, channels);
+                transport, maxFrameSize, streamBufferBytes, keepAlive, channels);
     }
 
     /** A builder with defaults: ALPN super-quic, no token store, default reconnect policy. */
@@ -103,6 +116,7 @@ public record ClientConfig(List<InetSocketAddress> servers, String alpn, TrustCo
 
     /** Builder of {@link ClientConfig}. */
     public static final class Builder {
+        private static final TransportSettings DEFAULT_TRANSPORT = TransportSettings.defaults(Duration.ofSeconds(30));
         private List<InetSocketAddress> servers;
         private String alpn = Protocol.DEFAULT_ALPN;
         private TrustConfig trust;
@@ -110,15 +124,15 @@ public record ClientConfig(List<InetSocketAddress> servers, String alpn, TrustCo
         private ReconnectPolicy reconnect = ReconnectPolicy.defaults();
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration streamOpenTimeout = Duration.ofSeconds(30);
-        private Duration idleTimeout = Duration.ofSeconds(30);
+        private Duration idleTimeout = DEFAULT_TRANSPORT.idleTimeout();
         private int maxFrameSize = Protocol.DEFAULT_MAX_FRAME;
         private int streamBufferBytes = 256 * 1024;
-        private int maxUdpPayload = Transport.DEFAULT_MAX_UDP_PAYLOAD;
+        private int maxUdpPayload = DEFAULT_TRANSPORT.maxUdpPayload();
         private boolean discoverPmtu;
         private boolean keepAlive = true;
-        private CongestionControl congestionControl = CongestionControl.DEFAULT;
-        private long maxData = Transport.DEFAULT_MAX_DATA;
-        private long maxStreamData = Transport.DEFAULT_MAX_STREAM_DATA;
+        private CongestionControl congestionControl = DEFAULT_TRANSPORT.congestionControl();
+        private long maxData = DEFAULT_TRANSPORT.maxData();
+        private long maxStreamData = DEFAULT_TRANSPORT.maxStreamData();
         private java.nio.file.Path qlogDirectory;
         private dev.superquic.channel.ChannelSettings channels = dev.superquic.channel.ChannelSettings.DEFAULT;
 
@@ -188,11 +202,19 @@ public record ClientConfig(List<InetSocketAddress> servers, String alpn, TrustCo
         /** The bounds of each channel's replay buffer and how long a send waits for room. */
         public Builder channels(dev.superquic.channel.ChannelSettings v) { channels = v; return this; }
 
+        /** All the transport settings at once. */
+        public Builder transport(TransportSettings v) {
+            return idleTimeout(v.idleTimeout()).maxData(v.maxData()).maxStreamData(v.maxStreamData())
+                    .maxUdpPayload(v.maxUdpPayload()).discoverPmtu(v.discoverPmtu())
+                    .congestionControl(v.congestionControl()).qlogDirectory(v.qlogDirectory());
+        }
+
         /** Validates and builds. */
         public ClientConfig build() {
+            TransportSettings transport = new TransportSettings(idleTimeout, maxData, maxStreamData, maxUdpPayload,
+                    discoverPmtu, congestionControl, qlogDirectory);
             return new ClientConfig(servers, alpn, trust, tokenStore, reconnect, connectTimeout, streamOpenTimeout,
-                    idleTimeout, maxFrameSize, streamBufferBytes, maxUdpPayload, discoverPmtu, keepAlive,
-                    congestionControl, maxData, maxStreamData, qlogDirectory, channels);
+                    transport, maxFrameSize, streamBufferBytes, keepAlive, channels);
         }
     }
 }

@@ -44,4 +44,18 @@ class ClientPartsTest {
         assertThat(new TrustConfig.PinnedSha256(colons).fingerprint()).isEqualTo("ab".repeat(32));
         assertThatThrownBy(() -> TrustConfig.pinSha256("xyz")).hasMessageContaining("64 hex digits");
     }
+
+    @Test
+    void theClientTakesTheServersTransportSettingsTypeAndItsValidation() {
+        var transport = new dev.superquic.transport.TransportSettings(java.time.Duration.ofSeconds(7), 4 << 20,
+                1 << 20, 1400, true, dev.superquic.transport.CongestionControl.CUBIC, null);
+        ClientConfig config = ClientConfig.builder().server("127.0.0.1", 5555).trust(TrustConfig.insecure())
+                .transport(transport).build();
+        org.assertj.core.api.Assertions.assertThat(config.transport()).isEqualTo(transport);
+        org.assertj.core.api.Assertions.assertThat(config.idleTimeout()).isEqualTo(java.time.Duration.ofSeconds(7));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ClientConfig.builder().server("127.0.0.1", 5555)
+                        .trust(TrustConfig.insecure()).maxData(2048).maxStreamData(4096).build())
+                .isInstanceOf(dev.superquic.transport.InvalidSettingException.class)
+                .hasMessageContaining("max-stream-data");
+    }
 }

@@ -3,7 +3,7 @@ package dev.superquic.server;
 import dev.superquic.channel.ChannelSettings;
 import dev.superquic.protocol.Protocol;
 import dev.superquic.transport.CongestionControl;
-import dev.superquic.transport.Transport;
+import dev.superquic.transport.TransportSettings;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
@@ -20,9 +20,9 @@ import java.util.Objects;
  * @param alpn ALPN protocol id (default {@code super-quic})
  * @param maxBidiStreams concurrent bidirectional streams a client may open, control stream included
  * @param maxUniStreams concurrent unidirectional streams a client may open (default 0: none)
- * @param idleTimeout QUIC idle timeout
- * @param maxData connection-level flow-control window (bytes)
- * @param maxStreamData per-stream flow-control window (bytes)
+ * @param transport the QUIC transport settings that the client has too: idle timeout (default 2
+ *     minutes), flow-control windows, UDP payload size and PMTU discovery, congestion controller
+ *     (default BBR), qlog directory
  * @param certificate TLS certificate source
  * @param sessionTtl how long a detached session waits for a resume
  * @param streamBufferBytes bound of each stream's inbound buffer; reading from QUIC pauses at it
@@ -33,11 +33,6 @@ import java.util.Objects;
  *     all before the stream is reset with WRITE_TIMEOUT
  * @param ioThreads event loops, each with its own SO_REUSEPORT UDP socket (epoll only; NIO uses
  *     one); default: the number of cores
- * @param maxUdpPayload largest UDP payload sent and accepted; 1350 fits nearly every path, larger
- *     values (jumbo frames, loopback) cut the per-packet cost where every hop carries them
- * @param discoverPmtu search each connection's path for the largest payload it carries, up to
- *     {@code maxUdpPayload} (DPLPMTUD; connections start at 1200 bytes): a raised
- *     {@code maxUdpPayload} then also serves clients whose paths carry less
  * @param statsInterval how often each connection's QUIC statistics (packets sent, received, lost,
  *     retransmitted; round-trip time; packet size) go into the metrics; a closing connection's go
  *     in at its close
@@ -67,31 +62,25 @@ import java.util.Objects;
  *     (costs a new connection a round trip; until then the server sends only the Retry)
  * @param retryThreshold with {@link RetryMode#UNDER_LOAD}: handshakes in progress above which new
  *     connections get a Retry
- * @param congestionControl the congestion controller of what the server sends (default BBR)
- * @param qlogDirectory where quiche writes a qlog of every connection, one file each (for
- *     diagnosis: it grows with every packet); null (the default): none
  * @param nodeId this server's name among the nodes that share a session store: owners of sessions
  *     are {@code nodeId/connectionId}; null (the default): {@link #randomNodeId()}, drawn at start
  * @param channels the bounds of each channel's replay buffer and how long a send waits for room
  */
 public record ServerConfig(String host, int port, String alpn, long maxBidiStreams, long maxUniStreams,
-                           Duration idleTimeout, long maxData, long maxStreamData,
-                           CertificateSource certificate, Duration sessionTtl, int streamBufferBytes,
+                           TransportSettings transport, CertificateSource certificate, Duration sessionTtl, int streamBufferBytes,
                            int streamWriteBufferBytes, int maxFrameSize, Duration helloTimeout,
-                           Duration streamWriteTimeout, int ioThreads, int maxUdpPayload,
-                           boolean discoverPmtu, Duration statsInterval, java.nio.file.Path resetSecretFile,
+                           Duration streamWriteTimeout, int ioThreads, Duration statsInterval, java.nio.file.Path resetSecretFile,
                            Duration streamHeaderTimeout, Duration frameReadTimeout, int maxConnections,
                            int maxConnectionsPerAddress, int maxSessionKeys, long maxSessionChars,
                            int maxSessions, double helloRatePerAddress, int helloBurstPerAddress,
                            long inboundMemoryPerConnection, long inboundMemoryTotal, RetryMode retry,
-                           int retryThreshold, CongestionControl congestionControl,
-                           java.nio.file.Path qlogDirectory, String nodeId, ChannelSettings channels) {
+                           int retryThreshold, String nodeId, ChannelSettings channels) {
 
     /** Validates every field; see {@link Builder#build()}. */
     public ServerConfig {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(alpn, "alpn");
-        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(transport, "transport");
         Objects.requireNonNull(certificate, "certificate");
         Objects.requireNonNull(sessionTtl, "sessionTtl");
         Objects.requireNonNull(helloTimeout, "helloTimeout");
@@ -114,7 +103,6 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         check(inboundMemoryPerConnection >= 64 * 1024, "inbound-memory-per-connection", "must be at least 64 KiB",
                 inboundMemoryPerConnection);
         Objects.requireNonNull(retry, "retry");
-        Objects.requireNonNull(congestionControl, "congestionControl");
         Objects.requireNonNull(channels, "channels");
         check(nodeId == null || nodeId.matches("[A-Za-z0-9._-]{1,64}"), "node-id",
                 "must be 1 to 64 letters, digits, '.', '_' or '-'", nodeId);
@@ -131,10 +119,6 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                 "must be between 1 and 2^60 (the control stream needs one)", maxBidiStreams);
         check(maxUniStreams >= 0 && maxUniStreams <= (1L << 60), "max-uni-streams",
                 "must be between 0 and 2^60", maxUniStreams);
-        check(!idleTimeout.isNegative() && !idleTimeout.isZero(), "idle-timeout", "must be positive", idleTimeout);
-        check(maxData >= 1024, "max-data", "must be at least 1024 bytes", maxData);
-        check(maxStreamData >= 1024 && maxStreamData <= maxData, "max-stream-data",
-                "must be at least 1024 bytes and at most max-data", maxStreamData);
         check(!sessionTtl.isNegative() && !sessionTtl.isZero(), "session-ttl", "must be positive", sessionTtl);
         check(streamBufferBytes >= 1024, "stream-buffer", "must be at least 1024 bytes", streamBufferBytes);
         check(streamWriteBufferBytes >= 1024, "stream-write-buffer", "must be at least 1024 bytes",
@@ -146,12 +130,6 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         check(!streamWriteTimeout.isNegative() && !streamWriteTimeout.isZero(), "stream-write-timeout",
                 "must be positive", streamWriteTimeout);
         check(ioThreads >= 1 && ioThreads <= 256, "io-threads", "must be between 1 and 256", ioThreads);
-        check(maxUdpPayload >= Transport.MIN_UDP_PAYLOAD && maxUdpPayload <= Transport.MAX_UDP_PAYLOAD,
-                "max-udp-payload", "must be between " + Transport.MIN_UDP_PAYLOAD + " and " + Transport.MAX_UDP_PAYLOAD,
-                maxUdpPayload);
-        check(!discoverPmtu || Transport.canDiscoverUpTo(maxUdpPayload), "discover-pmtu",
-                "needs a max-udp-payload between " + (Transport.MIN_UDP_PAYLOAD + 1) + " and "
-                        + Transport.MAX_DISCOVERY_CEILING + " to search up to", maxUdpPayload);
         check(statsInterval.compareTo(Duration.ofMillis(100)) >= 0, "stats-interval", "must be at least 100ms",
                 statsInterval);
     }
@@ -160,6 +138,41 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         if (!ok) {
             throw new InvalidSettingException(setting, rule, value);
         }
+    }
+
+    /** QUIC idle timeout ({@link TransportSettings#idleTimeout()}). */
+    public Duration idleTimeout() {
+        return transport.idleTimeout();
+    }
+
+    /** Connection-level flow-control window ({@link TransportSettings#maxData()}). */
+    public long maxData() {
+        return transport.maxData();
+    }
+
+    /** Per-stream flow-control window ({@link TransportSettings#maxStreamData()}). */
+    public long maxStreamData() {
+        return transport.maxStreamData();
+    }
+
+    /** Largest UDP payload ({@link TransportSettings#maxUdpPayload()}). */
+    public int maxUdpPayload() {
+        return transport.maxUdpPayload();
+    }
+
+    /** Whether each path's MTU is searched ({@link TransportSettings#discoverPmtu()}). */
+    public boolean discoverPmtu() {
+        return transport.discoverPmtu();
+    }
+
+    /** The congestion controller ({@link TransportSettings#congestionControl()}). */
+    public CongestionControl congestionControl() {
+        return transport.congestionControl();
+    }
+
+    /** Where qlogs go, or null ({@link TransportSettings#qlogDirectory()}). */
+    public java.nio.file.Path qlogDirectory() {
+        return transport.qlogDirectory();
     }
 
     /** A node id for a server given none: {@code n-} and 8 random hex digits. */
@@ -175,48 +188,41 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
     /** A builder starting from these settings. */
     public Builder toBuilder() {
         return new Builder().host(host).port(port).alpn(alpn).maxBidiStreams(maxBidiStreams)
-                .maxUniStreams(maxUniStreams).idleTimeout(idleTimeout).maxData(maxData)
-                .maxStreamData(maxStreamData).certificate(certificate).sessionTtl(sessionTtl)
+                .maxUniStreams(maxUniStreams).transport(transport).certificate(certificate).sessionTtl(sessionTtl)
                 .streamBufferBytes(streamBufferBytes).streamWriteBufferBytes(streamWriteBufferBytes)
                 .maxFrameSize(maxFrameSize).helloTimeout(helloTimeout).streamWriteTimeout(streamWriteTimeout).ioThreads(ioThreads)
-                .maxUdpPayload(maxUdpPayload).discoverPmtu(discoverPmtu).statsInterval(statsInterval)
+                .statsInterval(statsInterval)
                 .resetSecretFile(resetSecretFile).streamHeaderTimeout(streamHeaderTimeout)
                 .frameReadTimeout(frameReadTimeout).maxConnections(maxConnections)
                 .maxConnectionsPerAddress(maxConnectionsPerAddress).maxSessionKeys(maxSessionKeys)
                 .maxSessionChars(maxSessionChars).maxSessions(maxSessions).helloRatePerAddress(helloRatePerAddress)
                 .helloBurstPerAddress(helloBurstPerAddress).inboundMemoryPerConnection(inboundMemoryPerConnection)
                 .inboundMemoryTotal(inboundMemoryTotal).retry(retry).retryThreshold(retryThreshold)
-                .congestionControl(congestionControl).qlogDirectory(qlogDirectory).nodeId(nodeId)
+                .nodeId(nodeId)
                 .channels(channels);
     }
 
-    /** A setting was out of range; the message names it. */
-    public static final class InvalidSettingException extends IllegalArgumentException {
+    /** A setting was out of range; the message names it (transport settings throw the superclass). */
+    public static final class InvalidSettingException extends dev.superquic.transport.InvalidSettingException {
         private static final long serialVersionUID = 1L;
-        private final String setting;
 
         /** Creates the exception. */
         public InvalidSettingException(String setting, String rule, Object value) {
-            super("invalid setting " + setting + ": " + rule + " (got " + value + ")");
-            this.setting = setting;
-        }
-
-        /** The setting's name as the CLI spells it. */
-        public String setting() {
-            return setting;
+            super(setting, rule, value);
         }
     }
 
     /** Mutable builder of {@link ServerConfig}; defaults are production-sensible. */
     public static final class Builder {
+        private static final TransportSettings DEFAULT_TRANSPORT = TransportSettings.defaults(Duration.ofMinutes(2));
         private String host = "0.0.0.0";
         private int port = Protocol.DEFAULT_PORT;
         private String alpn = Protocol.DEFAULT_ALPN;
         private long maxBidiStreams = 100;
         private long maxUniStreams = 0;
-        private Duration idleTimeout = Duration.ofMinutes(2);
-        private long maxData = Transport.DEFAULT_MAX_DATA;
-        private long maxStreamData = Transport.DEFAULT_MAX_STREAM_DATA;
+        private Duration idleTimeout = DEFAULT_TRANSPORT.idleTimeout();
+        private long maxData = DEFAULT_TRANSPORT.maxData();
+        private long maxStreamData = DEFAULT_TRANSPORT.maxStreamData();
         private CertificateSource certificate = new CertificateSource.SelfSigned();
         private Duration sessionTtl = Duration.ofMinutes(5);
         private int streamBufferBytes = 256 * 1024;
@@ -225,7 +231,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         private Duration helloTimeout = Duration.ofSeconds(10);
         private Duration streamWriteTimeout = Duration.ofMinutes(2);
         private int ioThreads = Runtime.getRuntime().availableProcessors();
-        private int maxUdpPayload = Transport.DEFAULT_MAX_UDP_PAYLOAD;
+        private int maxUdpPayload = DEFAULT_TRANSPORT.maxUdpPayload();
         private boolean discoverPmtu;
         private Duration statsInterval = Duration.ofSeconds(10);
         private java.nio.file.Path resetSecretFile;
@@ -242,7 +248,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         private long inboundMemoryTotal = Math.max(16L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 4);
         private RetryMode retry = RetryMode.UNDER_LOAD;
         private int retryThreshold = 100;
-        private CongestionControl congestionControl = CongestionControl.DEFAULT;
+        private CongestionControl congestionControl = DEFAULT_TRANSPORT.congestionControl();
         private java.nio.file.Path qlogDirectory;
         private ChannelSettings channels = ChannelSettings.DEFAULT;
         private String nodeId;
@@ -367,15 +373,23 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         /** The bounds of each channel's replay buffer and how long a send waits for room. */
         public Builder channels(ChannelSettings v) { channels = v; return this; }
 
+        /** All the transport settings at once. */
+        public Builder transport(TransportSettings v) {
+            return idleTimeout(v.idleTimeout()).maxData(v.maxData()).maxStreamData(v.maxStreamData())
+                    .maxUdpPayload(v.maxUdpPayload()).discoverPmtu(v.discoverPmtu())
+                    .congestionControl(v.congestionControl()).qlogDirectory(v.qlogDirectory());
+        }
+
         /** Validates and builds. */
         public ServerConfig build() {
-            return new ServerConfig(host, port, alpn, maxBidiStreams, maxUniStreams, idleTimeout, maxData,
-                    maxStreamData, certificate, sessionTtl, streamBufferBytes, streamWriteBufferBytes,
-                    maxFrameSize, helloTimeout, streamWriteTimeout, ioThreads, maxUdpPayload, discoverPmtu,
-                    statsInterval, resetSecretFile, streamHeaderTimeout, frameReadTimeout, maxConnections,
-                    maxConnectionsPerAddress, maxSessionKeys, maxSessionChars, maxSessions, helloRatePerAddress,
-                    helloBurstPerAddress, inboundMemoryPerConnection, inboundMemoryTotal, retry, retryThreshold,
-                    congestionControl, qlogDirectory, nodeId, channels);
+            TransportSettings transport = new TransportSettings(idleTimeout, maxData, maxStreamData, maxUdpPayload,
+                    discoverPmtu, congestionControl, qlogDirectory);
+            return new ServerConfig(host, port, alpn, maxBidiStreams, maxUniStreams, transport, certificate,
+                    sessionTtl, streamBufferBytes, streamWriteBufferBytes, maxFrameSize, helloTimeout,
+                    streamWriteTimeout, ioThreads, statsInterval, resetSecretFile, streamHeaderTimeout,
+                    frameReadTimeout, maxConnections, maxConnectionsPerAddress, maxSessionKeys, maxSessionChars,
+                    maxSessions, helloRatePerAddress, helloBurstPerAddress, inboundMemoryPerConnection,
+                    inboundMemoryTotal, retry, retryThreshold, nodeId, channels);
         }
     }
 }

@@ -59,7 +59,7 @@ class ServerConfigTest {
         assertThatThrownBy(() -> ServerConfig.builder().maxUdpPayload(65_508).build())
                 .hasMessageContaining("max-udp-payload");
         assertThatThrownBy(() -> ServerConfig.builder().maxUdpPayload(1200).discoverPmtu(true).build())
-                .isInstanceOf(ServerConfig.InvalidSettingException.class)
+                .isInstanceOf(dev.superquic.transport.InvalidSettingException.class)
                 .hasMessageContaining("discover-pmtu").hasMessageContaining("between 1201 and 16383");
         assertThatThrownBy(() -> ServerConfig.builder().maxUdpPayload(16_384).discoverPmtu(true).build())
                 .hasMessageContaining("discover-pmtu");

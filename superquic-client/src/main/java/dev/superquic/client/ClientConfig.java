@@ -37,7 +37,8 @@ import java.util.Objects;
 public record ClientConfig(List<InetSocketAddress> servers, String alpn, TrustConfig trust, TokenStore tokenStore,
                            ReconnectPolicy reconnect, Duration connectTimeout, Duration streamOpenTimeout,
                            TransportSettings transport, int maxFrameSize, int streamBufferBytes,
-                           boolean keepAlive, dev.superquic.channel.ChannelSettings channels) {
+                           boolean keepAlive, dev.superquic.channel.ChannelSettings channels)
+        implements TransportSettings.Owner {
     /** Validates the fields. */
     public ClientConfig {
         servers = List.copyOf(Objects.requireNonNull(servers, "servers"));
@@ -56,41 +57,6 @@ public record ClientConfig(List<InetSocketAddress> servers, String alpn, TrustCo
         if (maxFrameSize < 1024 || streamBufferBytes < 1024) {
             throw new IllegalArgumentException("maxFrameSize and streamBufferBytes must be at least 1024");
         }
-    }
-
-    /** QUIC idle timeout ({@link TransportSettings#idleTimeout()}). */
-    public Duration idleTimeout() {
-        return transport.idleTimeout();
-    }
-
-    /** Largest UDP payload ({@link TransportSettings#maxUdpPayload()}). */
-    public int maxUdpPayload() {
-        return transport.maxUdpPayload();
-    }
-
-    /** Whether the path's MTU is searched ({@link TransportSettings#discoverPmtu()}). */
-    public boolean discoverPmtu() {
-        return transport.discoverPmtu();
-    }
-
-    /** The congestion controller ({@link TransportSettings#congestionControl()}). */
-    public CongestionControl congestionControl() {
-        return transport.congestionControl();
-    }
-
-    /** Connection-level flow-control window ({@link TransportSettings#maxData()}). */
-    public long maxData() {
-        return transport.maxData();
-    }
-
-    /** Per-stream flow-control window ({@link TransportSettings#maxStreamData()}). */
-    public long maxStreamData() {
-        return transport.maxStreamData();
-    }
-
-    /** Where qlogs go, or null ({@link TransportSettings#qlogDirectory()}). */
-    public java.nio.file.Path qlogDirectory() {
-        return transport.qlogDirectory();
     }
 
     /** The address the next connection goes to: the first of {@link #servers()}. */

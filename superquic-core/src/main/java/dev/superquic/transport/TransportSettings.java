@@ -48,4 +48,49 @@ public record TransportSettings(Duration idleTimeout, long maxData, long maxStre
         return new TransportSettings(idleTimeout, Transport.DEFAULT_MAX_DATA, Transport.DEFAULT_MAX_STREAM_DATA,
                 Transport.DEFAULT_MAX_UDP_PAYLOAD, false, CongestionControl.DEFAULT, null);
     }
+
+    /**
+     * The settings of one end ({@code ServerConfig}, {@code ClientConfig}), which hold a
+     * {@link TransportSettings}: their accessors of its fields, so that each is read the same
+     * way on both ends.
+     */
+    public interface Owner {
+        /** The transport settings. */
+        TransportSettings transport();
+
+        /** QUIC idle timeout. */
+        default Duration idleTimeout() {
+            return transport().idleTimeout();
+        }
+
+        /** Connection-level flow-control window (bytes). */
+        default long maxData() {
+            return transport().maxData();
+        }
+
+        /** Per-stream flow-control window (bytes). */
+        default long maxStreamData() {
+            return transport().maxStreamData();
+        }
+
+        /** Largest UDP payload sent and accepted. */
+        default int maxUdpPayload() {
+            return transport().maxUdpPayload();
+        }
+
+        /** Whether each path's MTU is searched. */
+        default boolean discoverPmtu() {
+            return transport().discoverPmtu();
+        }
+
+        /** The congestion controller of what this end sends. */
+        default CongestionControl congestionControl() {
+            return transport().congestionControl();
+        }
+
+        /** Where quiche writes qlogs, or null. */
+        default Path qlogDirectory() {
+            return transport().qlogDirectory();
+        }
+    }
 }

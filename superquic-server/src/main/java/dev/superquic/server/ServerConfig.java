@@ -74,7 +74,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                            int maxConnectionsPerAddress, int maxSessionKeys, long maxSessionChars,
                            int maxSessions, double helloRatePerAddress, int helloBurstPerAddress,
                            long inboundMemoryPerConnection, long inboundMemoryTotal, RetryMode retry,
-                           int retryThreshold, String nodeId, ChannelSettings channels) {
+                           int retryThreshold, String nodeId, ChannelSettings channels)
+        implements TransportSettings.Owner {
 
     /** Validates every field; see {@link Builder#build()}. */
     public ServerConfig {
@@ -138,41 +139,6 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         if (!ok) {
             throw new InvalidSettingException(setting, rule, value);
         }
-    }
-
-    /** QUIC idle timeout ({@link TransportSettings#idleTimeout()}). */
-    public Duration idleTimeout() {
-        return transport.idleTimeout();
-    }
-
-    /** Connection-level flow-control window ({@link TransportSettings#maxData()}). */
-    public long maxData() {
-        return transport.maxData();
-    }
-
-    /** Per-stream flow-control window ({@link TransportSettings#maxStreamData()}). */
-    public long maxStreamData() {
-        return transport.maxStreamData();
-    }
-
-    /** Largest UDP payload ({@link TransportSettings#maxUdpPayload()}). */
-    public int maxUdpPayload() {
-        return transport.maxUdpPayload();
-    }
-
-    /** Whether each path's MTU is searched ({@link TransportSettings#discoverPmtu()}). */
-    public boolean discoverPmtu() {
-        return transport.discoverPmtu();
-    }
-
-    /** The congestion controller ({@link TransportSettings#congestionControl()}). */
-    public CongestionControl congestionControl() {
-        return transport.congestionControl();
-    }
-
-    /** Where qlogs go, or null ({@link TransportSettings#qlogDirectory()}). */
-    public java.nio.file.Path qlogDirectory() {
-        return transport.qlogDirectory();
     }
 
     /** A node id for a server given none: {@code n-} and 8 random hex digits. */

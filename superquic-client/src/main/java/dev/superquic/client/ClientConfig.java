@@ -1,6 +1,7 @@
 package dev.superquic.client;
 
 import dev.superquic.protocol.Protocol;
+import dev.superquic.stream.StreamSettings;
 import dev.superquic.transport.CongestionControl;
 import dev.superquic.transport.TransportSettings;
 import java.net.InetSocketAddress;
@@ -25,8 +26,9 @@ import java.util.Objects;
  *     30 s), flow-control windows (what the server may send ahead of what the client read), UDP
  *     payload size and PMTU discovery, congestion controller of what the client sends (default
  *     BBR), qlog directory
- * @param maxFrameSize largest frame accepted from the server
- * @param streamBufferBytes bound of each stream's inbound buffer
+ * @param streams how each stream buffers, frames and waits, as on the server: inbound buffer
+ *     (default 256 KiB), write buffer (1 MiB), largest frame accepted from the server (1 MiB), how
+ *     long a writer waits for a server that takes nothing (30 s)
  * @param keepAlive ping the server when nothing has arrived for a third of the idle timeout in
  *     force (the smaller of the client's and the server's), so that a connection stays open while
  *     the application is quiet or slow; without it such a connection closes at the idle timeout
@@ -36,9 +38,8 @@ import java.util.Objects;
  */
 public record ClientConfig(List<InetSocketAddress> servers, String alpn, TrustConfig trust, TokenStore tokenStore,
                            ReconnectPolicy reconnect, Duration connectTimeout, Duration streamOpenTimeout,
-                           TransportSettings transport, int maxFrameSize, int streamBufferBytes,
-                           boolean keepAlive, dev.superquic.channel.ChannelSettings channels)
-        implements TransportSettings.Owner {
+                           TransportSettings transport, StreamSettings streams, boolean keepAlive, dev.superquic.channel.ChannelSettings channels)
+        implements TransportSettings.Owner, StreamSettings.Owner {
     /** Validates the fields. */
     public ClientConfig {
         servers = List.copyOf(Objects.requireNonNull(servers, "servers"));
@@ -54,9 +55,7 @@ public record ClientConfig(List<InetSocketAddress> servers, String alpn, TrustCo
         if (connectTimeout.isNegative() || connectTimeout.isZero() || streamOpenTimeout.isNegative()) {
             throw new IllegalArgumentException("timeouts must be positive");
         }
-        if (maxFrameSize < 1024 || streamBufferBytes < 1024) {
-            throw new IllegalArgumentException("maxFrameSize and streamBufferBytes must be at least 1024");
-        }
+        Objects.requireNonNull(streams, "streams");
     }
 
     /** The address the next connection goes to: the first of {@link #servers()}. */
@@ -72,7 +71,7 @@ public record ClientConfig(List<InetSocketAddress> servers, String alpn, TrustCo
             turned.add(servers.get(Math.floorMod(index + i, n)));
         }
         return new ClientConfig(turned, alpn, trust, tokenStore, reconnect, connectTimeout, streamOpenTimeout,
-                transport, maxFrameSize, streamBufferBytes, keepAlive, channels);
+                transport, streams, keepAlive, channels);
     }
 
     /** A builder with defaults: ALPN super-quic, no token store, default reconnect policy. */
@@ -93,6 +92,8 @@ public record ClientConfig(List<InetSocketAddress> servers, String alpn, TrustCo
         private Duration idleTimeout = DEFAULT_TRANSPORT.idleTimeout();
         private int maxFrameSize = Protocol.DEFAULT_MAX_FRAME;
         private int streamBufferBytes = 256 * 1024;
+        private int streamWriteBufferBytes = 1024 * 1024;
+        private Duration streamWriteTimeout = Duration.ofSeconds(30);
         private int maxUdpPayload = DEFAULT_TRANSPORT.maxUdpPayload();
         private boolean discoverPmtu;
         private boolean keepAlive = true;
@@ -141,6 +142,18 @@ public record ClientConfig(List<InetSocketAddress> servers, String alpn, TrustCo
         /** Inbound buffer bound per stream. */
         public Builder streamBufferBytes(int v) { streamBufferBytes = v; return this; }
 
+        /** Bound of each stream's bytes written but not yet taken by QUIC. */
+        public Builder streamWriteBufferBytes(int v) { streamWriteBufferBytes = v; return this; }
+
+        /** How long a stream's writer may wait while the server takes no data at all. */
+        public Builder streamWriteTimeout(Duration v) { streamWriteTimeout = v; return this; }
+
+        /** All the stream settings at once. */
+        public Builder streams(StreamSettings v) {
+            return streamBufferBytes(v.bufferBytes()).streamWriteBufferBytes(v.writeBufferBytes())
+                    .maxFrameSize(v.maxFrameSize()).streamWriteTimeout(v.writeTimeout());
+        }
+
         /**
          * Largest UDP payload sent and accepted; raise only where every hop carries it, or with
          * {@link #discoverPmtu(boolean)}.
@@ -180,7 +193,8 @@ public record ClientConfig(List<InetSocketAddress> servers, String alpn, TrustCo
             TransportSettings transport = new TransportSettings(idleTimeout, maxData, maxStreamData, maxUdpPayload,
                     discoverPmtu, congestionControl, qlogDirectory);
             return new ClientConfig(servers, alpn, trust, tokenStore, reconnect, connectTimeout, streamOpenTimeout,
-                    transport, maxFrameSize, streamBufferBytes, keepAlive, channels);
+                    transport, new StreamSettings(streamBufferBytes, streamWriteBufferBytes, maxFrameSize,
+                    streamWriteTimeout), keepAlive, channels);
         }
     }
 }

@@ -58,4 +58,16 @@ class ClientPartsTest {
                 .isInstanceOf(dev.superquic.transport.InvalidSettingException.class)
                 .hasMessageContaining("max-stream-data");
     }
+
+    @Test
+    void theClientSetsItsStreamsLikeTheServerWithTheSameValidation() {
+        ClientConfig config = ClientConfig.builder().server("127.0.0.1", 5555).trust(TrustConfig.insecure())
+                .streamWriteBufferBytes(64 * 1024).streamWriteTimeout(java.time.Duration.ofSeconds(5)).build();
+        org.assertj.core.api.Assertions.assertThat(config.streams()).isEqualTo(new dev.superquic.stream.StreamSettings(
+                256 * 1024, 64 * 1024, dev.superquic.protocol.Protocol.DEFAULT_MAX_FRAME, java.time.Duration.ofSeconds(5)));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ClientConfig.builder().server("127.0.0.1", 5555)
+                        .trust(TrustConfig.insecure()).streamBufferBytes(100).build())
+                .isInstanceOf(dev.superquic.transport.InvalidSettingException.class)
+                .hasMessageContaining("stream-buffer");
+    }
 }

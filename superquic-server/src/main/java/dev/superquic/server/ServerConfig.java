@@ -2,6 +2,7 @@ package dev.superquic.server;
 
 import dev.superquic.channel.ChannelSettings;
 import dev.superquic.protocol.Protocol;
+import dev.superquic.stream.StreamSettings;
 import dev.superquic.transport.CongestionControl;
 import dev.superquic.transport.TransportSettings;
 import java.nio.charset.StandardCharsets;
@@ -25,12 +26,10 @@ import java.util.Objects;
  *     (default BBR), qlog directory
  * @param certificate TLS certificate source
  * @param sessionTtl how long a detached session waits for a resume
- * @param streamBufferBytes bound of each stream's inbound buffer; reading from QUIC pauses at it
- * @param streamWriteBufferBytes bound of each stream's bytes written but not yet taken by QUIC
- * @param maxFrameSize largest frame accepted on service streams
+ * @param streams how each stream buffers, frames and waits, as on the client: inbound buffer
+ *     (default 256 KiB), write buffer (256 KiB), largest frame on service streams (1 MiB), how
+ *     long a writer waits for a peer that takes nothing (2 minutes)
  * @param helloTimeout time a new connection has to complete the control exchange
- * @param streamWriteTimeout how long a stream's writer may wait while the peer takes no data at
- *     all before the stream is reset with WRITE_TIMEOUT
  * @param ioThreads event loops, each with its own SO_REUSEPORT UDP socket (epoll only; NIO uses
  *     one); default: the number of cores
  * @param statsInterval how often each connection's QUIC statistics (packets sent, received, lost,
@@ -67,15 +66,14 @@ import java.util.Objects;
  * @param channels the bounds of each channel's replay buffer and how long a send waits for room
  */
 public record ServerConfig(String host, int port, String alpn, long maxBidiStreams, long maxUniStreams,
-                           TransportSettings transport, CertificateSource certificate, Duration sessionTtl, int streamBufferBytes,
-                           int streamWriteBufferBytes, int maxFrameSize, Duration helloTimeout,
-                           Duration streamWriteTimeout, int ioThreads, Duration statsInterval, java.nio.file.Path resetSecretFile,
+                           TransportSettings transport, CertificateSource certificate, Duration sessionTtl, StreamSettings streams,
+                           Duration helloTimeout, int ioThreads, Duration statsInterval, java.nio.file.Path resetSecretFile,
                            Duration streamHeaderTimeout, Duration frameReadTimeout, int maxConnections,
                            int maxConnectionsPerAddress, int maxSessionKeys, long maxSessionChars,
                            int maxSessions, double helloRatePerAddress, int helloBurstPerAddress,
                            long inboundMemoryPerConnection, long inboundMemoryTotal, RetryMode retry,
                            int retryThreshold, String nodeId, ChannelSettings channels)
-        implements TransportSettings.Owner {
+        implements TransportSettings.Owner, StreamSettings.Owner {
 
     /** Validates every field; see {@link Builder#build()}. */
     public ServerConfig {
@@ -85,7 +83,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         Objects.requireNonNull(certificate, "certificate");
         Objects.requireNonNull(sessionTtl, "sessionTtl");
         Objects.requireNonNull(helloTimeout, "helloTimeout");
-        Objects.requireNonNull(streamWriteTimeout, "streamWriteTimeout");
+        Objects.requireNonNull(streams, "streams");
         Objects.requireNonNull(statsInterval, "statsInterval");
         Objects.requireNonNull(streamHeaderTimeout, "streamHeaderTimeout");
         Objects.requireNonNull(frameReadTimeout, "frameReadTimeout");
@@ -121,15 +119,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         check(maxUniStreams >= 0 && maxUniStreams <= (1L << 60), "max-uni-streams",
                 "must be between 0 and 2^60", maxUniStreams);
         check(!sessionTtl.isNegative() && !sessionTtl.isZero(), "session-ttl", "must be positive", sessionTtl);
-        check(streamBufferBytes >= 1024, "stream-buffer", "must be at least 1024 bytes", streamBufferBytes);
-        check(streamWriteBufferBytes >= 1024, "stream-write-buffer", "must be at least 1024 bytes",
-                streamWriteBufferBytes);
-        check(maxFrameSize >= 1024 && maxFrameSize <= 64 * 1024 * 1024, "max-frame-size",
-                "must be between 1024 bytes and 64 MiB", maxFrameSize);
         check(!helloTimeout.isNegative() && !helloTimeout.isZero(), "hello-timeout", "must be positive",
                 helloTimeout);
-        check(!streamWriteTimeout.isNegative() && !streamWriteTimeout.isZero(), "stream-write-timeout",
-                "must be positive", streamWriteTimeout);
         check(ioThreads >= 1 && ioThreads <= 256, "io-threads", "must be between 1 and 256", ioThreads);
         check(statsInterval.compareTo(Duration.ofMillis(100)) >= 0, "stats-interval", "must be at least 100ms",
                 statsInterval);
@@ -155,8 +146,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
     public Builder toBuilder() {
         return new Builder().host(host).port(port).alpn(alpn).maxBidiStreams(maxBidiStreams)
                 .maxUniStreams(maxUniStreams).transport(transport).certificate(certificate).sessionTtl(sessionTtl)
-                .streamBufferBytes(streamBufferBytes).streamWriteBufferBytes(streamWriteBufferBytes)
-                .maxFrameSize(maxFrameSize).helloTimeout(helloTimeout).streamWriteTimeout(streamWriteTimeout).ioThreads(ioThreads)
+                .streams(streams).helloTimeout(helloTimeout).ioThreads(ioThreads)
                 .statsInterval(statsInterval)
                 .resetSecretFile(resetSecretFile).streamHeaderTimeout(streamHeaderTimeout)
                 .frameReadTimeout(frameReadTimeout).maxConnections(maxConnections)
@@ -339,6 +329,12 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         /** The bounds of each channel's replay buffer and how long a send waits for room. */
         public Builder channels(ChannelSettings v) { channels = v; return this; }
 
+        /** All the stream settings at once. */
+        public Builder streams(StreamSettings v) {
+            return streamBufferBytes(v.bufferBytes()).streamWriteBufferBytes(v.writeBufferBytes())
+                    .maxFrameSize(v.maxFrameSize()).streamWriteTimeout(v.writeTimeout());
+        }
+
         /** All the transport settings at once. */
         public Builder transport(TransportSettings v) {
             return idleTimeout(v.idleTimeout()).maxData(v.maxData()).maxStreamData(v.maxStreamData())
@@ -351,8 +347,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
             TransportSettings transport = new TransportSettings(idleTimeout, maxData, maxStreamData, maxUdpPayload,
                     discoverPmtu, congestionControl, qlogDirectory);
             return new ServerConfig(host, port, alpn, maxBidiStreams, maxUniStreams, transport, certificate,
-                    sessionTtl, streamBufferBytes, streamWriteBufferBytes, maxFrameSize, helloTimeout,
-                    streamWriteTimeout, ioThreads, statsInterval, resetSecretFile, streamHeaderTimeout,
+                    sessionTtl, new StreamSettings(streamBufferBytes, streamWriteBufferBytes, maxFrameSize,
+                    streamWriteTimeout), helloTimeout, ioThreads, statsInterval, resetSecretFile, streamHeaderTimeout,
                     frameReadTimeout, maxConnections, maxConnectionsPerAddress, maxSessionKeys, maxSessionChars,
                     maxSessions, helloRatePerAddress, helloBurstPerAddress, inboundMemoryPerConnection,
                     inboundMemoryTotal, retry, retryThreshold, nodeId, channels);

@@ -46,8 +46,6 @@ import javax.net.ssl.SSLException;
  * stream. Replaced by a new link on every reconnect.
  */
 public final class ClientConnection {
-    /** Bytes a client stream may have written but not yet handed to QUIC. */
-    private static final int STREAM_WRITE_BUFFER = 1024 * 1024;
     private final ClientConfig config;
     private final Channel udp;
     private final QuicChannel quic;
@@ -297,7 +295,8 @@ public final class ClientConnection {
                     @Override
                     protected void initChannel(QuicStreamChannel ch) {
                         attached[0] = ChannelStream.attach(ch, config.streamBufferBytes(),
-                                STREAM_WRITE_BUFFER, maxFrame, config.idleTimeout(), StreamMeter.NONE);
+                                config.streamWriteBufferBytes(), maxFrame, config.streamWriteTimeout(),
+                                StreamMeter.NONE);
                     }
                 })
                 .create().addListener((Future<QuicStreamChannel> f) -> {

@@ -107,22 +107,25 @@ abstract class MemoryChecks {
                         }));
                     }
                 }
-                // Every stream sends what its budgets let in; then the server stops reading.
-                await().atMost(Duration.ofSeconds(30)).until(() -> server.bufferedInboundBytes() > total);
-                long previous = -1;
-                long buffered = server.bufferedInboundBytes();
-                while (buffered != previous) { // settled: nothing more arrives
-                    previous = buffered;
-                    await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> true);
-                    buffered = server.bufferedInboundBytes();
-                }
                 // Each stream holds its allowance without the budget, and takes one more hand-over
                 // (at most 64 KiB) before it finds the budget spent.
                 long slack = (long) connections * streams * (InboundPipe.ALLOWANCE + 64 * 1024);
+                // The budgets fill and streams begin to wait (without them, memory runs past the bound).
+                var waits = server.meterRegistry().get("superquic.inbound.memory.waits").counter();
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> waits.count() > 0 || server.bufferedInboundBytes() > total + slack);
+                // Then nothing more arrives: what is buffered holds steady for half a second.
+                java.util.concurrent.atomic.AtomicLong last = new java.util.concurrent.atomic.AtomicLong(-1);
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).during(Duration.ofMillis(500))
+                        .until(() -> {
+                            long now = server.bufferedInboundBytes();
+                            return last.getAndSet(now) == now;
+                        });
+                long buffered = server.bufferedInboundBytes();
                 assertThat(buffered).as("bytes buffered in the server's streams").isLessThanOrEqualTo(total + slack);
                 assertThat(server.meterRegistry().get("superquic.inbound.memory").gauge().value())
                         .isLessThanOrEqualTo(total + connections * 64 * 1024.0 * streams);
-                assertThat(server.meterRegistry().get("superquic.inbound.memory.waits").counter().count()).isPositive();
+                assertThat(waits.count()).isPositive();
                 // Another client's small requests are still served meanwhile: within the allowance.
                 try (SuperQuicClient other = new SuperQuicClient(Fixtures.clientConfig(server).build());
                      ClientSession session = other.connect()) {

@@ -24,6 +24,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * while the consumer copied 64 KiB, and then need waking: two context switches for nothing.)
  */
 public final class InboundPipe {
+    /**
+     * What a stream may buffer without the budget: a request's worth, so that with the budget
+     * spent (by streams whose services do not read) every stream still makes progress, bulk input
+     * a hand-over at a time, and small requests as before.
+     */
+    public static final long ALLOWANCE = 16 * 1024;
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     /** Offered and not yet taken over by the consumer; guarded by the lock. */
@@ -64,13 +71,6 @@ public final class InboundPipe {
      *     hand the actual switch to the event loop
      * @param listener told about pauses, for metrics
      */
-    /**
-     * What a stream may buffer without the budget: a request's worth, so that with the budget
-     * spent (by streams whose services do not read) every stream still makes progress, bulk input
-     * a hand-over at a time, and small requests as before.
-     */
-    public static final long ALLOWANCE = 16 * 1024;
-
     public InboundPipe(long capacityBytes, Runnable resumeReading, StreamMeter listener) {
         if (capacityBytes < 1) {
             throw new IllegalArgumentException("capacity must be positive");

@@ -2,9 +2,9 @@ package dev.superquic.store.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.superquic.server.session.SessionStore;
 import dev.superquic.server.session.SessionStore.AttachResult.Status;
-import dev.superquic.server.session.SessionStoreContract;
+import dev.superquic.server.session.SessionStore;
+import dev.superquic.testing.session.SessionStoreContract;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,7 +51,7 @@ class RedisClusterSessionStoreTest extends SessionStoreContract {
 
     /** The channel contract, against stores made as above. */
     @org.junit.jupiter.api.Nested
-    class Channels extends dev.superquic.server.session.ChannelLogContract {
+    class Channels extends dev.superquic.testing.session.ChannelLogContract {
         @Override
         protected SessionStore newStore(Duration ttl, int maxKeys, long maxChars) {
             return RedisClusterSessionStoreTest.this.newStore(ttl, maxKeys, maxChars);

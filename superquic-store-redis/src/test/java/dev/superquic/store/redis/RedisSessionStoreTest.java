@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.superquic.server.session.SessionStore;
 import dev.superquic.server.session.SessionStore.AttachResult.Status;
-import dev.superquic.server.session.SessionStoreContract;
+import dev.superquic.server.session.SessionStore;
 import dev.superquic.server.session.SessionStoreException;
+import dev.superquic.testing.session.SessionStoreContract;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -74,7 +74,7 @@ class RedisSessionStoreTest extends SessionStoreContract {
 
     /** The channel contract, against stores made as above. */
     @org.junit.jupiter.api.Nested
-    class Channels extends dev.superquic.server.session.ChannelLogContract {
+    class Channels extends dev.superquic.testing.session.ChannelLogContract {
         @Override
         protected SessionStore newStore(Duration ttl, int maxKeys, long maxChars) {
             return RedisSessionStoreTest.this.newStore(ttl, maxKeys, maxChars);

@@ -1,4 +1,4 @@
-package dev.superquic.server.session;
+package dev.superquic.testing.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,6 +8,11 @@ import dev.superquic.channel.ChannelFullException;
 import dev.superquic.channel.ChannelMessage;
 import dev.superquic.server.session.ChannelLog.ChannelLimits;
 import dev.superquic.server.session.ChannelLog.ChannelPosition;
+import dev.superquic.server.session.ChannelLog;
+import dev.superquic.server.session.SessionFencedException;
+import dev.superquic.server.session.SessionGoneException;
+import dev.superquic.server.session.SessionStore;
+import dev.superquic.server.session.StateLimitException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;

@@ -1,11 +1,16 @@
-package dev.superquic.server.session;
+package dev.superquic.testing.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.superquic.server.session.SessionStore.AttachResult;
+import dev.superquic.server.session.InMemorySessionStore;
+import dev.superquic.server.session.SessionFencedException;
+import dev.superquic.server.session.SessionGoneException;
 import dev.superquic.server.session.SessionStore.AttachResult.Status;
+import dev.superquic.server.session.SessionStore.AttachResult;
+import dev.superquic.server.session.SessionStore;
+import dev.superquic.server.session.StateLimitException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.superquic.server.session.SessionStore.AttachResult.Status;
+import dev.superquic.testing.session.SessionStoreContract;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.DriverManager;
@@ -108,7 +109,7 @@ class SqliteSessionStoreTest extends SessionStoreContract {
 
     /** The channel contract, against stores made as above. */
     @org.junit.jupiter.api.Nested
-    class Channels extends dev.superquic.server.session.ChannelLogContract {
+    class Channels extends dev.superquic.testing.session.ChannelLogContract {
         @Override
         protected SessionStore newStore(Duration ttl, int maxKeys, long maxChars) {
             return SqliteSessionStoreTest.this.newStore(ttl, maxKeys, maxChars);

@@ -1,5 +1,6 @@
 package dev.superquic.server.session;
 
+import dev.superquic.testing.session.SessionStoreContract;
 import java.time.Duration;
 
 class InMemorySessionStoreTest extends SessionStoreContract {
@@ -10,7 +11,7 @@ class InMemorySessionStoreTest extends SessionStoreContract {
 
     /** The channel contract, against stores made as above. */
     @org.junit.jupiter.api.Nested
-    class Channels extends dev.superquic.server.session.ChannelLogContract {
+    class Channels extends dev.superquic.testing.session.ChannelLogContract {
         @Override
         protected SessionStore newStore(Duration ttl, int maxKeys, long maxChars) {
             return InMemorySessionStoreTest.this.newStore(ttl, maxKeys, maxChars);

@@ -18,6 +18,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5s}
 OUT=${OUT:-$(mktemp -d /tmp/superquic-wildcard-cost.XXXXXX)}
+mkdir -p "$OUT"
 jar="$root/superquic-cli/target/superquic.jar"
 java="$JAVA_HOME/bin/java --enable-native-access=ALL-UNNAMED"
 [ -f "$jar" ] || { echo "build first: ./superquic --help" >&2; exit 1; }

@@ -28,7 +28,7 @@ import java.util.Objects;
  *     BBR), qlog directory
  * @param streams how each stream buffers, frames and waits, as on the server: inbound buffer
  *     (default 256 KiB), write buffer (1 MiB), largest frame accepted from the server (1 MiB), how
- *     long a writer waits for a server that takes nothing (30 s)
+ *     long a writer waits for a server that takes nothing (default: the idle timeout)
  * @param keepAlive ping the server when nothing has arrived for a third of the idle timeout in
  *     force (the smaller of the client's and the server's), so that a connection stays open while
  *     the application is quiet or slow; without it such a connection closes at the idle timeout
@@ -93,7 +93,8 @@ public record ClientConfig(List<InetSocketAddress> servers, String alpn, TrustCo
         private int maxFrameSize = Protocol.DEFAULT_MAX_FRAME;
         private int streamBufferBytes = 256 * 1024;
         private int streamWriteBufferBytes = 1024 * 1024;
-        private Duration streamWriteTimeout = Duration.ofSeconds(30);
+        /** Null: the idle timeout, as a stalled writer and a silent connection end alike. */
+        private Duration streamWriteTimeout;
         private int maxUdpPayload = DEFAULT_TRANSPORT.maxUdpPayload();
         private boolean discoverPmtu;
         private boolean keepAlive = true;
@@ -145,7 +146,10 @@ public record ClientConfig(List<InetSocketAddress> servers, String alpn, TrustCo
         /** Bound of each stream's bytes written but not yet taken by QUIC. */
         public Builder streamWriteBufferBytes(int v) { streamWriteBufferBytes = v; return this; }
 
-        /** How long a stream's writer may wait while the server takes no data at all. */
+        /**
+         * How long a stream's writer may wait while the server takes no data at all; null (the
+         * default): the idle timeout.
+         */
         public Builder streamWriteTimeout(Duration v) { streamWriteTimeout = v; return this; }
 
         /** All the stream settings at once. */
@@ -194,7 +198,7 @@ public record ClientConfig(List<InetSocketAddress> servers, String alpn, TrustCo
                     discoverPmtu, congestionControl, qlogDirectory);
             return new ClientConfig(servers, alpn, trust, tokenStore, reconnect, connectTimeout, streamOpenTimeout,
                     transport, new StreamSettings(streamBufferBytes, streamWriteBufferBytes, maxFrameSize,
-                    streamWriteTimeout), keepAlive, channels);
+                    streamWriteTimeout != null ? streamWriteTimeout : idleTimeout), keepAlive, channels);
         }
     }
 }

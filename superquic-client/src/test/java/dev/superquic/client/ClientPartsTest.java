@@ -65,6 +65,9 @@ class ClientPartsTest {
                 .streamWriteBufferBytes(64 * 1024).streamWriteTimeout(java.time.Duration.ofSeconds(5)).build();
         org.assertj.core.api.Assertions.assertThat(config.streams()).isEqualTo(new dev.superquic.stream.StreamSettings(
                 256 * 1024, 64 * 1024, dev.superquic.protocol.Protocol.DEFAULT_MAX_FRAME, java.time.Duration.ofSeconds(5)));
+        org.assertj.core.api.Assertions.assertThat(ClientConfig.builder().server("127.0.0.1", 5555)
+                .trust(TrustConfig.insecure()).idleTimeout(java.time.Duration.ofSeconds(3)).build().streamWriteTimeout())
+                .as("by default a stalled writer ends like a silent connection").isEqualTo(java.time.Duration.ofSeconds(3));
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ClientConfig.builder().server("127.0.0.1", 5555)
                         .trust(TrustConfig.insecure()).streamBufferBytes(100).build())
                 .isInstanceOf(dev.superquic.transport.InvalidSettingException.class)

@@ -21,7 +21,9 @@ OUT=${OUT:-$(mktemp -d /tmp/superquic-wildcard-cost.XXXXXX)}
 mkdir -p "$OUT"
 jar="$root/superquic-cli/target/superquic.jar"
 java="$JAVA_HOME/bin/java --enable-native-access=ALL-UNNAMED"
-[ -f "$jar" ] || { echo "build first: ./superquic --help" >&2; exit 1; }
+[ -f "$jar" ] || (cd "$root" && ./superquic --version >/dev/null)
+server_pid=
+trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true' EXIT
 ticks=$(getconf CLK_TCK)
 cpu_ms() { awk -v t="$ticks" '{ printf "%d", ($14 + $15) * 1000 / t }' "/proc/$1/stat"; }
 
@@ -44,7 +46,7 @@ for round in $(seq "$ROUNDS"); do
       after=$(cpu_ms "$server_pid")
       echo "round=$round setup=$setup server-cpu-ms=$((after - before)) $line" | tee -a "$OUT/results.txt"
     done
-    kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
+    kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=
   done
 done
 echo "results: $OUT/results.txt"

@@ -133,11 +133,10 @@ public final class InMemorySessionStore implements SessionStore, ChannelLog {
             String old = e.state.get(key);
             long chars = e.chars - (old == null ? 0 : key.length() + old.length()) + key.length() + value.length();
             if (old == null && e.state.size() >= maxKeys) {
-                throw new StateLimitException("session state holds its limit of " + maxKeys + " keys");
+                throw StateLimitException.atKeyLimit(maxKeys);
             }
             if (chars > maxChars) {
-                throw new StateLimitException("session state would hold " + chars + " characters, over its limit of "
-                        + maxChars);
+                throw StateLimitException.overChars(chars, maxChars);
             }
             e.state.put(key, value);
             e.chars = chars;
@@ -306,14 +305,7 @@ public final class InMemorySessionStore implements SessionStore, ChannelLog {
                 keys++;
             }
         }
-        if (keys > maxKeys) {
-            throw new StateLimitException("session state would hold " + keys + " keys, over its limit of " + maxKeys
-                    + " keys");
-        }
-        if (chars > maxChars) {
-            throw new StateLimitException("session state would hold " + chars + " characters, over its limit of "
-                    + maxChars);
-        }
+        StateLimitException.check(keys, chars, maxKeys, maxChars);
         for (Map.Entry<String, String> change : changes.entrySet()) {
             if (change.getValue() == null) {
                 e.state.remove(change.getKey());

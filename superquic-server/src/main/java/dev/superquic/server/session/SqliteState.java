@@ -60,14 +60,7 @@ final class SqliteState {
                 chars += change.getKey().length() + change.getValue().length();
             }
         }
-        if (keys > maxKeys) {
-            throw new StateLimitException("session state would hold " + keys + " keys, over its limit of " + maxKeys
-                    + " keys");
-        }
-        if (chars > maxChars) {
-            throw new StateLimitException("session state would hold " + chars + " characters, over its limit of "
-                    + maxChars);
-        }
+        StateLimitException.check(keys, chars, maxKeys, maxChars);
         try (PreparedStatement upsert = db.prepareStatement("INSERT INTO state (session_id, key, value)"
                 + " VALUES (?, ?, ?) ON CONFLICT (session_id, key) DO UPDATE SET value = excluded.value");
              PreparedStatement delete = db.prepareStatement("DELETE FROM state WHERE session_id = ? AND key = ?")) {

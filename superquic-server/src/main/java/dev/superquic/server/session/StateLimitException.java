@@ -11,4 +11,31 @@ public class StateLimitException extends RuntimeException {
     public StateLimitException(String message) {
         super(message);
     }
+
+    /** A new key refused: the state already holds {@code maxKeys} keys. */
+    public static StateLimitException atKeyLimit(long maxKeys) {
+        return new StateLimitException("session state holds its limit of " + maxKeys + " keys");
+    }
+
+    /** Changes refused: the state would hold {@code keys} keys, over {@code maxKeys}. */
+    public static StateLimitException overKeys(long keys, long maxKeys) {
+        return new StateLimitException("session state would hold " + keys + " keys, over its limit of " + maxKeys
+                + " keys");
+    }
+
+    /** Changes refused: the state would hold {@code chars} characters, over {@code maxChars}. */
+    public static StateLimitException overChars(long chars, long maxChars) {
+        return new StateLimitException("session state would hold " + chars + " characters, over its limit of "
+                + maxChars);
+    }
+
+    /** Throws if state of {@code keys} keys and {@code chars} characters would be over its limits. */
+    public static void check(long keys, long chars, long maxKeys, long maxChars) {
+        if (keys > maxKeys) {
+            throw overKeys(keys, maxKeys);
+        }
+        if (chars > maxChars) {
+            throw overChars(chars, maxChars);
+        }
+    }
 }

@@ -235,10 +235,8 @@ final class RedisChannels implements ChannelLog {
             case "full" -> throw new ChannelFullException("channel '" + channel + "' of session " + sessionId
                     + " has no room for " + commit.replies().size() + " more messages within its bound of "
                     + limits.maxMessages() + " unacknowledged messages, " + limits.maxBytes() + " bytes");
-            case "keys" -> throw new StateLimitException("session state would hold " + r.get(1)
-                    + " keys, over its limit of " + maxKeys + " keys");
-            default -> throw new StateLimitException("session state would hold " + r.get(1)
-                    + " characters, over its limit of " + maxChars);
+            case "keys" -> throw StateLimitException.overKeys(RedisScripts.amount(r), maxKeys);
+            default -> throw StateLimitException.overChars(RedisScripts.amount(r), maxChars);
         }
     }
 

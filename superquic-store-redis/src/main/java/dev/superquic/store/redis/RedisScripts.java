@@ -177,4 +177,9 @@ final class RedisScripts {
             return redis.evalsha(shas.get(script), type, keys, args);
         }
     }
+
+    /** The number a script returned second in its reply ({'chars', n}), which Lua gave as a string. */
+    static long amount(java.util.List<?> reply) {
+        return (long) Double.parseDouble(String.valueOf(reply.get(1)));
+    }
 }

@@ -338,9 +338,8 @@ public final class RedisSessionStore implements SessionStore {
                 case "ok" -> {
                     return null;
                 }
-                case "keys" -> throw new StateLimitException("session state holds its limit of " + maxKeys + " keys");
-                case "chars" -> throw new StateLimitException("session state would hold " + r.get(1)
-                        + " characters, over its limit of " + maxChars);
+                case "keys" -> throw StateLimitException.atKeyLimit(maxKeys);
+                case "chars" -> throw StateLimitException.overChars(RedisScripts.amount(r), maxChars);
                 default -> throw outcome(r, sessionId, generation);
             }
         });

@@ -96,10 +96,6 @@ public final class Main {
         return cli.execute(args);
     }
 
-    /**
-     * Sets the logging properties that the command line decides, only those not set already.
-     * Logging reads them once, at its first use: this must run before anything logs.
-     */
     /** Every long option name, without its dashes, of this command and its subcommands. */
     private static java.util.Set<String> optionNames(CommandLine cli) {
         java.util.Set<String> names = new java.util.HashSet<>();
@@ -116,6 +112,10 @@ public final class Main {
         return names;
     }
 
+    /**
+     * Sets the logging properties that the command line decides, only those not set already.
+     * Logging reads them once, at its first use: this must run before anything logs.
+     */
     private static void configureLogging(String[] args, Map<String, String> env, SettingsDefaults settings) {
         boolean serverCommand = args.length > 0 && args[0].equals("server");
         if (!serverCommand && System.getProperty("superquic.log.level") == null) {

@@ -13,6 +13,10 @@ public final class DiscardService implements StreamService {
     /** Service name. */
     public static final String NAME = "discard";
 
+    /** Creates the service; the server shares one instance between all its streams. */
+    public DiscardService() {
+    }
+
     @Override
     public void serve(ServiceStream stream) throws Exception {
         stream.readInBulk(true);

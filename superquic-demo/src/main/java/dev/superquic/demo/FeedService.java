@@ -32,6 +32,10 @@ public final class FeedService implements ChannelService {
     /** Publishing sessions. */
     private final Map<String, Publisher> publishers = new ConcurrentHashMap<>();
 
+    /** Creates the channel service; the server shares one instance between all its channels. */
+    public FeedService() {
+    }
+
     @Override
     public void onOpen(ServerChannel channel) {
         channel.session().get(RATE_KEY).map(Integer::parseInt).filter(r -> r > 0)

@@ -34,6 +34,10 @@ public final class GenerateService implements StreamService {
         PATTERN = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(pattern.flip()));
     }
 
+    /** Creates the service; the server shares one instance between all its streams. */
+    public GenerateService() {
+    }
+
     @Override
     public void serve(ServiceStream stream) throws Exception {
         for (byte[] request; (request = stream.readFrame()) != null;) {

@@ -27,6 +27,10 @@ public final class KvService implements StreamService {
     /** Longest key, in characters. */
     public static final int MAX_KEY = 1024;
 
+    /** Creates the service; the server shares one instance between all its streams. */
+    public KvService() {
+    }
+
     @Override
     public void serve(ServiceStream stream) throws Exception {
         Session session = stream.session();

@@ -18,6 +18,10 @@ public final class SinkService implements StreamService {
     /** Service name. */
     public static final String NAME = "sink";
 
+    /** Creates the service; the server shares one instance between all its streams. */
+    public SinkService() {
+    }
+
     @Override
     public void serve(ServiceStream stream) throws Exception {
         stream.finishOutput();

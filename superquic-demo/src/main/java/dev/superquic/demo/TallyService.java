@@ -21,6 +21,10 @@ public final class TallyService implements ChannelService {
     /** The session state key. */
     public static final String STATE_KEY = "tally";
 
+    /** Creates the channel service; the server shares one instance between all its channels. */
+    public TallyService() {
+    }
+
     @Override
     public void onMessage(ServerChannel channel, ChannelMessage message) throws Exception {
         if (message.payload().length < Long.BYTES) {

@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
 public final class SqliteSessionStore implements SessionStore {
     private static final Logger log = LoggerFactory.getLogger(SqliteSessionStore.class);
     /** The schema this code writes; {@code PRAGMA user_version} of the database. */
-    static final int SCHEMA_VERSION = SqliteSchema.VERSION;
+    public static final int SCHEMA_VERSION = SqliteSchema.VERSION;
     private static final long TOMBSTONE_MILLIS = TimeUnit.HOURS.toMillis(24);
     private static final int MAX_TOMBSTONES = 100_000;
     private static final long CHECKPOINT_MILLIS = 1000;

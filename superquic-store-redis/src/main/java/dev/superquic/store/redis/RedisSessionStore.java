@@ -373,10 +373,6 @@ public final class RedisSessionStore implements SessionStore {
     }
 
     /**
-     * Sessions in the whole Redis, as the nodes' calls kept them: attached from a counter,
-     * detached from a set scored by expiry time (entries past it are not counted).
-     */
-    /**
      * The sessions of all nodes, for the limit checked before each new session: at most
      * {@link #COUNT_CACHE_NANOS} old, so that a new session costs its own round trip and not two
      * more for counting (the limit is approximate across nodes anyway).

@@ -28,6 +28,10 @@ import org.junit.jupiter.api.Test;
 public abstract class ChannelLogContract {
     private static final ChannelLimits LIMITS = new ChannelLimits(3, 100);
 
+    /** For subclasses, which say how to make the store under test. */
+    protected ChannelLogContract() {
+    }
+
     /** A new, empty store with these settings. */
     protected abstract SessionStore newStore(Duration ttl, int maxKeys, long maxChars);
 

@@ -21,6 +21,10 @@ import org.junit.jupiter.api.Test;
  * test extends this class and says how to make a store.
  */
 public abstract class SessionStoreContract {
+    /** For subclasses, which say how to make the store under test. */
+    protected SessionStoreContract() {
+    }
+
     /** A new, empty store with these settings. */
     protected abstract SessionStore newStore(Duration ttl, int maxKeys, long maxChars);
 

@@ -1,11 +1,13 @@
-package dev.superquic.server.session;
+package dev.superquic.testing.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.superquic.server.session.SessionStore;
 import dev.superquic.server.session.SessionStore.AttachResult.Status;
-import dev.superquic.testing.session.SessionStoreContract;
+import dev.superquic.server.session.SessionStoreException;
+import dev.superquic.server.session.SqliteSessionStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.DriverManager;
@@ -109,7 +111,7 @@ class SqliteSessionStoreTest extends SessionStoreContract {
 
     /** The channel contract, against stores made as above. */
     @org.junit.jupiter.api.Nested
-    class Channels extends dev.superquic.testing.session.ChannelLogContract {
+    class Channels extends ChannelLogContract {
         @Override
         protected SessionStore newStore(Duration ttl, int maxKeys, long maxChars) {
             return SqliteSessionStoreTest.this.newStore(ttl, maxKeys, maxChars);

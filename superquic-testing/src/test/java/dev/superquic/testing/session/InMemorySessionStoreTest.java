@@ -1,6 +1,7 @@
-package dev.superquic.server.session;
+package dev.superquic.testing.session;
 
-import dev.superquic.testing.session.SessionStoreContract;
+import dev.superquic.server.session.InMemorySessionStore;
+import dev.superquic.server.session.SessionStore;
 import java.time.Duration;
 
 class InMemorySessionStoreTest extends SessionStoreContract {
@@ -11,7 +12,7 @@ class InMemorySessionStoreTest extends SessionStoreContract {
 
     /** The channel contract, against stores made as above. */
     @org.junit.jupiter.api.Nested
-    class Channels extends dev.superquic.testing.session.ChannelLogContract {
+    class Channels extends ChannelLogContract {
         @Override
         protected SessionStore newStore(Duration ttl, int maxKeys, long maxChars) {
             return InMemorySessionStoreTest.this.newStore(ttl, maxKeys, maxChars);

@@ -1,0 +1,26 @@
+/**
+ * Benchmarks and the soak tool behind {@code superquic bench}: superquic against raw Netty QUIC,
+ * TCP + TLS and gRPC, and the loopback UDP relay that injects loss, delay, duplication and
+ * blackholes.
+ *
+ * <p>gRPC is read from the class path: {@code grpc-netty-shaded} carries the module descriptor of
+ * the netty-tcnative it bundles ({@code io.netty.internal.tcnative}), not one of its own, so it
+ * cannot be required by name. The build adds {@code --add-reads dev.superquic.bench=ALL-UNNAMED}.
+ */
+@SuppressWarnings("requires-automatic") // HdrHistogram has no module descriptor
+module dev.superquic.bench {
+    requires transitive dev.superquic.client;
+    requires transitive dev.superquic.server;
+    requires dev.superquic.ops;
+    requires io.netty.handler;
+    requires io.netty.transport.classes.epoll;
+    requires org.slf4j;
+    requires java.management;
+    requires jdk.management;
+    requires HdrHistogram;
+
+    exports dev.superquic.bench;
+    exports dev.superquic.bench.raw;
+    exports dev.superquic.bench.relay;
+    exports dev.superquic.bench.soak;
+}

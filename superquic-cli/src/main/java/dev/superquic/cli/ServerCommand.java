@@ -339,8 +339,8 @@ final class ServerCommand implements Callable<Integer> {
         if (kind.startsWith("redis://") || kind.startsWith("rediss://") || kind.startsWith("redis-sentinel://")
                 || kind.startsWith("redis-cluster://")) {
             try {
-                return RedisSessionStore.open(kind, config.sessionTtl(), config.maxSessionKeys(),
-                        config.maxSessionChars(), REDIS_TIMEOUT);
+                return RedisSessionStore.open(kind, config.sessions().ttl(), config.sessions().maxKeys(),
+                        config.sessions().maxChars(), REDIS_TIMEOUT);
             } catch (SessionStoreException e) {
                 throw new ServerConfig.InvalidSettingException("session-store", e.getMessage(),
                         RedisSessionStore.redact(kind));
@@ -352,8 +352,8 @@ final class ServerCommand implements Callable<Integer> {
             }
             case "sqlite" -> {
                 try {
-                    return SqliteSessionStore.open(dataDir, config.sessionTtl(), config.maxSessionKeys(),
-                            config.maxSessionChars(), sync);
+                    return SqliteSessionStore.open(dataDir, config.sessions().ttl(), config.sessions().maxKeys(),
+                            config.sessions().maxChars(), sync);
                 } catch (SessionStoreException e) {
                     throw new ServerConfig.InvalidSettingException("data-dir", e.getMessage(), dataDir);
                 }

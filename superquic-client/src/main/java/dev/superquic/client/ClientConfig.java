@@ -17,8 +17,8 @@ import java.util.Objects;
  *     resumes)
  * @param alpn ALPN id (must match the server's)
  * @param trust how to trust the server certificate
- * @param tokenStore where the resume token is kept between processes
- * @param reconnect automatic reconnect policy
+ * @param resume how the session outlives a connection: where the resume token is kept between
+ *     processes (default: nowhere) and how the client reconnects by itself
  * @param connectTimeout bound of one connection attempt, handshake and hello included
  * @param streamOpenTimeout bound of {@link ClientSession#openStream}, waiting for a connection
  *     or for stream credit included
@@ -36,8 +36,8 @@ import java.util.Objects;
  *     where small pings could keep alive a connection whose path no longer carries its packets)
  * @param channels the bounds of each channel's replay buffer and how long a send waits for room
  */
-public record ClientConfig(List<InetSocketAddress> servers, String alpn, TrustConfig trust, TokenStore tokenStore,
-                           ReconnectPolicy reconnect, Duration connectTimeout, Duration streamOpenTimeout,
+public record ClientConfig(List<InetSocketAddress> servers, String alpn, TrustConfig trust, ResumeSettings resume,
+                           Duration connectTimeout, Duration streamOpenTimeout,
                            TransportSettings transport, StreamSettings streams, boolean keepAlive, dev.superquic.channel.ChannelSettings channels)
         implements TransportSettings.Owner, StreamSettings.Owner {
     /** Validates the fields. */
@@ -48,8 +48,7 @@ public record ClientConfig(List<InetSocketAddress> servers, String alpn, TrustCo
         }
         Objects.requireNonNull(alpn, "alpn");
         Objects.requireNonNull(trust, "trust (choose a CA file, a pinned fingerprint or insecure mode)");
-        Objects.requireNonNull(tokenStore, "tokenStore");
-        Objects.requireNonNull(reconnect, "reconnect");
+        Objects.requireNonNull(resume, "resume");
         Objects.requireNonNull(transport, "transport");
         Objects.requireNonNull(channels, "channels");
         if (connectTimeout.isNegative() || connectTimeout.isZero() || streamOpenTimeout.isNegative()) {
@@ -70,7 +69,7 @@ public record ClientConfig(List<InetSocketAddress> servers, String alpn, TrustCo
         for (int i = 0; i < n; i++) {
             turned.add(servers.get(Math.floorMod(index + i, n)));
         }
-        return new ClientConfig(turned, alpn, trust, tokenStore, reconnect, connectTimeout, streamOpenTimeout,
+        return new ClientConfig(turned, alpn, trust, resume, connectTimeout, streamOpenTimeout,
                 transport, streams, keepAlive, channels);
     }
 
@@ -85,8 +84,8 @@ public record ClientConfig(List<InetSocketAddress> servers, String alpn, TrustCo
         private List<InetSocketAddress> servers;
         private String alpn = Protocol.DEFAULT_ALPN;
         private TrustConfig trust;
-        private TokenStore tokenStore = TokenStore.none();
-        private ReconnectPolicy reconnect = ReconnectPolicy.defaults();
+        private TokenStore tokenStore = ResumeSettings.DEFAULT.tokenStore();
+        private ReconnectPolicy reconnect = ResumeSettings.DEFAULT.reconnect();
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration streamOpenTimeout = Duration.ofSeconds(30);
         private Duration idleTimeout = DEFAULT_TRANSPORT.idleTimeout();
@@ -127,6 +126,9 @@ public record ClientConfig(List<InetSocketAddress> servers, String alpn, TrustCo
 
         /** Reconnect policy. */
         public Builder reconnect(ReconnectPolicy v) { reconnect = v; return this; }
+
+        /** All the resume settings at once. */
+        public Builder resume(ResumeSettings v) { return tokenStore(v.tokenStore()).reconnect(v.reconnect()); }
 
         /** Bound of one connection attempt. */
         public Builder connectTimeout(Duration v) { connectTimeout = v; return this; }
@@ -196,8 +198,8 @@ public record ClientConfig(List<InetSocketAddress> servers, String alpn, TrustCo
         public ClientConfig build() {
             TransportSettings transport = new TransportSettings(idleTimeout, maxData, maxStreamData, maxUdpPayload,
                     discoverPmtu, congestionControl, qlogDirectory);
-            return new ClientConfig(servers, alpn, trust, tokenStore, reconnect, connectTimeout, streamOpenTimeout,
-                    transport, new StreamSettings(streamBufferBytes, streamWriteBufferBytes, maxFrameSize,
+            return new ClientConfig(servers, alpn, trust, new ResumeSettings(tokenStore, reconnect), connectTimeout,
+                    streamOpenTimeout, transport, new StreamSettings(streamBufferBytes, streamWriteBufferBytes, maxFrameSize,
                     streamWriteTimeout != null ? streamWriteTimeout : idleTimeout), keepAlive, channels);
         }
     }

@@ -64,7 +64,7 @@ public final class ClientSession implements AutoCloseable {
     /** Connects for the first time: resumes the stored token's session if there is one. */
     void start(List<SessionListener> initialListeners) throws IOException {
         listeners.addAll(initialListeners);
-        token = config.tokenStore().load().orElse(null);
+        token = config.resume().tokenStore().load().orElse(null);
         ClientConnection first = establish(false);
         install(first);
     }
@@ -157,7 +157,7 @@ public final class ClientSession implements AutoCloseable {
         boolean[] created = new boolean[1];
         ClientChannel channel = channels.computeIfAbsent(name, n -> {
             created[0] = true;
-            return new ClientChannel(this, n, config.channels(), config.tokenStore());
+            return new ClientChannel(this, n, config.channels(), config.resume().tokenStore());
         });
         if (created[0]) {
             ClientConnection l;
@@ -310,7 +310,7 @@ public final class ClientSession implements AutoCloseable {
         SessionGranted g = l.granted();
         token = g.token();
         try {
-            config.tokenStore().save(g.token());
+            config.resume().tokenStore().save(g.token());
         } catch (IOException e) {
             log.warn("could not save the session token: {}", e.getMessage());
         }
@@ -393,7 +393,7 @@ public final class ClientSession implements AutoCloseable {
         }
         if (lost.code() == ErrorCode.SESSION_TAKEN_OVER) {
             finish(cause);
-        } else if (!config.reconnect().enabled()) {
+        } else if (!config.resume().reconnect().enabled()) {
             finish(cause);
         } else {
             threads.start("superquic-reconnect", this::reconnectLoop);
@@ -401,7 +401,7 @@ public final class ClientSession implements AutoCloseable {
     }
 
     private void reconnectLoop() {
-        ReconnectPolicy policy = config.reconnect();
+        ReconnectPolicy policy = config.resume().reconnect();
         for (int attempt = 1; policy.maxAttempts() == 0 || attempt <= policy.maxAttempts(); attempt++) {
             if (!sleepBeforeAttempt(policy, attempt)) {
                 return;

@@ -24,6 +24,19 @@ class ClientPartsTest {
     }
 
     @Test
+    void resumeSettingsGoInAsOneGroupOrOneByOne() {
+        ClientConfig.Builder b = ClientConfig.builder().server("127.0.0.1", 1).trust(TrustConfig.insecure());
+        assertThat(b.build().resume()).isEqualTo(ResumeSettings.DEFAULT);
+        TokenStore tokens = new MemoryTokenStore();
+        ResumeSettings resume = new ResumeSettings(tokens, ReconnectPolicy.disabled());
+        assertThat(b.resume(resume).build().resume()).isEqualTo(resume);
+        assertThat(b.reconnect(ReconnectPolicy.defaults()).build().resume())
+                .isEqualTo(new ResumeSettings(tokens, ReconnectPolicy.defaults()));
+        assertThatThrownBy(() -> new ResumeSettings(null, ReconnectPolicy.defaults()))
+                .isInstanceOf(NullPointerException.class).hasMessageContaining("tokenStore");
+    }
+
+    @Test
     void fileTokenStoreRoundTripsAndIsPrivate(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("nested/session");
         FileTokenStore store = new FileTokenStore(file);

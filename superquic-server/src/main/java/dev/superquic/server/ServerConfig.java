@@ -25,7 +25,9 @@ import java.util.Objects;
  *     minutes), flow-control windows, UDP payload size and PMTU discovery, congestion controller
  *     (default BBR), qlog directory
  * @param certificate TLS certificate source
- * @param sessionTtl how long a detached session waits for a resume
+ * @param sessions how sessions outlive connections: how long a detached one waits for a resume
+ *     (default 5 minutes), how many the server holds (100,000) and how much state each holds
+ *     (10,000 keys, 16 Mi characters)
  * @param streams how each stream buffers, frames and waits, as on the client: inbound buffer
  *     (default 256 KiB), write buffer (256 KiB), largest frame on service streams (1 MiB), how
  *     long a writer waits for a peer that takes nothing (2 minutes)
@@ -44,10 +46,6 @@ import java.util.Objects;
  *     has to arrive whole; between frames a stream may idle
  * @param maxConnections QUIC connections held at once, handshakes included; more are refused
  * @param maxConnectionsPerAddress QUIC connections held at once from one source address
- * @param maxSessionKeys keys one session's state holds at most (in the store the server makes)
- * @param maxSessionChars characters of keys and values one session's state holds at most
- * @param maxSessions sessions held at most, attached and detached; a hello that needs a new one
- *     beyond is refused with LIMIT_EXCEEDED
  * @param helloRatePerAddress hellos (new sessions and resumes) one source address may send per
  *     second on average
  * @param helloBurstPerAddress hellos one source address may send at once
@@ -66,11 +64,10 @@ import java.util.Objects;
  * @param channels the bounds of each channel's replay buffer and how long a send waits for room
  */
 public record ServerConfig(String host, int port, String alpn, long maxBidiStreams, long maxUniStreams,
-                           TransportSettings transport, CertificateSource certificate, Duration sessionTtl, StreamSettings streams,
+                           TransportSettings transport, CertificateSource certificate, SessionSettings sessions, StreamSettings streams,
                            Duration helloTimeout, int ioThreads, Duration statsInterval, java.nio.file.Path resetSecretFile,
                            Duration streamHeaderTimeout, Duration frameReadTimeout, int maxConnections,
-                           int maxConnectionsPerAddress, int maxSessionKeys, long maxSessionChars,
-                           int maxSessions, double helloRatePerAddress, int helloBurstPerAddress,
+                           int maxConnectionsPerAddress, double helloRatePerAddress, int helloBurstPerAddress,
                            long inboundMemoryPerConnection, long inboundMemoryTotal, RetryMode retry,
                            int retryThreshold, String nodeId, ChannelSettings channels)
         implements TransportSettings.Owner, StreamSettings.Owner {
@@ -81,7 +78,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         Objects.requireNonNull(alpn, "alpn");
         Objects.requireNonNull(transport, "transport");
         Objects.requireNonNull(certificate, "certificate");
-        Objects.requireNonNull(sessionTtl, "sessionTtl");
+        Objects.requireNonNull(sessions, "sessions");
         Objects.requireNonNull(helloTimeout, "helloTimeout");
         Objects.requireNonNull(streams, "streams");
         Objects.requireNonNull(statsInterval, "statsInterval");
@@ -94,9 +91,6 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         check(maxConnections >= 1, "max-connections", "must be at least 1", maxConnections);
         check(maxConnectionsPerAddress >= 1 && maxConnectionsPerAddress <= maxConnections,
                 "max-connections-per-address", "must be between 1 and max-connections", maxConnectionsPerAddress);
-        check(maxSessionKeys >= 1, "max-session-keys", "must be at least 1", maxSessionKeys);
-        check(maxSessionChars >= 1, "max-session-chars", "must be at least 1", maxSessionChars);
-        check(maxSessions >= 1, "max-sessions", "must be at least 1", maxSessions);
         check(helloRatePerAddress > 0, "hello-rate-per-address", "must be positive", helloRatePerAddress);
         check(helloBurstPerAddress >= 1, "hello-burst-per-address", "must be at least 1", helloBurstPerAddress);
         check(inboundMemoryPerConnection >= 64 * 1024, "inbound-memory-per-connection", "must be at least 64 KiB",
@@ -118,7 +112,6 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                 "must be between 1 and 2^60 (the control stream needs one)", maxBidiStreams);
         check(maxUniStreams >= 0 && maxUniStreams <= (1L << 60), "max-uni-streams",
                 "must be between 0 and 2^60", maxUniStreams);
-        check(!sessionTtl.isNegative() && !sessionTtl.isZero(), "session-ttl", "must be positive", sessionTtl);
         check(!helloTimeout.isNegative() && !helloTimeout.isZero(), "hello-timeout", "must be positive",
                 helloTimeout);
         check(ioThreads >= 1 && ioThreads <= 256, "io-threads", "must be between 1 and 256", ioThreads);
@@ -145,13 +138,12 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
     /** A builder starting from these settings. */
     public Builder toBuilder() {
         return new Builder().host(host).port(port).alpn(alpn).maxBidiStreams(maxBidiStreams)
-                .maxUniStreams(maxUniStreams).transport(transport).certificate(certificate).sessionTtl(sessionTtl)
+                .maxUniStreams(maxUniStreams).transport(transport).certificate(certificate).sessions(sessions)
                 .streams(streams).helloTimeout(helloTimeout).ioThreads(ioThreads)
                 .statsInterval(statsInterval)
                 .resetSecretFile(resetSecretFile).streamHeaderTimeout(streamHeaderTimeout)
                 .frameReadTimeout(frameReadTimeout).maxConnections(maxConnections)
-                .maxConnectionsPerAddress(maxConnectionsPerAddress).maxSessionKeys(maxSessionKeys)
-                .maxSessionChars(maxSessionChars).maxSessions(maxSessions).helloRatePerAddress(helloRatePerAddress)
+                .maxConnectionsPerAddress(maxConnectionsPerAddress).helloRatePerAddress(helloRatePerAddress)
                 .helloBurstPerAddress(helloBurstPerAddress).inboundMemoryPerConnection(inboundMemoryPerConnection)
                 .inboundMemoryTotal(inboundMemoryTotal).retry(retry).retryThreshold(retryThreshold)
                 .nodeId(nodeId)
@@ -180,7 +172,7 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         private long maxData = DEFAULT_TRANSPORT.maxData();
         private long maxStreamData = DEFAULT_TRANSPORT.maxStreamData();
         private CertificateSource certificate = new CertificateSource.SelfSigned();
-        private Duration sessionTtl = Duration.ofMinutes(5);
+        private Duration sessionTtl = SessionSettings.DEFAULT.ttl();
         private int streamBufferBytes = 256 * 1024;
         private int streamWriteBufferBytes = 256 * 1024;
         private int maxFrameSize = Protocol.DEFAULT_MAX_FRAME;
@@ -195,9 +187,9 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         private Duration frameReadTimeout = Duration.ofSeconds(30);
         private int maxConnections = 10_000;
         private int maxConnectionsPerAddress = 1_000;
-        private int maxSessionKeys = dev.superquic.server.session.InMemorySessionStore.DEFAULT_MAX_KEYS;
-        private long maxSessionChars = dev.superquic.server.session.InMemorySessionStore.DEFAULT_MAX_CHARS;
-        private int maxSessions = 100_000;
+        private int maxSessionKeys = SessionSettings.DEFAULT.maxKeys();
+        private long maxSessionChars = SessionSettings.DEFAULT.maxChars();
+        private int maxSessions = SessionSettings.DEFAULT.maxSessions();
         private double helloRatePerAddress = 100;
         private int helloBurstPerAddress = 200;
         private long inboundMemoryPerConnection = 16L * 1024 * 1024;
@@ -299,6 +291,12 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
         /** Sessions held at most, attached and detached. */
         public Builder maxSessions(int v) { maxSessions = v; return this; }
 
+        /** All the session settings at once. */
+        public Builder sessions(SessionSettings v) {
+            return sessionTtl(v.ttl()).maxSessions(v.maxSessions()).maxSessionKeys(v.maxKeys())
+                    .maxSessionChars(v.maxChars());
+        }
+
         /** Hellos one source address may send per second on average. */
         public Builder helloRatePerAddress(double v) { helloRatePerAddress = v; return this; }
 
@@ -347,10 +345,11 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
             TransportSettings transport = new TransportSettings(idleTimeout, maxData, maxStreamData, maxUdpPayload,
                     discoverPmtu, congestionControl, qlogDirectory);
             return new ServerConfig(host, port, alpn, maxBidiStreams, maxUniStreams, transport, certificate,
-                    sessionTtl, new StreamSettings(streamBufferBytes, streamWriteBufferBytes, maxFrameSize,
-                    streamWriteTimeout), helloTimeout, ioThreads, statsInterval, resetSecretFile, streamHeaderTimeout,
-                    frameReadTimeout, maxConnections, maxConnectionsPerAddress, maxSessionKeys, maxSessionChars,
-                    maxSessions, helloRatePerAddress, helloBurstPerAddress, inboundMemoryPerConnection,
+                    new SessionSettings(sessionTtl, maxSessions, maxSessionKeys, maxSessionChars),
+                    new StreamSettings(streamBufferBytes, streamWriteBufferBytes, maxFrameSize, streamWriteTimeout),
+                    helloTimeout, ioThreads, statsInterval, resetSecretFile, streamHeaderTimeout, frameReadTimeout,
+                    maxConnections, maxConnectionsPerAddress, helloRatePerAddress, helloBurstPerAddress,
+                    inboundMemoryPerConnection,
                     inboundMemoryTotal, retry, retryThreshold, nodeId, channels);
         }
     }

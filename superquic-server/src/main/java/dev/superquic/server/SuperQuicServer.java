@@ -277,7 +277,8 @@ public final class SuperQuicServer implements AutoCloseable {
         public SuperQuicServer start() throws Exception {
             boolean ownsStore = store == null;
             SessionStore s = ownsStore
-                    ? new InMemorySessionStore(config.sessionTtl(), config.maxSessionKeys(), config.maxSessionChars())
+                    ? new InMemorySessionStore(config.sessions().ttl(), config.sessions().maxKeys(),
+                            config.sessions().maxChars())
                     : store;
             MeterRegistry r = registry != null ? registry : new SimpleMeterRegistry();
             try {

@@ -68,7 +68,7 @@ public final class ServerRuntime {
             case UNDER_LOAD -> new RetryTokens(secret, () -> handshakes.get() > config.retryThreshold());
         };
         this.sessions = new SessionManager(store, metrics, nodeId, connections::get,
-                HexFormat.of().formatHex(resets.token()), config.maxSessions(),
+                HexFormat.of().formatHex(resets.token()), config.sessions().maxSessions(),
                 new HelloRateLimit(config.helloRatePerAddress(), config.helloBurstPerAddress()));
         this.channels = new ServerChannels(store.channelLog().orElse(null), channelServices, config.channels(),
                 sessions, new ChannelMetrics(registry), config.maxFrameSize());

@@ -5,7 +5,7 @@
  * <p>The layers behind them ({@code dev.superquic.server.internal.*}: transport, connection,
  * protocol, session, runtime) are not exported.
  */
-@SuppressWarnings("requires-transitive-automatic") // Micrometer has no module descriptor
+@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"}) // Micrometer has no module descriptor
 module dev.superquic.server {
     requires transitive dev.superquic.core;
     requires transitive micrometer.core;

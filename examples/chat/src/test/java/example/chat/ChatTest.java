@@ -9,7 +9,9 @@ import dev.superquic.client.ClientConfig;
 import dev.superquic.client.ClientSession;
 import dev.superquic.client.MemoryTokenStore;
 import dev.superquic.client.SuperQuicClient;
-import dev.superquic.client.TrustConfig;
+import dev.superquic.leakcheck.LeakCheckExtension;
+import dev.superquic.testing.Loopback;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,14 +19,19 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Two members chat; one goes away and, back, gets what was said meanwhile, each line once. */
+/**
+ * Two members chat; one goes away and, back, gets what was said meanwhile, each line once. Netty
+ * buffer leaks fail the test (superquic-testing's leak check).
+ */
 @Timeout(60)
+@ExtendWith(LeakCheckExtension.class)
 class ChatTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
 
     private static ClientConfig config(ChatServer chat, MemoryTokenStore tokens) {
-        return ClientConfig.builder().server("127.0.0.1", chat.port()).trust(TrustConfig.pinSha256(chat.fingerprint()))
+        return Loopback.clientConfig(new InetSocketAddress("127.0.0.1", chat.port()), chat.fingerprint())
                 .tokenStore(tokens).build();
     }
 

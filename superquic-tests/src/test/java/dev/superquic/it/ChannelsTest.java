@@ -16,6 +16,7 @@ import dev.superquic.server.ChannelService;
 import dev.superquic.server.ServerChannel;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.server.session.SqliteSessionStore;
+import dev.superquic.testing.Loopback;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -228,7 +229,7 @@ class ChannelsTest {
      */
     @Test
     void committedEffectsAreAppliedExactlyOnceAcrossARestart(@TempDir Path dir) throws Exception {
-        Fixtures.PemCertificate cert = Fixtures.PemCertificate.writeTo(dir);
+        Loopback.PemCertificate cert = Loopback.writeCertificate(dir);
         Path data = dir.resolve("data");
         ChannelService counter = (channel, message) -> {
             long n = ByteBuffer.wrap(message.payload()).getLong();

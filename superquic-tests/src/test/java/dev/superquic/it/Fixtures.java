@@ -1,13 +1,10 @@
 package dev.superquic.it;
 
 import dev.superquic.client.ClientConfig;
-import dev.superquic.client.ReconnectPolicy;
-import dev.superquic.client.TrustConfig;
 import dev.superquic.demo.DemoServices;
-import dev.superquic.server.CertificateSource;
 import dev.superquic.server.ServerConfig;
 import dev.superquic.server.SuperQuicServer;
-import dev.superquic.server.tls.DevCertificate;
+import dev.superquic.testing.Loopback;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.function.UnaryOperator;
@@ -17,22 +14,9 @@ final class Fixtures {
     private Fixtures() {
     }
 
-    /**
-     * A certificate generated for this run and written as PEM files, so servers restarted in one
-     * test present the same certificate.
-     */
-    record PemCertificate(CertificateSource.PemFiles source, String fingerprint, java.nio.file.Path certFile) {
-        static PemCertificate writeTo(java.nio.file.Path dir) throws java.io.IOException {
-            DevCertificate dev = DevCertificate.generate(Duration.ofDays(1));
-            var cert = java.nio.file.Files.writeString(dir.resolve("cert.pem"), dev.certificatePem());
-            var key = java.nio.file.Files.writeString(dir.resolve("key.pem"), dev.privateKeyPem());
-            return new PemCertificate(new CertificateSource.PemFiles(cert, key, null), dev.sha256Fingerprint(), cert);
-        }
-    }
-
-    /** Test defaults: loopback, free port, short hello timeout. */
+    /** Test defaults: loopback, free port, short hello timeout ({@link Loopback#serverConfig()}). */
     static ServerConfig.Builder serverConfig() {
-        return ServerConfig.builder().host("127.0.0.1").port(0).helloTimeout(Duration.ofSeconds(5));
+        return Loopback.serverConfig();
     }
 
     /** A server with the demo services. */
@@ -112,18 +96,13 @@ final class Fixtures {
         }
     }
 
-    /** Client settings pinned to the server's certificate, fast reconnects. */
+    /** Client settings pinned to the server's certificate, fast reconnects ({@link Loopback}). */
     static ClientConfig.Builder clientConfig(SuperQuicServer server) {
-        return clientConfig(server.localAddress(), server.certificateFingerprint());
+        return Loopback.clientConfig(server);
     }
 
     /** Client settings for an address (a relay, say) in front of a server with this certificate. */
     static ClientConfig.Builder clientConfig(InetSocketAddress address, String fingerprint) {
-        return ClientConfig.builder()
-                .server(new InetSocketAddress("127.0.0.1", address.getPort()))
-                .trust(TrustConfig.pinSha256(fingerprint))
-                .reconnect(new ReconnectPolicy(true, Duration.ofMillis(50), Duration.ofMillis(500), 2, 0.2, 0))
-                .connectTimeout(Duration.ofSeconds(5))
-                .streamOpenTimeout(Duration.ofSeconds(20));
+        return Loopback.clientConfig(address, fingerprint);
     }
 }

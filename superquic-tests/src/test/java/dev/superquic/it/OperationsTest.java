@@ -12,6 +12,7 @@ import dev.superquic.ops.OpsEndpoint;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.server.session.InMemorySessionStore;
 import dev.superquic.stream.DuplexStream;
+import dev.superquic.testing.Loopback;
 import dev.superquic.testing.TestThreads;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -191,7 +192,7 @@ class OperationsTest {
 
     @Test
     void shutdownDrainsAStreamInFlightAndTheClientResumesAfterwards(@TempDir Path dir) throws Exception {
-        Fixtures.PemCertificate cert = Fixtures.PemCertificate.writeTo(dir);
+        Loopback.PemCertificate cert = Loopback.writeCertificate(dir);
         var config = Fixtures.serverConfig().certificate(cert.source()).build();
         CompletableFuture<Duration> goingAway = new CompletableFuture<>();
         CompletableFuture<SessionEvent> reconnected = new CompletableFuture<>();

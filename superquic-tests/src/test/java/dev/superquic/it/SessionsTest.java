@@ -14,6 +14,7 @@ import dev.superquic.protocol.ProtocolException;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.server.session.InMemorySessionStore;
 import dev.superquic.bench.relay.UdpRelay;
+import dev.superquic.testing.Loopback;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -190,7 +191,7 @@ class SessionsTest {
 
     @Test
     void clientReconnectsAcrossAServerRestartAndResumesWhenTheStoreSurvives(@TempDir Path dir) throws Exception {
-        Fixtures.PemCertificate cert = Fixtures.PemCertificate.writeTo(dir);
+        Loopback.PemCertificate cert = Loopback.writeCertificate(dir);
         var config = Fixtures.serverConfig().certificate(cert.source()).build();
         try (InMemorySessionStore store = new InMemorySessionStore(Duration.ofMinutes(5))) {
             SuperQuicServer server = Fixtures.server(config, b -> b.sessionStore(store));
@@ -216,7 +217,7 @@ class SessionsTest {
 
     @Test
     void clientReconnectsAcrossAServerRestartWithANewSessionWhenTheStoreIsNew(@TempDir Path dir) throws Exception {
-        Fixtures.PemCertificate cert = Fixtures.PemCertificate.writeTo(dir);
+        Loopback.PemCertificate cert = Loopback.writeCertificate(dir);
         var config = Fixtures.serverConfig().certificate(cert.source()).build();
         SuperQuicServer server = Fixtures.server(config, b -> b);
         int port = server.localAddress().getPort();

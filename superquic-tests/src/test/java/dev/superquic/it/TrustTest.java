@@ -9,6 +9,7 @@ import dev.superquic.client.TrustConfig;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.stream.DuplexStream;
 import dev.superquic.server.tls.DevCertificate;
+import dev.superquic.testing.Loopback;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TrustTest {
     @Test
     void trustsACaFileAndRefusesAnotherOne(@TempDir Path dir) throws Exception {
-        Fixtures.PemCertificate cert = Fixtures.PemCertificate.writeTo(dir);
+        Loopback.PemCertificate cert = Loopback.writeCertificate(dir);
         Path otherCa = Files.writeString(dir.resolve("other.pem"), DevCertificate.generate(Duration.ofDays(1)).certificatePem());
         try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().certificate(cert.source()).build(), b -> b)) {
             assertThat(server.certificateFingerprint()).isEqualTo(cert.fingerprint());

@@ -1,4 +1,4 @@
-package dev.superquic.testing;
+package dev.superquic.leakcheck;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -45,6 +45,7 @@ public final class LeakRecorder {
      * Makes the detector look at every collected buffer (GC, then allocations that poll its
      * queue) and returns the leaks reported since the last call, clearing them.
      */
+    @SuppressWarnings("removal") // runFinalization: still the way to run pending cleaners promptly
     public static List<String> collect() {
         for (int i = 0; i < 3; i++) {
             System.gc();

@@ -1,6 +1,6 @@
-package dev.superquic.testing;
+package dev.superquic.leakcheck;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -10,12 +10,18 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Fails a test (and a class, for leaks found after its last test) when Netty reported a leak.
- * Registered for every test through JUnit's extension auto-detection.
+ * Registered for every test through JUnit's extension auto-detection
+ * ({@code junit.jupiter.extensions.autodetection.enabled=true}), or per class with
+ * {@code @ExtendWith(LeakCheckExtension.class)}.
  */
 public final class LeakCheckExtension implements BeforeAllCallback, AfterEachCallback, AfterAllCallback {
+    /** Created by JUnit. */
+    public LeakCheckExtension() {
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) {
-        assertThat(LeakRecorder.isInstalled()).as("leak recorder installed by the launcher listener").isTrue();
+        assertTrue(LeakRecorder.isInstalled(), "leak recorder installed by the launcher listener");
     }
 
     @Override
@@ -30,6 +36,6 @@ public final class LeakCheckExtension implements BeforeAllCallback, AfterEachCal
 
     private static void assertNoLeaks(String where) {
         List<String> leaks = LeakRecorder.collect();
-        assertThat(leaks).as("Netty buffer leaks detected in " + where).isEmpty();
+        assertTrue(leaks.isEmpty(), () -> "Netty buffer leaks detected in " + where + ": " + leaks);
     }
 }

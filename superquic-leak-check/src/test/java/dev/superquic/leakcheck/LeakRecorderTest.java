@@ -1,4 +1,4 @@
-package dev.superquic.testing;
+package dev.superquic.leakcheck;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -50,7 +50,13 @@ public enum ErrorCode {
      * A channel cannot go on without a gap: its messages cannot be replayed from where the peer
      * says it stands (the session is new or expired, or a side lost what it had kept).
      */
-    CHANNEL_LOST(0x10, "the channel's messages cannot be replayed");
+    CHANNEL_LOST(0x10, "the channel's messages cannot be replayed"),
+    /**
+     * The connection's path stopped carrying its packets while smaller ones still got through
+     * (a path that shrank below what PMTU discovery found): the connection is closed so that the
+     * session resumes on a new one, which discovers the path afresh.
+     */
+    PATH_FAILED(0x11, "the path stopped carrying the connection's packets");
 
     private final int quicCode;
     private final String description;

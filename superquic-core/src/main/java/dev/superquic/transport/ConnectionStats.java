@@ -19,9 +19,10 @@ import java.util.concurrent.RejectedExecutionException;
  * @param packetsRetransmitted packets retransmitted
  * @param bytesSent bytes sent, QUIC headers included
  * @param bytesReceived bytes received, QUIC headers included
+ * @param bytesLost bytes of the packets declared lost
  */
 public record ConnectionStats(Duration rtt, int udpPayload, long packetsSent, long packetsReceived, long packetsLost,
-                              long packetsRetransmitted, long bytesSent, long bytesReceived) {
+                              long packetsRetransmitted, long bytesSent, long bytesReceived, long bytesLost) {
 
     /**
      * Reads an open connection's statistics on its event loop (from any thread). The future fails
@@ -46,6 +47,6 @@ public record ConnectionStats(Duration rtt, int udpPayload, long packetsSent, lo
             return;
         }
         result.complete(new ConnectionStats(Duration.ofNanos(path.rtt()), (int) path.pmtu(), stats.sent(),
-                stats.recv(), stats.lost(), stats.retrans(), stats.sentBytes(), stats.recvBytes()));
+                stats.recv(), stats.lost(), stats.retrans(), stats.sentBytes(), stats.recvBytes(), stats.lostBytes()));
     }
 }

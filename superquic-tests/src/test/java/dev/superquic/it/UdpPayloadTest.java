@@ -75,9 +75,11 @@ class UdpPayloadTest {
     @Test
     void aPathThatShrinksAfterDiscoveryCostsTheConnectionButNotTheSession() throws Exception {
         // quiche keeps a discovered size for good (no black-hole detection): when the path
-        // shrinks under it, full packets are lost until the connection's idle timeout (a client
-        // that discovers the path sends no keep-alive pings, which would pass and keep it
-        // alive). The session survives: the client reconnects, resumes it and discovers the new path.
+        // shrinks under it, full packets are lost, while acknowledgements and other small packets
+        // pass and keep both ends' idle timers going, for as long as the client has data. The
+        // client's PathWatch sees it lose nearly everything and closes the connection
+        // (PATH_FAILED). The session survives: the client reconnects, resumes it and discovers
+        // the new path.
         try (SuperQuicServer server = discoveringServer();
              UdpRelay relay = new UdpRelay(server.localAddress());
              SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(relay.address(),
@@ -101,7 +103,8 @@ class UdpPayloadTest {
                 });
                 Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> session.lastEvent().resumed());
                 assertThat(cutOff).failsWithin(Duration.ofSeconds(10)).withThrowableThat()
-                        .withMessageContaining("its connection was timed out");
+                        .withMessageContaining("its connection was closed by this client (PATH_FAILED: "
+                                + "the path stopped carrying packets of");
             }
             assertThat(session.id()).isEqualTo(sessionId);
             assertEchoIsIntact(session, 60);

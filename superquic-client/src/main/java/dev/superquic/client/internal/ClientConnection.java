@@ -332,6 +332,10 @@ public final class ClientConnection {
             if (KeepAlive.appliesTo(config)) {
                 KeepAlive.start(quic, stream, config.idleTimeout());
             }
+            if (config.discoverPmtu()) {
+                // A path that shrinks below what discovery found (see PathWatch).
+                PathWatch.start(quic, config.idleTimeout(), blackHole -> close(quic, ErrorCode.PATH_FAILED, blackHole));
+            }
             control.complete(stream);
         });
         createStream(quic, config, Protocol.MAX_CONTROL_FRAME, created);
@@ -367,6 +371,10 @@ public final class ClientConnection {
 
     /** Closes the connection with an application code. */
     public void close(ErrorCode code, String reason) {
+        close(quic, code, reason);
+    }
+
+    private static void close(QuicChannel quic, ErrorCode code, String reason) {
         ConnectionCloseReason.record(quic, "closed by this client (" + code + ": " + reason + ")");
         quic.close(true, code.quicCode(), Unpooled.copiedBuffer(reason, StandardCharsets.UTF_8));
     }

@@ -5,7 +5,6 @@ import dev.superquic.protocol.Messages;
 import dev.superquic.stream.internal.ChannelStream;
 import dev.superquic.transport.ConnectionStats;
 import io.netty.handler.codec.quic.QuicChannel;
-import io.netty.handler.codec.quic.QuicTransportParameters;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -18,9 +17,10 @@ import java.util.concurrent.TimeUnit;
  * application thread cannot hold it up.
  *
  * <p>Not used with PMTU discovery (see {@link #appliesTo}): quiche keeps a packet size that
- * discovery found even after the path shrinks below it, and small pings would then keep alive a
- * connection that can no longer carry data, where its idle timeout would otherwise end it and the
- * session would reconnect on a new path. A peer that is gone is no such case: nothing answers the
+ * discovery found even after the path shrinks below it, and small pings are among the packets
+ * that would then keep alive a connection that can no longer carry data. Such a connection is
+ * ended by {@link PathWatch} once it loses its data; a quiet one ends at its idle timeout, and the
+ * session reconnects on its next use. A peer that is gone is no such case: nothing answers the
  * pings and the connection times out.
  *
  * <p>Confined to the connection's event loop.
@@ -52,17 +52,11 @@ final class KeepAlive {
             return;
         }
         KeepAlive keepAlive = new KeepAlive(quic, control);
-        QuicTransportParameters peer = quic.peerTransportParameters();
-        long idle = negotiatedIdleMillis(ownIdleTimeout.toMillis(), peer != null ? peer.maxIdleTimeout() : 0);
+        long idle = PathWatch.negotiatedIdleMillis(quic, ownIdleTimeout);
         long interval = Math.max(MIN_INTERVAL_MILLIS, idle / 3);
         keepAlive.checks = quic.eventLoop().scheduleAtFixedRate(keepAlive::check, interval, interval,
                 TimeUnit.MILLISECONDS);
         quic.closeFuture().addListener(f -> keepAlive.checks.cancel(false));
-    }
-
-    /** The idle timeout in force: the smaller of the two announced, ignoring a peer's 0 (none). */
-    static long negotiatedIdleMillis(long ownMillis, long peerMillis) {
-        return peerMillis > 0 ? Math.min(ownMillis, peerMillis) : ownMillis;
     }
 
     /** Whether a client with {@code config} keeps its connections alive (see the class comment). */

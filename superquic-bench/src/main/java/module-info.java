@@ -1,7 +1,6 @@
 /**
  * Benchmarks and the soak tool behind {@code superquic bench}: superquic against raw Netty QUIC,
- * TCP + TLS and gRPC, and the loopback UDP relay that injects loss, delay, duplication and
- * blackholes.
+ * TCP + TLS and gRPC, with faults injected by the loopback UDP relay ({@code dev.superquic.relay}).
  *
  * <p>gRPC is read from the class path: {@code grpc-netty-shaded} carries the module descriptor of
  * the netty-tcnative it bundles ({@code io.netty.internal.tcnative}), not one of its own, so it
@@ -11,6 +10,7 @@
 module dev.superquic.bench {
     requires transitive dev.superquic.client;
     requires transitive dev.superquic.server;
+    requires transitive dev.superquic.relay;
     requires dev.superquic.ops;
     requires io.netty.handler;
     requires io.netty.transport.classes.epoll;
@@ -21,6 +21,5 @@ module dev.superquic.bench {
 
     exports dev.superquic.bench;
     exports dev.superquic.bench.raw;
-    exports dev.superquic.bench.relay;
     exports dev.superquic.bench.soak;
 }

@@ -1,13 +1,13 @@
 package dev.superquic.cli;
 
-import dev.superquic.json.JsonFrames;
-import dev.superquic.bench.relay.UdpRelay;
 import dev.superquic.bench.soak.ChannelSoak;
 import dev.superquic.bench.soak.Soak;
 import dev.superquic.bench.soak.Workload;
 import dev.superquic.client.ClientConfig;
 import dev.superquic.client.ClientSession;
 import dev.superquic.client.SuperQuicClient;
+import dev.superquic.json.JsonFrames;
+import dev.superquic.relay.UdpRelay;
 import dev.superquic.server.SuperQuicServer;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.superquic.bench.relay.UdpRelay;
 import dev.superquic.client.ClientSession;
 import dev.superquic.client.MemoryTokenStore;
 import dev.superquic.client.SuperQuicClient;
+import dev.superquic.relay.UdpRelay;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.stream.DuplexStream;
 import java.time.Duration;

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.superquic.bench.relay.UdpRelay;
 import dev.superquic.channel.ChannelMessage;
 import dev.superquic.client.ClientChannel;
 import dev.superquic.client.ClientSession;
@@ -12,6 +11,7 @@ import dev.superquic.client.MemoryTokenStore;
 import dev.superquic.client.SuperQuicClient;
 import dev.superquic.protocol.ErrorCode;
 import dev.superquic.protocol.ProtocolException;
+import dev.superquic.relay.UdpRelay;
 import dev.superquic.server.ChannelService;
 import dev.superquic.server.ServerChannel;
 import dev.superquic.server.SuperQuicServer;

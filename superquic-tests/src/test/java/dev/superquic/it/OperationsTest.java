@@ -3,12 +3,12 @@ package dev.superquic.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.superquic.bench.relay.UdpRelay;
 import dev.superquic.client.ClientSession;
 import dev.superquic.client.SessionEvent;
 import dev.superquic.client.SessionListener;
 import dev.superquic.client.SuperQuicClient;
 import dev.superquic.ops.OpsEndpoint;
+import dev.superquic.relay.UdpRelay;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.server.session.InMemorySessionStore;
 import dev.superquic.stream.DuplexStream;

@@ -2,12 +2,12 @@ package dev.superquic.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.superquic.bench.relay.UdpRelay;
 import dev.superquic.bench.soak.ChannelSoak;
 import dev.superquic.bench.soak.Soak;
 import dev.superquic.bench.soak.Workload;
 import dev.superquic.client.ClientSession;
 import dev.superquic.client.SuperQuicClient;
+import dev.superquic.relay.UdpRelay;
 import dev.superquic.server.SuperQuicServer;
 import java.time.Duration;
 import java.util.List;

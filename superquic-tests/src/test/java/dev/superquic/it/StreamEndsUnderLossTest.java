@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.superquic.client.ClientSession;
 import dev.superquic.client.SuperQuicClient;
+import dev.superquic.relay.UdpRelay;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.stream.DuplexStream;
 import dev.superquic.testing.TestThreads;
-import dev.superquic.bench.relay.UdpRelay;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.superquic.client.ClientSession;
 import dev.superquic.client.SuperQuicClient;
+import dev.superquic.relay.UdpRelay;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.stream.DuplexStream;
-import dev.superquic.bench.relay.UdpRelay;
 import java.io.InputStream;
 import java.security.MessageDigest;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.superquic.bench.relay;
+package dev.superquic.relay;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;

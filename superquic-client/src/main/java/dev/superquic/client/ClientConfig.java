@@ -32,10 +32,10 @@ import java.util.Objects;
  * @param keepAlive ping the server when nothing has arrived for a third of the idle timeout in
  *     force (the smaller of the client's and the server's), so that a connection stays open while
  *     the application is quiet or slow; without it such a connection closes at the idle timeout
- *     and the session reconnects on its next use (default on; not used with {@code discoverPmtu}).
- *     With {@code discoverPmtu} a connection whose path shrinks below the size discovery found,
- *     so that nearly all it sends is lost while small packets still arrive, is closed with
- *     PATH_FAILED and the session resumes on a new one
+ *     and the session reconnects on its next use (default on). With {@code discoverPmtu}, a
+ *     connection whose path shrinks below the size discovery found, so that nearly all it sends
+ *     is lost while small packets still arrive, is closed with PATH_FAILED and the session
+ *     resumes on a new one
  * @param channels the bounds of each channel's replay buffer and how long a send waits for room
  */
 public record ClientConfig(List<InetSocketAddress> servers, String alpn, TrustConfig trust, ResumeSettings resume,

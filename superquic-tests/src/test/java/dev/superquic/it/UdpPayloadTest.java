@@ -141,6 +141,25 @@ class UdpPayloadTest {
     }
 
     @Test
+    void aQuietDiscoveringClientKeepsItsConnectionPastTheIdleTimeout() throws Exception {
+        // Keep-alive pings go out with PMTU discovery too (PathWatch, not the idle timeout, ends
+        // a connection whose path shrank).
+        try (SuperQuicServer server = discoveringServer();
+             UdpRelay relay = new UdpRelay(server.localAddress());
+             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(relay.address(),
+                     server.certificateFingerprint()).maxUdpPayload(CEILING).discoverPmtu(true)
+                     .idleTimeout(Duration.ofSeconds(2)).build());
+             ClientSession session = client.connect()) {
+            assertEchoIsIntact(session, 60);
+            // Two and a half idle timeouts without a word from the application.
+            Awaitility.await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(7))
+                    .until(() -> !session.lastEvent().reconnect() && server.activeConnections() == 1);
+            assertEchoIsIntact(session, 60);
+            assertThat(session.lastEvent().reconnect()).as("%s", session.lastEvent()).isFalse();
+        }
+    }
+
+    @Test
     void discoveryReachesTheCeilingWhereThePathCarriesIt() throws Exception {
         try (SuperQuicServer server = discoveringServer();
              UdpRelay relay = new UdpRelay(server.localAddress());

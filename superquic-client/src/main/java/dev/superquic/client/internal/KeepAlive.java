@@ -16,12 +16,10 @@ import java.util.concurrent.TimeUnit;
  * both sides' idle timers (RFC 9000, 10.1.2). It runs on the connection's event loop, so a slow
  * application thread cannot hold it up.
  *
- * <p>Not used with PMTU discovery (see {@link #appliesTo}): quiche keeps a packet size that
- * discovery found even after the path shrinks below it, and small pings are among the packets
- * that would then keep alive a connection that can no longer carry data. Such a connection is
- * ended by {@link PathWatch} once it loses its data; a quiet one ends at its idle timeout, and the
- * session reconnects on its next use. A peer that is gone is no such case: nothing answers the
- * pings and the connection times out.
+ * <p>With PMTU discovery too: a path that shrinks below the size discovery found keeps passing
+ * small packets, pings among them, while it loses every full one, so neither the pings nor their
+ * absence decide whether such a connection lives; {@link PathWatch} ends it once it loses its data.
+ * A peer that is gone answers no ping, and the connection times out.
  *
  * <p>Confined to the connection's event loop.
  */
@@ -59,9 +57,9 @@ final class KeepAlive {
         quic.closeFuture().addListener(f -> keepAlive.checks.cancel(false));
     }
 
-    /** Whether a client with {@code config} keeps its connections alive (see the class comment). */
+    /** Whether a client with {@code config} keeps its connections alive. */
     static boolean appliesTo(ClientConfig config) {
-        return config.keepAlive() && !config.discoverPmtu();
+        return config.keepAlive();
     }
 
     private void check() {

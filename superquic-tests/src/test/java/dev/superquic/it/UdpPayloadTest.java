@@ -2,6 +2,7 @@ package dev.superquic.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.superquic.client.ClientConfig;
 import dev.superquic.client.ClientSession;
 import dev.superquic.client.SuperQuicClient;
 import dev.superquic.relay.UdpRelay;
@@ -82,9 +83,7 @@ class UdpPayloadTest {
         // the new path.
         try (SuperQuicServer server = discoveringServer();
              UdpRelay relay = new UdpRelay(server.localAddress());
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(relay.address(),
-                     server.certificateFingerprint()).maxUdpPayload(CEILING).discoverPmtu(true)
-                     .idleTimeout(Duration.ofSeconds(2)).build());
+             SuperQuicClient client = discoveringClient(server, relay, Duration.ofSeconds(2));
              ClientSession session = client.connect()) {
             assertEchoIsIntact(session, 60);
             echoUntil(session, () -> session.connectionStats().orElseThrow().udpPayload() > PATH_MAX_PAYLOAD);
@@ -120,9 +119,7 @@ class UdpPayloadTest {
         // so the client's PathWatch must not take the search for a black hole.
         try (SuperQuicServer server = discoveringServer();
              UdpRelay relay = new UdpRelay(server.localAddress());
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(relay.address(),
-                     server.certificateFingerprint()).maxUdpPayload(CEILING).discoverPmtu(true)
-                     .idleTimeout(Duration.ofSeconds(2)).build())) {
+             SuperQuicClient client = discoveringClient(server, relay, Duration.ofSeconds(2))) {
             relay.pathMaxPayload(PATH_MAX_PAYLOAD);
             try (ClientSession session = client.connect()) {
                 long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
@@ -146,9 +143,7 @@ class UdpPayloadTest {
         // a connection whose path shrank).
         try (SuperQuicServer server = discoveringServer();
              UdpRelay relay = new UdpRelay(server.localAddress());
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(relay.address(),
-                     server.certificateFingerprint()).maxUdpPayload(CEILING).discoverPmtu(true)
-                     .idleTimeout(Duration.ofSeconds(2)).build());
+             SuperQuicClient client = discoveringClient(server, relay, Duration.ofSeconds(2));
              ClientSession session = client.connect()) {
             assertEchoIsIntact(session, 60);
             // Two and a half idle timeouts without a word from the application.
@@ -226,8 +221,18 @@ class UdpPayloadTest {
     }
 
     private static SuperQuicClient discoveringClient(SuperQuicServer server, UdpRelay relay) throws Exception {
-        return new SuperQuicClient(Fixtures.clientConfig(relay.address(), server.certificateFingerprint())
-                .maxUdpPayload(CEILING).discoverPmtu(true).build());
+        return new SuperQuicClient(discoveringClientConfig(server, relay).build());
+    }
+
+    /** A discovering client whose connections time out after {@code idleTimeout} of silence. */
+    private static SuperQuicClient discoveringClient(SuperQuicServer server, UdpRelay relay, Duration idleTimeout)
+            throws Exception {
+        return new SuperQuicClient(discoveringClientConfig(server, relay).idleTimeout(idleTimeout).build());
+    }
+
+    private static ClientConfig.Builder discoveringClientConfig(SuperQuicServer server, UdpRelay relay) {
+        return Fixtures.clientConfig(relay.address(), server.certificateFingerprint()).maxUdpPayload(CEILING)
+                .discoverPmtu(true);
     }
 
     /** Echoes {@link #BYTES} random bytes on a new session and checks they come back intact. */

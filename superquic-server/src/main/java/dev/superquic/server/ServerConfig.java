@@ -119,7 +119,8 @@ public record ServerConfig(String host, int port, String alpn, long maxBidiStrea
                 statsInterval);
     }
 
-    private static void check(boolean ok, String setting, String rule, Object value) {
+    /** Throws an {@link InvalidSettingException} for {@code setting} unless {@code ok}. */
+    static void check(boolean ok, String setting, String rule, Object value) {
         if (!ok) {
             throw new InvalidSettingException(setting, rule, value);
         }

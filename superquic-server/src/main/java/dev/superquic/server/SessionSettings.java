@@ -25,15 +25,9 @@ public record SessionSettings(Duration ttl, int maxSessions, int maxKeys, long m
     /** Validates the fields. */
     public SessionSettings {
         Objects.requireNonNull(ttl, "ttl");
-        check(!ttl.isNegative() && !ttl.isZero(), "session-ttl", "must be positive", ttl);
-        check(maxSessions >= 1, "max-sessions", "must be at least 1", maxSessions);
-        check(maxKeys >= 1, "max-session-keys", "must be at least 1", maxKeys);
-        check(maxChars >= 1, "max-session-chars", "must be at least 1", maxChars);
-    }
-
-    private static void check(boolean ok, String setting, String rule, Object value) {
-        if (!ok) {
-            throw new ServerConfig.InvalidSettingException(setting, rule, value);
-        }
+        ServerConfig.check(!ttl.isNegative() && !ttl.isZero(), "session-ttl", "must be positive", ttl);
+        ServerConfig.check(maxSessions >= 1, "max-sessions", "must be at least 1", maxSessions);
+        ServerConfig.check(maxKeys >= 1, "max-session-keys", "must be at least 1", maxKeys);
+        ServerConfig.check(maxChars >= 1, "max-session-chars", "must be at least 1", maxChars);
     }
 }

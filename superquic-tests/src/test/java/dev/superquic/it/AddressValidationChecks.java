@@ -10,6 +10,7 @@ import dev.superquic.client.SuperQuicClient;
 import dev.superquic.relay.UdpRelay;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.stream.DuplexStream;
+import dev.superquic.testing.Loopback;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -17,8 +18,8 @@ import org.junit.jupiter.api.Test;
 abstract class AddressValidationChecks {
     @Test
     void withRetryClientsConnectAndResumeAsUsual() throws Exception {
-        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().retry(dev.superquic.server.RetryMode.ALWAYS).build(), b -> b);
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).tokenStore(new MemoryTokenStore())
+        try (SuperQuicServer server = Fixtures.server(Loopback.serverConfig().retry(dev.superquic.server.RetryMode.ALWAYS).build(), b -> b);
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).tokenStore(new MemoryTokenStore())
                      .build())) {
             String id;
             try (ClientSession session = client.connect(); DuplexStream echo = session.openStream("echo")) {
@@ -35,9 +36,9 @@ abstract class AddressValidationChecks {
 
     @Test
     void anAddressThatNeverAnswersGetsOnlyTheRetry() throws Exception {
-        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().retry(dev.superquic.server.RetryMode.ALWAYS).build(), b -> b);
+        try (SuperQuicServer server = Fixtures.server(Loopback.serverConfig().retry(dev.superquic.server.RetryMode.ALWAYS).build(), b -> b);
              UdpRelay relay = new UdpRelay(server.localAddress());
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(relay.address(),
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(relay.address(),
                      server.certificateFingerprint()).connectTimeout(Duration.ofSeconds(3)).build())) {
             relay.limitToTarget(1); // the client's first datagram gets through, nothing after it
             assertThatThrownBy(client::connect).isInstanceOf(java.io.IOException.class);

@@ -7,6 +7,7 @@ import dev.superquic.client.ClientSession;
 import dev.superquic.client.SuperQuicClient;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.stream.DuplexStream;
+import dev.superquic.testing.Loopback;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.time.Duration;
@@ -22,7 +23,7 @@ class BulkCloseTest {
     @Test
     void sinkFinishesItsSideAtOnceAndTakesEverything() throws Exception {
         try (SuperQuicServer server = Fixtures.server();
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).build());
              ClientSession session = client.connect();
              DuplexStream sink = session.openStream("sink")) {
             // The server's FIN comes before anything is sent: its side was never going to be used.
@@ -43,9 +44,9 @@ class BulkCloseTest {
      */
     @Test
     void generateKeepsSendingAfterTheClientFinishedAndEndsWhenTheClientStopsReading() throws Exception {
-        var config = Fixtures.serverConfig().streamWriteTimeout(Duration.ofSeconds(3)).build();
+        var config = Loopback.serverConfig().streamWriteTimeout(Duration.ofSeconds(3)).build();
         try (SuperQuicServer server = Fixtures.server(config, b -> b);
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).build());
              ClientSession session = client.connect()) {
             try (DuplexStream generate = session.openStream("generate")) {
                 generate.writeFrame(("{\"bytes\":" + Long.MAX_VALUE + "}").getBytes());
@@ -68,9 +69,9 @@ class BulkCloseTest {
      */
     @Test
     void closingRightAfterABulkUploadClosesTheConnectionOnTheServer() throws Exception {
-        var config = Fixtures.serverConfig().idleTimeout(Duration.ofSeconds(60)).build();
+        var config = Loopback.serverConfig().idleTimeout(Duration.ofSeconds(60)).build();
         try (SuperQuicServer server = Fixtures.server(config, b -> b);
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build())) {
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).build())) {
             ClientSession session = client.connect();
             ByteBuf zeros = Unpooled.directBuffer(CHUNK).writeZero(CHUNK);
             try (DuplexStream sink = session.openStream("sink")) {

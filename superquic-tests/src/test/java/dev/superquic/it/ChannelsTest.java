@@ -81,8 +81,8 @@ class ChannelsTest {
     @Test
     void messagesGoBothWaysInOrder() throws Exception {
         Checker checker = new Checker(true);
-        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().build(), b -> b.channel("check", checker));
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+        try (SuperQuicServer server = Fixtures.server(Loopback.serverConfig().build(), b -> b.channel("check", checker));
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).build());
              ClientSession session = client.connect()) {
             ClientChannel channel = session.channel("check");
             assertThat(session.channel("check")).isSameAs(channel);
@@ -105,9 +105,9 @@ class ChannelsTest {
     @Test
     void nothingIsLostOrRepeatedAcrossForcedDisconnects() throws Exception {
         Checker checker = new Checker(true);
-        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().build(), b -> b.channel("check", checker));
+        try (SuperQuicServer server = Fixtures.server(Loopback.serverConfig().build(), b -> b.channel("check", checker));
              UdpRelay relay = new UdpRelay(server.localAddress())) {
-            var config = Fixtures.clientConfig(relay.address(), server.certificateFingerprint())
+            var config = Loopback.clientConfig(relay.address(), server.certificateFingerprint())
                     .idleTimeout(Duration.ofSeconds(1)).build();
             try (SuperQuicClient client = new SuperQuicClient(config);
                  ClientSession session = client.connect();
@@ -146,8 +146,8 @@ class ChannelsTest {
     void pushesToADetachedSessionWaitForItsResume() throws Exception {
         Checker checker = new Checker(false);
         MemoryTokenStore tokens = new MemoryTokenStore();
-        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().build(), b -> b.channel("test-feed", checker));
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).tokenStore(tokens).build())) {
+        try (SuperQuicServer server = Fixtures.server(Loopback.serverConfig().build(), b -> b.channel("test-feed", checker));
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).tokenStore(tokens).build())) {
             String id;
             try (ClientSession session = client.connect()) {
                 id = session.id();
@@ -171,9 +171,9 @@ class ChannelsTest {
     @Test
     void aFullReplayBufferBlocksThenFailsClearlyAndDropsNothing() throws Exception {
         var settings = new dev.superquic.channel.ChannelSettings(10, 1 << 20, Duration.ofMillis(300));
-        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().channels(settings).build(),
+        try (SuperQuicServer server = Fixtures.server(Loopback.serverConfig().channels(settings).build(),
                 b -> b.channel("test-feed", (c, m) -> { }));
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).channels(settings).build());
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).channels(settings).build());
              ClientSession session = client.connect()) {
             ClientChannel channel = session.channel("test-feed");
             channel.send(number(1));
@@ -202,10 +202,10 @@ class ChannelsTest {
 
     @Test
     void aSessionThatWasNotResumedFailsItsChannelsWithChannelLost() throws Exception {
-        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().sessionTtl(Duration.ofMillis(300)).build(),
+        try (SuperQuicServer server = Fixtures.server(Loopback.serverConfig().sessionTtl(Duration.ofMillis(300)).build(),
                 b -> b.channel("check", new Checker(true)));
              UdpRelay relay = new UdpRelay(server.localAddress())) {
-            var config = Fixtures.clientConfig(relay.address(), server.certificateFingerprint())
+            var config = Loopback.clientConfig(relay.address(), server.certificateFingerprint())
                     .idleTimeout(Duration.ofSeconds(1)).build();
             try (SuperQuicClient client = new SuperQuicClient(config);
                  ClientSession session = client.connect()) {
@@ -238,11 +238,11 @@ class ChannelsTest {
             channel.commit(Map.of("count", Long.toString(count + 1), "sum", Long.toString(sum + n)));
         };
         var store1 = SqliteSessionStore.open(data, Duration.ofMinutes(5), 1000, 1 << 20, SqliteSessionStore.Sync.NORMAL);
-        SuperQuicServer first = Fixtures.server(Fixtures.serverConfig().certificate(cert.source()).build(),
+        SuperQuicServer first = Fixtures.server(Loopback.serverConfig().certificate(cert.source()).build(),
                 b -> b.sessionStore(store1).channel("count", counter));
         int port = first.localAddress().getPort();
         long total = 3000;
-        try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(first)
+        try (SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(first)
                 .reconnect(new dev.superquic.client.ReconnectPolicy(true, Duration.ofMillis(50), Duration.ofMillis(300), 2,
                         0.2, 0)).build());
              ClientSession session = client.connect();
@@ -258,7 +258,7 @@ class ChannelsTest {
             first.shutdownNow();
             store1.close();
             var store2 = SqliteSessionStore.open(data, Duration.ofMinutes(5), 1000, 1 << 20, SqliteSessionStore.Sync.NORMAL);
-            try (SuperQuicServer second = Fixtures.server(Fixtures.serverConfig().certificate(cert.source()).port(port).build(),
+            try (SuperQuicServer second = Fixtures.server(Loopback.serverConfig().certificate(cert.source()).port(port).build(),
                     b -> b.sessionStore(store2).channel("count", counter))) {
                 sent.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
                 await().atMost(WAIT).until(() -> channel.unacknowledged() == 0);

@@ -1,5 +1,6 @@
 package dev.superquic.it;
 
+import dev.superquic.testing.Loopback;
 import dev.superquic.testing.TestThreads;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -32,7 +33,7 @@ class ChurnTest {
 
     @Test
     void nothingAccumulatesUnderChurn() throws Exception {
-        var config = Fixtures.serverConfig().sessionTtl(Duration.ofMillis(500)).idleTimeout(Duration.ofSeconds(1)).build();
+        var config = Loopback.serverConfig().sessionTtl(Duration.ofMillis(500)).idleTimeout(Duration.ofSeconds(1)).build();
         long baselineDirect;
         try (SuperQuicServer server = Fixtures.server(config, b -> b)) {
             warmUp(server);
@@ -74,7 +75,7 @@ class ChurnTest {
     }
 
     private static void useAndClose(SuperQuicServer server) throws Exception {
-        try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+        try (SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).build());
              ClientSession session = client.connect()) {
             for (int s = 0; s < STREAMS_PER_CONNECTION; s++) {
                 try (DuplexStream echo = session.openStream("echo")) {

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.superquic.client.ClientSession;
 import dev.superquic.client.SuperQuicClient;
 import dev.superquic.server.SuperQuicServer;
+import dev.superquic.testing.Loopback;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -16,9 +17,9 @@ abstract class ConnectionLimitChecks {
     void connectionsBeyondThePerAddressLimitAreRefusedUntilOneEnds() throws Exception {
         // A short idle timeout: the refused client's last Initials may reach the server after a slot
         // came free and leave a half-done connection, which then holds a slot until it expires.
-        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().maxConnectionsPerAddress(2)
+        try (SuperQuicServer server = Fixtures.server(Loopback.serverConfig().maxConnectionsPerAddress(2)
                      .idleTimeout(Duration.ofSeconds(1)).build(), b -> b);
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server)
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server)
                      .connectTimeout(Duration.ofSeconds(3)).build())) {
             var refused = server.meterRegistry().get("superquic.connections.refused").tag("limit", "per_address").counter();
             ClientSession first = client.connect();

@@ -11,6 +11,7 @@ import dev.superquic.protocol.Messages;
 import dev.superquic.protocol.ProtocolException;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.stream.DuplexStream;
+import dev.superquic.testing.Loopback;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -21,8 +22,8 @@ import org.junit.jupiter.api.Test;
 class DemoServicesTest {
     @Test
     void buffersWrittenAndReadWithoutCopiesArriveIntactAndAreReleased() throws Exception {
-        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().ioThreads(1).build(), b -> b);
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+        try (SuperQuicServer server = Fixtures.server(Loopback.serverConfig().ioThreads(1).build(), b -> b);
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).build());
              ClientSession session = client.connect()) {
             // generate writes slices of a shared buffer: more than two 128 KiB chunks, pattern intact.
             try (DuplexStream generate = session.openStream("generate")) {
@@ -59,8 +60,8 @@ class DemoServicesTest {
 
     @Test
     void generateDiscardAndKvBehaveAsDocumented() throws Exception {
-        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().ioThreads(1).build(), b -> b);
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+        try (SuperQuicServer server = Fixtures.server(Loopback.serverConfig().ioThreads(1).build(), b -> b);
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).build());
              ClientSession session = client.connect()) {
             try (DuplexStream generate = session.openStream("generate")) {
                 generate.writeFrame("{\"bytes\":300}".getBytes());
@@ -100,8 +101,8 @@ class DemoServicesTest {
 
     @Test
     void aPutBeyondTheSessionsStateLimitIsRefusedWithLimitExceeded() throws Exception {
-        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().maxSessionKeys(1).build(), b -> b);
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+        try (SuperQuicServer server = Fixtures.server(Loopback.serverConfig().maxSessionKeys(1).build(), b -> b);
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).build());
              ClientSession session = client.connect()) {
             Kv.put(session, "one", "1");
             assertThatThrownBy(() -> Kv.put(session, "two", "2")).isInstanceOf(ProtocolException.class)
@@ -114,7 +115,7 @@ class DemoServicesTest {
     @Test
     void framesLargerThanTheFirstChunkArriveWhole() throws Exception {
         try (SuperQuicServer server = Fixtures.server();
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).build());
              ClientSession session = client.connect();
              DuplexStream kv = session.openStream("kv")) {
             // Read by the server and the client in pieces into a payload that grows (64 KiB first).

@@ -7,6 +7,7 @@ import dev.superquic.client.ClientSession;
 import dev.superquic.client.SuperQuicClient;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.stream.DuplexStream;
+import dev.superquic.testing.Loopback;
 import dev.superquic.transport.ConnectionStats;
 import java.io.IOException;
 import java.net.Inet6Address;
@@ -20,7 +21,7 @@ class EchoTest {
     @Test
     void newSessionAndEcho() throws Exception {
         try (SuperQuicServer server = Fixtures.server();
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).build());
              ClientSession session = client.connect()) {
             assertThat(session.id()).startsWith("s-");
             assertThat(session.lastEvent().resumed()).isFalse();
@@ -37,7 +38,7 @@ class EchoTest {
     @Test
     void theClientSeesItsConnectionsStatistics() throws Exception {
         try (SuperQuicServer server = Fixtures.server();
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build())) {
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).build())) {
             ClientSession session = client.connect();
             try (DuplexStream echo = session.openStream("echo")) {
                 echo.output().write(new byte[100_000]);
@@ -59,8 +60,8 @@ class EchoTest {
     @Test
     void overIpv6Loopback() throws Exception {
         assumeTrue(ipv6Loopback(), "this machine has no IPv6 loopback");
-        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().host("::1").build(), b -> b);
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server)
+        try (SuperQuicServer server = Fixtures.server(Loopback.serverConfig().host("::1").build(), b -> b);
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server)
                      .server(new InetSocketAddress("::1", server.localAddress().getPort())).build());
              ClientSession session = client.connect();
              DuplexStream echo = session.openStream("echo")) {

@@ -1,22 +1,15 @@
 package dev.superquic.it;
 
-import dev.superquic.client.ClientConfig;
 import dev.superquic.demo.DemoServices;
 import dev.superquic.server.ServerConfig;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.testing.Loopback;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.function.UnaryOperator;
 
 /** Shared set-up: servers on 127.0.0.1 with a free port and a fresh self-signed certificate. */
 final class Fixtures {
     private Fixtures() {
-    }
-
-    /** Test defaults: loopback, free port, short hello timeout ({@link Loopback#serverConfig()}). */
-    static ServerConfig.Builder serverConfig() {
-        return Loopback.serverConfig();
     }
 
     /** A server with the demo services. */
@@ -27,7 +20,7 @@ final class Fixtures {
 
     /** A server with the demo services and test defaults. */
     static SuperQuicServer server() throws Exception {
-        return server(serverConfig().build(), b -> b);
+        return server(Loopback.serverConfig().build(), b -> b);
     }
 
     /**
@@ -94,15 +87,5 @@ final class Fixtures {
         } catch (Exception e) {
             throw new java.io.IOException(e);
         }
-    }
-
-    /** Client settings pinned to the server's certificate, fast reconnects ({@link Loopback}). */
-    static ClientConfig.Builder clientConfig(SuperQuicServer server) {
-        return Loopback.clientConfig(server);
-    }
-
-    /** Client settings for an address (a relay, say) in front of a server with this certificate. */
-    static ClientConfig.Builder clientConfig(InetSocketAddress address, String fingerprint) {
-        return Loopback.clientConfig(address, fingerprint);
     }
 }

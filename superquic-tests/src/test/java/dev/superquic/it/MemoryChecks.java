@@ -11,6 +11,7 @@ import dev.superquic.protocol.Messages;
 import dev.superquic.protocol.Messages.StreamHeader;
 import dev.superquic.stream.internal.ChannelStream;
 import dev.superquic.stream.internal.InboundPipe;
+import dev.superquic.testing.Loopback;
 import dev.superquic.testing.TestThreads;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -81,7 +82,7 @@ abstract class MemoryChecks {
         int streams = 12;
         long perConnection = 1 << 20;
         long total = 2 << 20;
-        var config = Fixtures.serverConfig().streamBufferBytes(1 << 20).inboundMemoryPerConnection(perConnection)
+        var config = Loopback.serverConfig().streamBufferBytes(1 << 20).inboundMemoryPerConnection(perConnection)
                 .inboundMemoryTotal(total).build();
         java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.atomic.AtomicLong consumed = new java.util.concurrent.atomic.AtomicLong();
@@ -95,7 +96,7 @@ abstract class MemoryChecks {
             List<Future<?>> writers = new ArrayList<>();
             try {
                 for (int c = 0; c < connections; c++) {
-                    SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+                    SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).build());
                     clients.add(client);
                     ClientSession session = client.connect();
                     for (int s = 0; s < streams; s++) {
@@ -127,7 +128,7 @@ abstract class MemoryChecks {
                         .isLessThanOrEqualTo(total + connections * 64 * 1024.0 * streams);
                 assertThat(waits.count()).isPositive();
                 // Another client's small requests are still served meanwhile: within the allowance.
-                try (SuperQuicClient other = new SuperQuicClient(Fixtures.clientConfig(server).build());
+                try (SuperQuicClient other = new SuperQuicClient(Loopback.clientConfig(server).build());
                      ClientSession session = other.connect()) {
                     Kv.put(session, "still", "serving");
                     assertThat(Kv.get(session, "still")).contains("serving");

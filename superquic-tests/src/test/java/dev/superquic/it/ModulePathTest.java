@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.superquic.client.ClientSession;
 import dev.superquic.client.SuperQuicClient;
 import dev.superquic.stream.DuplexStream;
+import dev.superquic.testing.Loopback;
 import java.io.File;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -61,7 +62,7 @@ class ModulePathTest {
             assertThat(fingerprint).as("server output: %s", server.lines).isNotNull();
             assertThat(server.lines).as("the CLI's modules").noneMatch(l -> l.contains("IllegalAccess"));
             try (SuperQuicClient client = new SuperQuicClient(
-                    Fixtures.clientConfig(new InetSocketAddress("127.0.0.1", port), fingerprint).build());
+                    Loopback.clientConfig(new InetSocketAddress("127.0.0.1", port), fingerprint).build());
                  ClientSession session = client.connect();
                  DuplexStream echo = session.openStream("echo")) {
                 byte[] payload = "on the module path".getBytes(StandardCharsets.UTF_8);

@@ -81,7 +81,7 @@ class OperationsTest {
     @Test
     void metricsFollowConnectionsStreamsAndBackpressure() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        var config = Fixtures.serverConfig().streamBufferBytes(16 * 1024).maxStreamData(64 * 1024).build();
+        var config = Loopback.serverConfig().streamBufferBytes(16 * 1024).maxStreamData(64 * 1024).build();
         try (SuperQuicServer server = Fixtures.server(config, b -> withOps(b).service("stuck", s -> {
                 release.await(30, TimeUnit.SECONDS);
                 s.input().transferTo(java.io.OutputStream.nullOutputStream());
@@ -89,7 +89,7 @@ class OperationsTest {
              TestThreads pool = TestThreads.virtual()) {
             assertThat(get(server, "/health").statusCode()).isEqualTo(200);
             assertThat(metric(server, "superquic_connections_active")).isZero();
-            try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+            try (SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).build());
                  ClientSession session = client.connect();
                  DuplexStream stuck = session.openStream("stuck")) {
                 assertThat(metric(server, "superquic_connections_active")).isEqualTo(1);
@@ -115,7 +115,7 @@ class OperationsTest {
                     && metric(server, "superquic_streams_active{service=\"stuck\"}") == 0
                     && metric(server, "superquic_sessions{state=\"detached\"}") == 1);
             // A refused stream is counted by its code.
-            try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+            try (SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).build());
                  ClientSession session = client.connect()) {
                 org.assertj.core.api.Assertions.assertThatThrownBy(() -> session.openStream("nope"));
             }
@@ -141,12 +141,12 @@ class OperationsTest {
 
     @Test
     void connectionStatisticsReachTheMetrics() throws Exception {
-        var config = Fixtures.serverConfig().statsInterval(Duration.ofMillis(100)).build();
+        var config = Loopback.serverConfig().statsInterval(Duration.ofMillis(100)).build();
         try (SuperQuicServer server = Fixtures.server(config, OperationsTest::withOps);
              UdpRelay relay = new UdpRelay(server.localAddress())) {
             relay.mode(UdpRelay.Mode.LOSSY);
             relay.dropRate(0.05); // about 40 of the echo's ~800 data packets from the server
-            try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(relay.address(),
+            try (SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(relay.address(),
                          server.certificateFingerprint()).build());
                  ClientSession session = client.connect();
                  DuplexStream echo = session.openStream("echo");
@@ -181,7 +181,7 @@ class OperationsTest {
         // (the CLI asks, for the registry it made), never into a registry the application brought.
         var own = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
                 io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
-        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().build(),
+        try (SuperQuicServer server = Fixtures.server(Loopback.serverConfig().build(),
                 b -> withOps(b).meterRegistry(own))) {
             String scrape = get(server, "/metrics").body();
             assertThat(scrape).contains("superquic_connections_active").doesNotContain("jvm_memory_used_bytes");
@@ -193,7 +193,7 @@ class OperationsTest {
     @Test
     void shutdownDrainsAStreamInFlightAndTheClientResumesAfterwards(@TempDir Path dir) throws Exception {
         Loopback.PemCertificate cert = Loopback.writeCertificate(dir);
-        var config = Fixtures.serverConfig().certificate(cert.source()).build();
+        var config = Loopback.serverConfig().certificate(cert.source()).build();
         CompletableFuture<Duration> goingAway = new CompletableFuture<>();
         CompletableFuture<SessionEvent> reconnected = new CompletableFuture<>();
         SessionListener listener = new SessionListener() {
@@ -213,7 +213,7 @@ class OperationsTest {
              TestThreads pool = TestThreads.virtual()) {
             SuperQuicServer server = Fixtures.server(config, b -> withOps(b).sessionStore(store));
             int port = server.localAddress().getPort();
-            try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+            try (SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).build());
                  ClientSession session = client.connect(listener)) {
                 String id = session.id();
                 Kv.put(session, "k", "kept");

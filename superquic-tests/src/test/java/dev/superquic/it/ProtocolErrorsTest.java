@@ -14,6 +14,7 @@ import dev.superquic.protocol.ProtocolException;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.stream.DuplexStream;
 import dev.superquic.stream.internal.ChannelStream;
+import dev.superquic.testing.Loopback;
 import io.netty.handler.codec.quic.QuicConnectionCloseEvent;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +31,7 @@ class ProtocolErrorsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        server = Fixtures.server(Fixtures.serverConfig().helloTimeout(Duration.ofMillis(700)).build(), b -> b);
+        server = Fixtures.server(Loopback.serverConfig().helloTimeout(Duration.ofMillis(700)).build(), b -> b);
     }
 
     @AfterAll
@@ -40,7 +41,7 @@ class ProtocolErrorsTest {
 
     /** A normal client still gets an echo: the server survived whatever the test did. */
     private static void assertServerStillServes() throws Exception {
-        try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+        try (SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).build());
              ClientSession session = client.connect();
              DuplexStream echo = session.openStream("echo")) {
             echo.output().write(new byte[] {1, 2, 3});
@@ -128,7 +129,7 @@ class ProtocolErrorsTest {
 
     @Test
     void oversizedFrameOnAServiceStreamFailsOnlyThatStream() throws Exception {
-        try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+        try (SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).build());
              ClientSession session = client.connect()) {
             try (DuplexStream kv = session.openStream("kv")) {
                 kv.output().write(ByteBuffer.allocate(4).putInt(server.config().maxFrameSize() + 1).array());
@@ -145,7 +146,7 @@ class ProtocolErrorsTest {
 
     @Test
     void unknownServiceIsRefusedAndTheConnectionStaysUsable() throws Exception {
-        try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+        try (SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).build());
              ClientSession session = client.connect()) {
             assertThatThrownBy(() -> session.openStream("no-such-service"))
                     .isInstanceOf(ProtocolException.class).hasMessageContaining("no-such-service")
@@ -218,7 +219,7 @@ class ProtocolErrorsTest {
     @Test
     void wrongAlpnFailsTheHandshake() throws Exception {
         assertThatThrownBy(() -> new RawConnection(server.localAddress(), "h3")).hasMessageContaining("handshake");
-        var config = Fixtures.clientConfig(server).alpn("not-super-quic").build();
+        var config = Loopback.clientConfig(server).alpn("not-super-quic").build();
         try (SuperQuicClient client = new SuperQuicClient(config)) {
             assertThatThrownBy(client::connect).isInstanceOf(SSLException.class).hasMessageContaining("ALPN");
         }

@@ -9,6 +9,7 @@ import dev.superquic.client.ClientSession;
 import dev.superquic.client.SuperQuicClient;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.stream.DuplexStream;
+import dev.superquic.testing.Loopback;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -40,13 +41,13 @@ abstract class ReplyAddressChecks {
 
     @Test
     void aServerOnSeveralAddressesAnswersEachClientFromTheAddressItUsed() throws Exception {
-        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().host("127.0.0.1,127.0.0.2").build(),
+        try (SuperQuicServer server = Fixtures.server(Loopback.serverConfig().host("127.0.0.1,127.0.0.2").build(),
                 b -> b)) {
             int port = server.localAddress().getPort();
             for (String address : new String[] {"127.0.0.1", "127.0.0.2"}) {
                 // A QUIC client drops packets from any other address than the one it sent to: the
                 // echo coming back proves where the replies left from.
-                var config = Fixtures.clientConfig(server).server(new InetSocketAddress(address, port)).build();
+                var config = Loopback.clientConfig(server).server(new InetSocketAddress(address, port)).build();
                 try (SuperQuicClient client = new SuperQuicClient(config);
                      ClientSession session = client.connect();
                      DuplexStream echo = session.openStream("echo")) {
@@ -64,10 +65,10 @@ abstract class ReplyAddressChecks {
         // 127.0.0.2 is this host's too (the loopback net), but not the address that the kernel's
         // route picks for a reply to 127.0.0.1; ::1 covers the IPv6 side of the dual-stack socket.
         for (String wildcard : new String[] {"0.0.0.0", "::"}) {
-            try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().host(wildcard).build(), b -> b)) {
+            try (SuperQuicServer server = Fixtures.server(Loopback.serverConfig().host(wildcard).build(), b -> b)) {
                 int port = server.localAddress().getPort();
                 for (String address : new String[] {"127.0.0.2", "127.0.0.1", "::1"}) {
-                    var config = Fixtures.clientConfig(server).server(new InetSocketAddress(address, port)).build();
+                    var config = Loopback.clientConfig(server).server(new InetSocketAddress(address, port)).build();
                     try (SuperQuicClient client = new SuperQuicClient(config);
                          ClientSession session = client.connect()) {
                         // A short echo, then one of 2 MiB (within the stream windows, so it can be

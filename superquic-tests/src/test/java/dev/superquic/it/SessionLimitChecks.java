@@ -9,14 +9,15 @@ import dev.superquic.client.SuperQuicClient;
 import dev.superquic.protocol.ErrorCode;
 import dev.superquic.protocol.ProtocolException;
 import dev.superquic.server.SuperQuicServer;
+import dev.superquic.testing.Loopback;
 import org.junit.jupiter.api.Test;
 
 /** Hellos beyond the sessions limit or an address's hello rate are refused with LIMIT_EXCEEDED. */
 abstract class SessionLimitChecks {
     @Test
     void aHelloThatNeedsASessionBeyondTheLimitIsRefused() throws Exception {
-        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().maxSessions(2).build(), b -> b);
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server)
+        try (SuperQuicServer server = Fixtures.server(Loopback.serverConfig().maxSessions(2).build(), b -> b);
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server)
                      .reconnect(ReconnectPolicy.disabled()).build());
              ClientSession one = client.connect();
              ClientSession two = client.connect()) {
@@ -30,9 +31,9 @@ abstract class SessionLimitChecks {
 
     @Test
     void helloRateIsLimitedPerAddress() throws Exception {
-        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().helloRatePerAddress(0.01)
+        try (SuperQuicServer server = Fixtures.server(Loopback.serverConfig().helloRatePerAddress(0.01)
                      .helloBurstPerAddress(2).build(), b -> b);
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server)
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server)
                      .reconnect(ReconnectPolicy.disabled()).build())) {
             client.connect().close();
             client.connect().close();

@@ -53,7 +53,7 @@ class SessionsTest {
     void resumeAfterAbruptConnectionLossKeepsIdAndState() throws Exception {
         try (SuperQuicServer server = Fixtures.server();
              UdpRelay relay = new UdpRelay(server.localAddress())) {
-            var config = Fixtures.clientConfig(relay.address(), server.certificateFingerprint())
+            var config = Loopback.clientConfig(relay.address(), server.certificateFingerprint())
                     .idleTimeout(Duration.ofSeconds(1)).build();
             Events events = new Events();
             try (SuperQuicClient client = new SuperQuicClient(config);
@@ -79,9 +79,9 @@ class SessionsTest {
     void keepAliveHoldsAQuietConnectionOpenPastTheIdleTimeout() throws Exception {
         // 2 s: pings leave at most 2/3 of it after the last packet, which leaves a loaded
         // machine's scheduling some room.
-        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().idleTimeout(Duration.ofSeconds(2)).build(),
+        try (SuperQuicServer server = Fixtures.server(Loopback.serverConfig().idleTimeout(Duration.ofSeconds(2)).build(),
                 b -> b);
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build())) {
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).build())) {
             Events events = new Events();
             try (ClientSession session = client.connect(events)) {
                 Kv.put(session, "color", "blue");
@@ -96,9 +96,9 @@ class SessionsTest {
 
     @Test
     void withoutKeepAliveAQuietConnectionTimesOutAndTheSessionReconnects() throws Exception {
-        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().idleTimeout(Duration.ofSeconds(1)).build(),
+        try (SuperQuicServer server = Fixtures.server(Loopback.serverConfig().idleTimeout(Duration.ofSeconds(1)).build(),
                 b -> b);
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).keepAlive(false).build())) {
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).keepAlive(false).build())) {
             Events events = new Events();
             try (ClientSession session = client.connect(events)) {
                 Kv.put(session, "color", "blue");
@@ -112,18 +112,18 @@ class SessionsTest {
 
     @Test
     void afterTheTtlAResumeGetsANewSessionWithReasonExpired() throws Exception {
-        var config = Fixtures.serverConfig().sessionTtl(Duration.ofMillis(300)).build();
+        var config = Loopback.serverConfig().sessionTtl(Duration.ofMillis(300)).build();
         MemoryTokenStore tokens = new MemoryTokenStore();
         try (SuperQuicServer server = Fixtures.server(config, b -> b)) {
             String firstId;
-            try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).tokenStore(tokens).build());
+            try (SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).tokenStore(tokens).build());
                  ClientSession session = client.connect()) {
                 firstId = session.id();
                 Kv.put(session, "k", "v");
             }
             await().atMost(Duration.ofSeconds(10)).until(() -> server.sessionStore().counts().detached() == 0
                     && server.sessionStore().counts().attached() == 0);
-            try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).tokenStore(tokens).build());
+            try (SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).tokenStore(tokens).build());
                  ClientSession session = client.connect()) {
                 assertThat(session.lastEvent().resumed()).isFalse();
                 assertThat(session.lastEvent().reason()).isEqualTo(NotResumedReason.EXPIRED);
@@ -138,12 +138,12 @@ class SessionsTest {
         MemoryTokenStore tokens = new MemoryTokenStore();
         try (SuperQuicServer server = Fixtures.server()) {
             String firstId;
-            try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).tokenStore(tokens).build());
+            try (SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).tokenStore(tokens).build());
                  ClientSession session = client.connect()) {
                 firstId = session.id();
                 Kv.put(session, "a", "1");
             }
-            try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).tokenStore(tokens).build());
+            try (SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).tokenStore(tokens).build());
                  ClientSession session = client.connect()) {
                 assertThat(session.lastEvent().resumed()).isTrue();
                 assertThat(session.id()).isEqualTo(firstId);
@@ -155,7 +155,7 @@ class SessionsTest {
     @Test
     void unknownTokenGetsANewSessionWithReasonUnknown() throws Exception {
         try (SuperQuicServer server = Fixtures.server();
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server)
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server)
                      .tokenStore(new MemoryTokenStore("not-a-token-this-server-issued")).build());
              ClientSession session = client.connect()) {
             assertThat(session.lastEvent().resumed()).isFalse();
@@ -168,8 +168,8 @@ class SessionsTest {
     void resumingAnAttachedSessionTakesItOverAndClosesTheOlderConnection() throws Exception {
         MemoryTokenStore tokens = new MemoryTokenStore();
         try (SuperQuicServer server = Fixtures.server();
-             SuperQuicClient first = new SuperQuicClient(Fixtures.clientConfig(server).tokenStore(tokens).build());
-             SuperQuicClient second = new SuperQuicClient(Fixtures.clientConfig(server).tokenStore(tokens).build())) {
+             SuperQuicClient first = new SuperQuicClient(Loopback.clientConfig(server).tokenStore(tokens).build());
+             SuperQuicClient second = new SuperQuicClient(Loopback.clientConfig(server).tokenStore(tokens).build())) {
             Events firstEvents = new Events();
             ClientSession older = first.connect(firstEvents);
             Kv.put(older, "owner", "first");
@@ -192,12 +192,12 @@ class SessionsTest {
     @Test
     void clientReconnectsAcrossAServerRestartAndResumesWhenTheStoreSurvives(@TempDir Path dir) throws Exception {
         Loopback.PemCertificate cert = Loopback.writeCertificate(dir);
-        var config = Fixtures.serverConfig().certificate(cert.source()).build();
+        var config = Loopback.serverConfig().certificate(cert.source()).build();
         try (InMemorySessionStore store = new InMemorySessionStore(Duration.ofMinutes(5))) {
             SuperQuicServer server = Fixtures.server(config, b -> b.sessionStore(store));
             int port = server.localAddress().getPort();
             Events events = new Events();
-            try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+            try (SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).build());
                  ClientSession session = client.connect(events)) {
                 String id = session.id();
                 Kv.put(session, "survives", "yes");
@@ -218,11 +218,11 @@ class SessionsTest {
     @Test
     void clientReconnectsAcrossAServerRestartWithANewSessionWhenTheStoreIsNew(@TempDir Path dir) throws Exception {
         Loopback.PemCertificate cert = Loopback.writeCertificate(dir);
-        var config = Fixtures.serverConfig().certificate(cert.source()).build();
+        var config = Loopback.serverConfig().certificate(cert.source()).build();
         SuperQuicServer server = Fixtures.server(config, b -> b);
         int port = server.localAddress().getPort();
         Events events = new Events();
-        try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+        try (SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).build());
              ClientSession session = client.connect(events)) {
             String id = session.id();
             Kv.put(session, "lost", "yes");

@@ -12,6 +12,7 @@ import dev.superquic.protocol.Messages;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.stream.DuplexStream;
 import dev.superquic.stream.StreamResetException;
+import dev.superquic.testing.Loopback;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,7 +28,7 @@ abstract class SlowPeerChecks {
 
     @BeforeAll
     static void start() throws Exception {
-        server = Fixtures.server(Fixtures.serverConfig().streamHeaderTimeout(Duration.ofMillis(500))
+        server = Fixtures.server(Loopback.serverConfig().streamHeaderTimeout(Duration.ofMillis(500))
                 .frameReadTimeout(Duration.ofMillis(500)).build(), b -> b);
     }
 
@@ -43,7 +44,7 @@ abstract class SlowPeerChecks {
     @Test
     void aHeaderThatNeverCompletesResetsTheStream() throws Exception {
         double before = readTimeouts();
-        try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+        try (SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).build());
              ClientSession session = client.connect();
              RawConnection raw = new RawConnection(server.localAddress(), "super-quic")) {
             var control = raw.openStream();
@@ -69,7 +70,7 @@ abstract class SlowPeerChecks {
     @Test
     void aFrameThatStopsHalfwayResetsTheStreamButIdlingBetweenFramesIsFine() throws Exception {
         double before = readTimeouts();
-        try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+        try (SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).build());
              ClientSession session = client.connect();
              DuplexStream kv = session.openStream("kv")) {
             kv.writeFrame("{\"op\":\"put\",\"key\":\"a\",\"value\":\"1\"}".getBytes());

@@ -9,6 +9,7 @@ import dev.superquic.client.ClientSession;
 import dev.superquic.client.SuperQuicClient;
 import dev.superquic.relay.UdpRelay;
 import dev.superquic.server.SuperQuicServer;
+import dev.superquic.testing.Loopback;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -22,7 +23,7 @@ class SoakTest {
             relay.mode(UdpRelay.Mode.LOSSY);
             relay.dropRate(0.05);
             relay.duplicateRate(0.05);
-            try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(relay.address(),
+            try (SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(relay.address(),
                          server.certificateFingerprint()).build());
                  ClientSession session = client.connect()) {
                 for (Workload w : Workload.values()) {
@@ -46,7 +47,7 @@ class SoakTest {
             relay.duplicateRate(0.02);
             relay.delay(Duration.ofMillis(10), Duration.ZERO);
             java.util.concurrent.atomic.AtomicLong reconnects = new java.util.concurrent.atomic.AtomicLong();
-            try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(relay.address(),
+            try (SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(relay.address(),
                          server.certificateFingerprint()).idleTimeout(Duration.ofSeconds(1))
                          .channels(new dev.superquic.channel.ChannelSettings(16, 1 << 20, Duration.ofSeconds(30))).build());
                  ClientSession session = client.connect(new dev.superquic.client.SessionListener() {
@@ -71,7 +72,7 @@ class SoakTest {
     @Test
     void aChannelSoakReportsRepliesThatCameTwiceOrWereLost() throws Exception {
         // A tally that answers message 5 twice and never answers message 7.
-        try (SuperQuicServer server = SuperQuicServer.builder(Fixtures.serverConfig().build())
+        try (SuperQuicServer server = SuperQuicServer.builder(Loopback.serverConfig().build())
                 .service(dev.superquic.demo.KvService.NAME, new dev.superquic.demo.KvService())
                 .channel("tally", (channel, message) -> {
                     if (message.sequence() != 7) {
@@ -81,7 +82,7 @@ class SoakTest {
                         channel.send(message.payload());
                     }
                 }).start();
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).build());
              ClientSession session = client.connect()) {
             ChannelSoak.Outcome outcome = new ChannelSoak(session, 10, 8, Duration.ofSeconds(2), () -> 0, line -> { })
                     .run();
@@ -95,12 +96,12 @@ class SoakTest {
     @Test
     void aStalledTransferCountsAsHungWithTheStatesOfBothEnds() throws Exception {
         // A kv service that takes the request and never answers.
-        try (SuperQuicServer server = SuperQuicServer.builder(Fixtures.serverConfig().build())
+        try (SuperQuicServer server = SuperQuicServer.builder(Loopback.serverConfig().build())
                 .service("kv", stream -> {
                     stream.readFrame();
                     stream.input().read();
                 }).start();
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).build());
              ClientSession session = client.connect()) {
             Soak.Outcome outcome = new Soak(session, new Soak.Settings(Workload.KV, 1, 1, 1, Duration.ofSeconds(2)),
                     (s, id) -> server.describeStreams().stream().filter(l -> l.contains(" stream " + id + ":")).toList(),

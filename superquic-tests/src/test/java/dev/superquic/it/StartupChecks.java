@@ -7,6 +7,7 @@ import dev.superquic.server.CertificateSource;
 import dev.superquic.server.ServerConfig;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.server.tls.DevCertificate;
+import dev.superquic.testing.Loopback;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,13 +26,13 @@ abstract class StartupChecks {
         DevCertificate other = DevCertificate.generate(Duration.ofDays(1));
         Path cert = Files.writeString(dir.resolve("cert.pem"), one.certificatePem());
         Path key = Files.writeString(dir.resolve("other-key.pem"), other.privateKeyPem());
-        ServerConfig config = Fixtures.serverConfig().certificate(new CertificateSource.PemFiles(cert, key, null)).build();
+        ServerConfig config = Loopback.serverConfig().certificate(new CertificateSource.PemFiles(cert, key, null)).build();
         assertThatThrownBy(() -> SuperQuicServer.builder(config).start())
                 .isInstanceOf(ServerConfig.InvalidSettingException.class)
                 .hasMessageContaining("key").hasMessageContaining(cert.toString()).hasMessageContaining(key.toString());
 
         Path ownKey = Files.writeString(dir.resolve("key.pem"), one.privateKeyPem());
-        try (SuperQuicServer server = SuperQuicServer.builder(Fixtures.serverConfig()
+        try (SuperQuicServer server = SuperQuicServer.builder(Loopback.serverConfig()
                 .certificate(new CertificateSource.PemFiles(cert, ownKey, null)).build()).start()) {
             assertThat(server.certificateFingerprint()).isEqualTo(one.sha256Fingerprint());
         }
@@ -40,7 +41,7 @@ abstract class StartupChecks {
     @Test
     void theResetSecretIsMadeOnceKeptAndAGarbledOneIsRefused(@TempDir Path dir) throws Exception {
         Path secret = dir.resolve("state").resolve("reset-secret");
-        ServerConfig config = Fixtures.serverConfig().resetSecretFile(secret).build();
+        ServerConfig config = Loopback.serverConfig().resetSecretFile(secret).build();
         try (SuperQuicServer server = SuperQuicServer.builder(config).start()) {
             assertThat(secret).exists();
         }
@@ -63,7 +64,7 @@ abstract class StartupChecks {
             int port = first.localAddress().getPort();
             // The first server's sockets share their port through SO_REUSEPORT: a second server must
             // not join them, or the kernel would split clients between the two.
-            assertThatThrownBy(() -> SuperQuicServer.builder(Fixtures.serverConfig().port(port).build()).start())
+            assertThatThrownBy(() -> SuperQuicServer.builder(Loopback.serverConfig().port(port).build()).start())
                     .isInstanceOf(ServerConfig.InvalidSettingException.class)
                     .hasMessageContaining("127.0.0.1:" + port).hasMessageContaining("already in use");
         }
@@ -78,10 +79,10 @@ abstract class StartupChecks {
         events.start();
         logger.addAppender(events);
         // A short idle timeout: the server learns of the refusal when the half-done connection expires.
-        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().idleTimeout(Duration.ofSeconds(2)).build(),
+        try (SuperQuicServer server = Fixtures.server(Loopback.serverConfig().idleTimeout(Duration.ofSeconds(2)).build(),
                      b -> b);
              dev.superquic.client.SuperQuicClient client = new dev.superquic.client.SuperQuicClient(
-                     Fixtures.clientConfig(server).trust(dev.superquic.client.TrustConfig.pinSha256("00".repeat(32)))
+                     Loopback.clientConfig(server).trust(dev.superquic.client.TrustConfig.pinSha256("00".repeat(32)))
                              .build())) {
             var incomplete = server.meterRegistry().get("superquic.handshake.failures").tag("reason", "incomplete")
                     .counter();

@@ -13,6 +13,7 @@ import dev.superquic.server.session.InMemorySessionStore;
 import dev.superquic.server.session.SessionStore;
 import dev.superquic.server.session.SessionStoreException;
 import dev.superquic.stream.DuplexStream;
+import dev.superquic.testing.Loopback;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -31,8 +32,8 @@ class StoreOutageTest {
     @Test
     void anUnavailableStoreRefusesHellosAndStateOperationsAndTheServerRecoversWithIt() throws Exception {
         SwitchableStore store = new SwitchableStore(new InMemorySessionStore(Duration.ofMinutes(1)));
-        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().build(), b -> b.sessionStore(store));
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server)
+        try (SuperQuicServer server = Fixtures.server(Loopback.serverConfig().build(), b -> b.sessionStore(store));
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server)
                      .reconnect(ReconnectPolicy.disabled()).build());
              ClientSession session = client.connect()) {
             Kv.put(session, "k", "before");

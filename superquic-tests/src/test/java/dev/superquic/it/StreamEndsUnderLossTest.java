@@ -7,6 +7,7 @@ import dev.superquic.client.SuperQuicClient;
 import dev.superquic.relay.UdpRelay;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.stream.DuplexStream;
+import dev.superquic.testing.Loopback;
 import dev.superquic.testing.TestThreads;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,7 +37,7 @@ class StreamEndsUnderLossTest {
             relay.mode(UdpRelay.Mode.LOSSY);
             relay.dropRate(0.10);
             AtomicInteger next = new AtomicInteger();
-            try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(relay.address(),
+            try (SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(relay.address(),
                          server.certificateFingerprint()).idleTimeout(Duration.ofSeconds(30)).build());
                  ClientSession session = client.connect()) {
                 try (TestThreads workers = TestThreads.virtual(); TestThreads readers = TestThreads.virtual()) {

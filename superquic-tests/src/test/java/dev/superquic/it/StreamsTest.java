@@ -1,5 +1,6 @@
 package dev.superquic.it;
 
+import dev.superquic.testing.Loopback;
 import dev.superquic.testing.TestThreads;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -44,9 +45,9 @@ class StreamsTest {
     @Test
     void hundredConcurrentStreamsEachEchoADistinctMebibyte() throws Exception {
         // 100 service streams plus the control stream.
-        var config = Fixtures.serverConfig().maxBidiStreams(101).maxData(256L * MIB).build();
+        var config = Loopback.serverConfig().maxBidiStreams(101).maxData(256L * MIB).build();
         try (SuperQuicServer server = Fixtures.server(config, b -> b);
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).build());
              ClientSession session = client.connect();
              TestThreads pool = TestThreads.virtual()) {
             CountDownLatch allOpen = new CountDownLatch(100);
@@ -89,9 +90,9 @@ class StreamsTest {
     @Test
     void openingPastTheStreamLimitWaitsForCredit() throws Exception {
         // Control stream + 2 service streams.
-        var config = Fixtures.serverConfig().maxBidiStreams(3).build();
+        var config = Loopback.serverConfig().maxBidiStreams(3).build();
         try (SuperQuicServer server = Fixtures.server(config, b -> b);
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).build());
              ClientSession session = client.connect();
              TestThreads pool = TestThreads.virtual()) {
             DuplexStream first = session.openStream("echo");
@@ -116,7 +117,7 @@ class StreamsTest {
     void aSlowServiceSlowsTheSenderThroughFlowControl() throws Exception {
         CountDownLatch startReading = new CountDownLatch(1);
         int streamBuffer = 64 * 1024;
-        var config = Fixtures.serverConfig().streamBufferBytes(streamBuffer).maxStreamData(256 * 1024).build();
+        var config = Loopback.serverConfig().streamBufferBytes(streamBuffer).maxStreamData(256 * 1024).build();
         try (SuperQuicServer server = Fixtures.server(config, b -> b.service("slow", stream -> {
                 startReading.await(60, TimeUnit.SECONDS);
                 MessageDigest sha = MessageDigest.getInstance("SHA-256");
@@ -126,7 +127,7 @@ class StreamsTest {
                 }
                 stream.writeFrame(sha.digest());
             }));
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).build());
              ClientSession session = client.connect();
              DuplexStream slow = session.openStream("slow");
              TestThreads pool = TestThreads.virtual()) {
@@ -159,9 +160,9 @@ class StreamsTest {
     @Test
     void streamsClosedBeforeReadingToTheEndAreReleasedOnBothSides() throws Exception {
         // A short write timeout: a peer that abandons a download must not hold the writer for long.
-        var config = Fixtures.serverConfig().streamWriteTimeout(Duration.ofSeconds(1)).build();
+        var config = Loopback.serverConfig().streamWriteTimeout(Duration.ofSeconds(1)).build();
         try (SuperQuicServer server = Fixtures.server(config, b -> b);
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).build());
              ClientSession session = client.connect()) {
             for (int i = 0; i < 50; i++) {
                 Kv.put(session, "k" + i, "v"); // closes after the reply, usually before the server's FIN
@@ -177,12 +178,12 @@ class StreamsTest {
     @Test
     void aStalledStreamDoesNotDelayAnother() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        var config = Fixtures.serverConfig().streamBufferBytes(16 * 1024).maxStreamData(64 * 1024).build();
+        var config = Loopback.serverConfig().streamBufferBytes(16 * 1024).maxStreamData(64 * 1024).build();
         try (SuperQuicServer server = Fixtures.server(config, b -> b.service("stuck", stream -> {
                 release.await(60, TimeUnit.SECONDS);
                 stream.input().transferTo(java.io.OutputStream.nullOutputStream());
             }));
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).build());
              ClientSession session = client.connect();
              DuplexStream stuck = session.openStream("stuck");
              TestThreads pool = TestThreads.virtual()) {
@@ -207,7 +208,7 @@ class StreamsTest {
     @Test
     void aReadCutOffByTheConnectionsCloseSaysSo() throws Exception {
         try (SuperQuicServer server = Fixtures.server();
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server).build());
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server).build());
              TestThreads pool = TestThreads.virtual()) {
             ClientSession session = client.connect();
             DuplexStream stream = session.openStream("echo");

@@ -24,9 +24,9 @@ class TrustTest {
     void trustsACaFileAndRefusesAnotherOne(@TempDir Path dir) throws Exception {
         Loopback.PemCertificate cert = Loopback.writeCertificate(dir);
         Path otherCa = Files.writeString(dir.resolve("other.pem"), DevCertificate.generate(Duration.ofDays(1)).certificatePem());
-        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().certificate(cert.source()).build(), b -> b)) {
+        try (SuperQuicServer server = Fixtures.server(Loopback.serverConfig().certificate(cert.source()).build(), b -> b)) {
             assertThat(server.certificateFingerprint()).isEqualTo(cert.fingerprint());
-            try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server)
+            try (SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server)
                     .trust(TrustConfig.pemCa(cert.certFile())).build());
                  ClientSession session = client.connect();
                  DuplexStream echo = session.openStreamAsync("echo").get(10, TimeUnit.SECONDS)) {
@@ -34,7 +34,7 @@ class TrustTest {
                 echo.finishOutput();
                 assertThat(Fixtures.readAll(echo)).containsExactly(1);
             }
-            try (SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server)
+            try (SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server)
                     .trust(TrustConfig.pemCa(otherCa)).build())) {
                 assertThatThrownBy(client::connect).isInstanceOf(SSLException.class)
                         .hasMessageContaining("certificate");
@@ -45,7 +45,7 @@ class TrustTest {
     @Test
     void insecureModeTrustsAnything() throws Exception {
         try (SuperQuicServer server = Fixtures.server();
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server)
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server)
                      .trust(TrustConfig.insecure()).build());
              ClientSession session = client.connect()) {
             assertThat(session.isConnected()).isTrue();
@@ -55,9 +55,9 @@ class TrustTest {
     @Test
     void aWrongPinIsRefused() throws Exception {
         // A short idle timeout: the server learns of the refusal only when the half-done connection expires.
-        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig()
+        try (SuperQuicServer server = Fixtures.server(Loopback.serverConfig()
                      .idleTimeout(java.time.Duration.ofSeconds(2)).build(), b -> b);
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(server)
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(server)
                      .trust(TrustConfig.pinSha256("00".repeat(32))).build())) {
             var incomplete = server.meterRegistry().get("superquic.handshake.failures")
                     .tag("reason", "incomplete").counter();

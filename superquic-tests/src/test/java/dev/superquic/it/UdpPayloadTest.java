@@ -8,6 +8,7 @@ import dev.superquic.client.SuperQuicClient;
 import dev.superquic.relay.UdpRelay;
 import dev.superquic.server.SuperQuicServer;
 import dev.superquic.stream.DuplexStream;
+import dev.superquic.testing.Loopback;
 import java.io.InputStream;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -36,10 +37,10 @@ class UdpPayloadTest {
     @CsvSource({"1350, 1350", "8952, 8952", "1350, 8952", "8952, 1350", "1200, 1200", "4096, 4096", "65507, 65507"})
     void echoIsIntactAndDatagramsStayWithinWhatThePeerAccepts(int serverPayload, int clientPayload)
             throws Exception {
-        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().maxUdpPayload(serverPayload).build(),
+        try (SuperQuicServer server = Fixtures.server(Loopback.serverConfig().maxUdpPayload(serverPayload).build(),
                 b -> b);
              UdpRelay relay = new UdpRelay(server.localAddress());
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(relay.address(),
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(relay.address(),
                      server.certificateFingerprint()).maxUdpPayload(clientPayload).build())) {
             assertEchoIsIntact(client, 60);
 
@@ -172,9 +173,9 @@ class UdpPayloadTest {
     void withoutDiscoveryAPayloadThePathDoesNotCarryStallsTheConnection() throws Exception {
         // Why discovery exists: a raised maxUdpPayload that some hop does not carry loses every
         // full packet of data, again and again.
-        try (SuperQuicServer server = Fixtures.server(Fixtures.serverConfig().maxUdpPayload(CEILING).build(), b -> b);
+        try (SuperQuicServer server = Fixtures.server(Loopback.serverConfig().maxUdpPayload(CEILING).build(), b -> b);
              UdpRelay relay = new UdpRelay(server.localAddress());
-             SuperQuicClient client = new SuperQuicClient(Fixtures.clientConfig(relay.address(),
+             SuperQuicClient client = new SuperQuicClient(Loopback.clientConfig(relay.address(),
                      server.certificateFingerprint()).maxUdpPayload(CEILING).build());
              ClientSession session = client.connect();
              DuplexStream echo = session.openStream("echo")) {
@@ -217,7 +218,7 @@ class UdpPayloadTest {
     }
 
     private static SuperQuicServer discoveringServer() throws Exception {
-        return Fixtures.server(Fixtures.serverConfig().maxUdpPayload(CEILING).discoverPmtu(true).build(), b -> b);
+        return Fixtures.server(Loopback.serverConfig().maxUdpPayload(CEILING).discoverPmtu(true).build(), b -> b);
     }
 
     private static SuperQuicClient discoveringClient(SuperQuicServer server, UdpRelay relay) throws Exception {
@@ -231,7 +232,7 @@ class UdpPayloadTest {
     }
 
     private static ClientConfig.Builder discoveringClientConfig(SuperQuicServer server, UdpRelay relay) {
-        return Fixtures.clientConfig(relay.address(), server.certificateFingerprint()).maxUdpPayload(CEILING)
+        return Loopback.clientConfig(relay.address(), server.certificateFingerprint()).maxUdpPayload(CEILING)
                 .discoverPmtu(true);
     }
 

@@ -329,7 +329,7 @@ public final class ClientConnection {
                 return;
             }
             stream.offerControlFrame(helloFrame);
-            if (KeepAlive.appliesTo(config)) {
+            if (config.keepAlive()) {
                 KeepAlive.start(quic, stream, config.idleTimeout());
             }
             if (config.discoverPmtu()) {

@@ -1,6 +1,5 @@
 package dev.superquic.client.internal;
 
-import dev.superquic.client.ClientConfig;
 import dev.superquic.protocol.Messages;
 import dev.superquic.stream.internal.ChannelStream;
 import dev.superquic.transport.ConnectionStats;
@@ -55,11 +54,6 @@ final class KeepAlive {
         keepAlive.checks = quic.eventLoop().scheduleAtFixedRate(keepAlive::check, interval, interval,
                 TimeUnit.MILLISECONDS);
         quic.closeFuture().addListener(f -> keepAlive.checks.cancel(false));
-    }
-
-    /** Whether a client with {@code config} keeps its connections alive. */
-    static boolean appliesTo(ClientConfig config) {
-        return config.keepAlive();
     }
 
     private void check() {

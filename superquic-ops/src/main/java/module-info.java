@@ -3,7 +3,7 @@
 module dev.superquic.ops {
     requires transitive micrometer.core;
     requires transitive micrometer.registry.prometheus;
-    requires dev.superquic.server;
+    requires dev.superquic.core;
     requires jdk.httpserver;
     requires io.netty.buffer;
     requires org.slf4j;

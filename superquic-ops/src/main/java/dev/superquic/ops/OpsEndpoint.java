@@ -52,7 +52,7 @@ public final class OpsEndpoint implements AutoCloseable {
         try {
             http = HttpServer.create(address, 64);
         } catch (java.net.BindException e) {
-            throw new dev.superquic.server.ServerConfig.InvalidSettingException("metrics-port", "tcp "
+            throw new dev.superquic.transport.InvalidSettingException("metrics-port", "tcp "
                     + address.getHostString() + ":" + address.getPort() + " cannot be bound: " + e.getMessage(),
                     address.getPort());
         }
